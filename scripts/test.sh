@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: this is what CI runs (.ci/run).
+# It installs nothing outside the repo except what a step below names.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, property, conformance, real Python workers)"
+cargo test --workspace --locked 2>&1 | tee target/cargo-test.log
+grep -h "^conformance" target/cargo-test.log || true
+
+step "Python package tests (script mode)"
+python3 -m unittest discover -s python/tests -t python -v
+
+step "analysis conformance through the CLI (weir debug analyze-cells)"
+corpus=../shared/conformance/cells.jsonl
+if [ -f "$corpus" ]; then
+  cargo run -q --locked -p weir-cli -- debug analyze-cells "$corpus" > target/conformance-answers.jsonl
+  # Deliberate differences (docs/analysis.md) make the checker exit 1; the
+  # cargo conformance test above is the gate, this line is the figure.
+  python3 ../shared/conformance/check_cells.py target/conformance-answers.jsonl "$corpus" > target/conformance-check.txt || true
+  head -n 1 target/conformance-check.txt
+else
+  echo "no $corpus beside the repo: skipped (the cargo conformance test fails in that case)"
+fi
