@@ -1,0 +1,127 @@
+//! The name index: for each name, which cells define, read and delete it.
+//!
+//! Names are interned to dense `NameId`s so the per-name sets live in a `Vec`
+//! and the only string hashing is the one lookup per name per change. Entries
+//! are never freed: a name nobody uses any more just has empty sets (the
+//! number of distinct names ever seen bounds the memory, which is fine for a
+//! notebook's lifetime).
+
+use crate::graph::Slot;
+use crate::hash::{FxHashMap, FxHashSet};
+
+pub(crate) type NameId = u32;
+
+/// Which of a cell's three name sets a name belongs to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Def,
+    Read,
+    Delete,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameEntry {
+    pub name: Box<str>,
+    pub definers: FxHashSet<Slot>,
+    pub readers: FxHashSet<Slot>,
+    pub deleters: FxHashSet<Slot>,
+}
+
+impl NameEntry {
+    pub fn cells(&self, role: Role) -> &FxHashSet<Slot> {
+        match role {
+            Role::Def => &self.definers,
+            Role::Read => &self.readers,
+            Role::Delete => &self.deleters,
+        }
+    }
+
+    fn cells_mut(&mut self, role: Role) -> &mut FxHashSet<Slot> {
+        match role {
+            Role::Def => &mut self.definers,
+            Role::Read => &mut self.readers,
+            Role::Delete => &mut self.deleters,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameTable {
+    ids: FxHashMap<Box<str>, NameId>,
+    entries: Vec<NameEntry>,
+    /// Names with two or more definers: kept up to date so
+    /// `multiply_defined` costs O(answer), not O(all names).
+    pub multiply_defined: FxHashSet<NameId>,
+    /// Names with at least one deleter, for the same reason.
+    pub deleted: FxHashSet<NameId>,
+}
+
+impl NameTable {
+    pub fn get(&self, name: &str) -> Option<NameId> {
+        self.ids.get(name).copied()
+    }
+
+    pub fn entry(&self, id: NameId) -> &NameEntry {
+        &self.entries[id as usize]
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (NameId, &NameEntry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as NameId, e))
+    }
+
+    fn intern(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = NameId::try_from(self.entries.len()).expect("more than u32::MAX names");
+        let name: Box<str> = name.into();
+        self.entries.push(NameEntry {
+            name: name.clone(),
+            ..NameEntry::default()
+        });
+        self.ids.insert(name, id);
+        id
+    }
+
+    /// Records that `slot` has `name` in its `role` set; returns the name's id.
+    /// The caller is responsible for the edges.
+    pub fn add(&mut self, name: &str, role: Role, slot: Slot) -> NameId {
+        let id = self.intern(name);
+        let entry = &mut self.entries[id as usize];
+        let inserted = entry.cells_mut(role).insert(slot);
+        debug_assert!(inserted, "slot {slot} already had {name:?} as {role:?}");
+        match role {
+            Role::Def if entry.definers.len() == 2 => {
+                self.multiply_defined.insert(id);
+            }
+            Role::Delete if entry.deleters.len() == 1 => {
+                self.deleted.insert(id);
+            }
+            _ => {}
+        }
+        id
+    }
+
+    /// Undoes [`NameTable::add`]; returns the name's id.
+    pub fn remove(&mut self, name: &str, role: Role, slot: Slot) -> NameId {
+        let id = self
+            .get(name)
+            .expect("removing a name that was never added");
+        let entry = &mut self.entries[id as usize];
+        let removed = entry.cells_mut(role).remove(&slot);
+        debug_assert!(removed, "slot {slot} did not have {name:?} as {role:?}");
+        match role {
+            Role::Def if entry.definers.len() == 1 => {
+                self.multiply_defined.remove(&id);
+            }
+            Role::Delete if entry.deleters.is_empty() => {
+                self.deleted.remove(&id);
+            }
+            _ => {}
+        }
+        id
+    }
+}
