@@ -1,0 +1,115 @@
+"""Compile and run one cell's code in the worker's shared namespace.
+
+The code is registered in `linecache` under the cell's pseudo-filename so
+tracebacks show the cell's own lines, numbered from the cell's first line.
+A final expression statement is evaluated separately to become the cell's
+output.  Top-level `await` is allowed; such code runs on the worker's one
+event loop, which persists so tasks may outlive the cell that made them.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import linecache
+import traceback
+
+_FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+def register_source(filename: str, code: str) -> None:
+    # mtime None: linecache.checkcache never evicts the entry.
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+
+
+def compile_cell(code: str, filename: str):
+    """Return (body code object, last-expression code object or None)."""
+    tree = ast.parse(code, filename=filename, mode="exec", type_comments=False)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        expr = ast.Expression(body=tree.body.pop().value)
+        last = compile(expr, filename, "eval", flags=_FLAGS, dont_inherit=True)
+    body = compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+    return body, last
+
+
+class Executor:
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+        self._loop = None
+
+    def _await(self, coroutine):
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        task = self._loop.create_task(coroutine)
+        try:
+            return self._loop.run_until_complete(task)
+        except BaseException:
+            # Interrupted or failed: do not leave the cell's task half-run
+            # on the loop, where the next cell would resume it.
+            if not task.done():
+                task.cancel()
+                try:
+                    self._loop.run_until_complete(task)
+                except BaseException:
+                    pass
+            raise
+
+    def _run(self, code):
+        result = eval(code, self.namespace)
+        if code.co_flags & inspect.CO_COROUTINE:
+            result = self._await(result)
+        return result
+
+    def run(self, body, last):
+        """Run a compiled cell; return the last expression's value."""
+        self._run(body)
+        if last is None:
+            return None
+        return self._run(last)
+
+
+def error_info(exc: BaseException, filename: str, cell_files: dict) -> dict:
+    """The `error` object of a `done` message.
+
+    Frames before the cell's own first frame (the worker, asyncio) are
+    dropped; `cell_files` maps pseudo-filenames to cell ids so frames in
+    other cells (a function defined in one cell, called from another) name
+    their cell too.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    frames = []
+    for frame in traceback.extract_tb(tb) if tb is not None else []:
+        frames.append(
+            {
+                "filename": frame.filename,
+                "lineno": frame.lineno,
+                "function": frame.name,
+                "cell_id": cell_files.get(frame.filename),
+                "line": frame.line or "",
+            }
+        )
+    if isinstance(exc, SyntaxError) and exc.filename in cell_files:
+        frames.append(
+            {
+                "filename": exc.filename,
+                "lineno": exc.lineno,
+                "function": "<module>",
+                "cell_id": cell_files.get(exc.filename),
+                "line": (exc.text or "").rstrip("\n"),
+            }
+        )
+    try:
+        message = str(exc)
+    except Exception as inner:
+        message = "<str failed: %s: %s>" % (type(inner).__name__, inner)
+    return {
+        "type": type(exc).__qualname__,
+        "message": message,
+        "traceback": text,
+        "frames": frames,
+    }

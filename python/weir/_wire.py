@@ -1,0 +1,182 @@
+"""The worker protocol's frame layer: encode, decode and check frames.
+
+Mirrors `crates/runtime/src/frame.rs`; docs/protocol.md has the byte table.
+A frame is a fixed 24-byte little-endian header followed by a UTF-8 JSON
+payload.  Every check failure raises `FrameError` naming the frame and the
+check, because a corrupted protocol stream must never be used silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+import zlib
+
+MAGIC = b"WEIR"
+PROTOCOL_VERSION = 1
+KIND_JSON = 1
+HEADER_LEN = 24
+MAX_PAYLOAD = 256 * 1024 * 1024
+
+# magic, version, kind, flags, seq, payload length, payload crc, header crc
+_HEADER = struct.Struct("<4sBBHIIII")
+_HEADER_NO_CRC = struct.Struct("<4sBBHIII")
+
+
+class FrameError(Exception):
+    """A frame failed a check.  `check` is a short machine-readable name."""
+
+    def __init__(self, index, check, message, seq=None, kind=None):
+        super().__init__(
+            "bad frame #%d (seq field %s, kind %s): %s: %s"
+            % (index, seq, kind, check, message)
+        )
+        self.index = index
+        self.check = check
+        self.detail = message
+        self.seq = seq
+        self.kind = kind
+
+
+class EndOfStream(Exception):
+    """The peer closed the pipe cleanly, between frames."""
+
+
+def encode_frame(seq: int, payload: bytes, kind: int = KIND_JSON) -> bytes:
+    if len(payload) > MAX_PAYLOAD:
+        raise ValueError(
+            "payload of %d bytes exceeds the %d byte maximum" % (len(payload), MAX_PAYLOAD)
+        )
+    head = _HEADER_NO_CRC.pack(
+        MAGIC, PROTOCOL_VERSION, kind, 0, seq & 0xFFFFFFFF, len(payload), zlib.crc32(payload)
+    )
+    return head + struct.pack("<I", zlib.crc32(head)) + payload
+
+
+def encode_message(seq: int, message: dict) -> bytes:
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (e.g. from surrogateescape-decoded bytes) are not
+        # valid UTF-8 and the Rust side's JSON parser refuses them.
+        payload = text.encode("utf-8", "replace")
+    return encode_frame(seq, payload)
+
+
+def check_header(index: int, expected_seq: int, header: bytes):
+    """Validate a 24-byte header; return (kind, payload_length, payload_crc)."""
+    magic, version, kind, flags, seq, length, pcrc, hcrc = _HEADER.unpack(header)
+    if magic != MAGIC:
+        raise FrameError(index, "magic", "expected %r, got %r" % (MAGIC, magic))
+    actual_hcrc = zlib.crc32(header[:20])
+    if actual_hcrc != hcrc:
+        raise FrameError(
+            index,
+            "header_crc",
+            "expected %08x, computed %08x" % (hcrc, actual_hcrc),
+            seq,
+            kind,
+        )
+    if version != PROTOCOL_VERSION:
+        raise FrameError(
+            index, "version", "expected %d, got %d" % (PROTOCOL_VERSION, version), seq, kind
+        )
+    if kind != KIND_JSON:
+        raise FrameError(index, "kind", "expected %d, got %d" % (KIND_JSON, kind), seq, kind)
+    if flags != 0:
+        raise FrameError(index, "flags", "expected 0, got %d" % flags, seq, kind)
+    if seq != expected_seq:
+        raise FrameError(
+            index, "sequence", "expected %d, got %d" % (expected_seq, seq), seq, kind
+        )
+    if length > MAX_PAYLOAD:
+        raise FrameError(
+            index, "length", "maximum %d, got %d" % (MAX_PAYLOAD, length), seq, kind
+        )
+    return kind, length, pcrc
+
+
+class Channel:
+    """The worker's end of the protocol: private fds, sequence counters.
+
+    Sends may come from any thread (user threads print), so sending is
+    serialised by a lock; receiving happens on the main thread only.
+    """
+
+    def __init__(self, in_fd: int, out_fd: int):
+        self._in = os.fdopen(in_fd, "rb", buffering=0)
+        self._out_fd = out_fd
+        self._send_lock = threading.Lock()
+        self._send_seq = 0
+        self._recv_seq = 0
+
+    # -- sending ---------------------------------------------------------
+    def send(self, message: dict) -> None:
+        with self._send_lock:
+            frame = encode_message(self._send_seq, message)
+            self._write_all(frame)
+            self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    def send_raw(self, data: bytes, advance_seq: bool = True) -> None:
+        """Write bytes as they are.  Only for tests of the peer's checks."""
+        with self._send_lock:
+            self._write_all(data)
+            if advance_seq:
+                self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    @property
+    def next_send_seq(self) -> int:
+        return self._send_seq
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._out_fd, view)
+            view = view[written:]
+
+    # -- receiving -------------------------------------------------------
+    def _read_exact(self, n: int, index: int, what: str, at_boundary: bool) -> bytes:
+        chunks = []
+        have = 0
+        while have < n:
+            chunk = self._in.read(n - have)
+            if not chunk:
+                if at_boundary and have == 0:
+                    raise EndOfStream()
+                raise FrameError(
+                    index, "truncated", "end of stream inside the %s: %d of %d bytes" % (what, have, n)
+                )
+            chunks.append(chunk)
+            have += len(chunk)
+        return b"".join(chunks)
+
+    def receive(self) -> dict:
+        """Read one frame and return its JSON object.  Raises FrameError."""
+        index = self._recv_seq
+        header = self._read_exact(HEADER_LEN, index, "header", at_boundary=True)
+        kind, length, pcrc = check_header(index, self._recv_seq, header)
+        seq = self._recv_seq
+        payload = self._read_exact(length, index, "payload", at_boundary=False)
+        actual = zlib.crc32(payload)
+        if actual != pcrc:
+            raise FrameError(
+                index, "payload_crc", "expected %08x, computed %08x" % (pcrc, actual), seq, kind
+            )
+        self._recv_seq = (self._recv_seq + 1) & 0xFFFFFFFF
+        try:
+            message = json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise FrameError(index, "json", "payload is not UTF-8 JSON: %s" % exc, seq, kind)
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise FrameError(
+                index, "message", "payload is not a JSON object with a string \"type\"", seq, kind
+            )
+        return message
+
+
+# The worker's channel while a worker runs in this process; tests of the
+# Rust side's frame checks reach it from cell code to send corrupted frames.
+ACTIVE = None  # type: Channel | None

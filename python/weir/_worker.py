@@ -1,0 +1,240 @@
+"""The worker: `python -m weir._worker`, driven by the Weir runtime.
+
+The protocol runs over the stdin/stdout the runtime gave us, but user code
+and C extensions may write to fd 1 and read fd 0 at will.  So before
+anything else the worker moves the protocol to private descriptors, points
+fd 1 at fd 2 (whose lines the runtime forwards as stderr) and fd 0 at
+/dev/null.  docs/protocol.md describes the frames and messages.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import sys
+import time
+import types
+
+# Exit status after the runtime sent a frame that failed a check.
+EXIT_PROTOCOL_ERROR = 65
+
+
+def _take_protocol_fds():
+    """Return (in_fd, out_fd) private to the protocol; rewire fds 0 and 1."""
+    in_fd = os.dup(0)
+    out_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    # os.dup makes non-inheritable fds: subprocesses never see the protocol.
+    return in_fd, out_fd
+
+
+class _Interrupts:
+    """SIGINT raises KeyboardInterrupt only while user code runs.
+
+    While idle, or while the worker writes a frame, an interrupt must not
+    tear a message in half, so it is ignored outside `armed` sections.
+    """
+
+    def __init__(self):
+        self.armed = False
+
+    def handler(self, signum, frame):
+        if self.armed:
+            raise KeyboardInterrupt()
+
+
+class _WorkerSink:
+    """`weir.output.*` during a run become `output` messages."""
+
+    def __init__(self, worker, cell_id):
+        self._worker = worker
+        self._cell_id = cell_id
+
+    def _send(self, action, obj):
+        from ._render import render
+
+        self._worker.send(
+            {
+                "type": "output",
+                "cell_id": self._cell_id,
+                "action": action,
+                "output": render(obj) if action != "clear" else None,
+            }
+        )
+
+    def append(self, obj):
+        self._send("append", obj)
+
+    def replace(self, obj):
+        self._send("replace", obj)
+
+    def clear(self):
+        self._send("clear", None)
+
+
+class Worker:
+    def __init__(self, channel):
+        from ._capture import CellStream
+        from ._execute import Executor
+
+        self.channel = channel
+        self.interrupts = _Interrupts()
+        self.current_cell = None
+        self.cell_files = {}  # pseudo-filename -> cell id
+        # The user's namespace is a real module installed as __main__, so
+        # pickling and `sys.modules["__main__"]` lookups find user names.
+        main = types.ModuleType("__main__")
+        main.__dict__["__builtins__"] = builtins
+        sys.modules["__main__"] = main
+        self.namespace = main.__dict__
+        self.executor = Executor(self.namespace)
+        self.stdout = CellStream("stdout", 1, self.send, lambda: self.current_cell)
+        self.stderr = CellStream("stderr", 2, self.send, lambda: self.current_cell)
+
+    def send(self, message):
+        self.channel.send(message)
+
+    def hello(self):
+        from . import __version__
+        from ._wire import PROTOCOL_VERSION
+
+        self.send(
+            {
+                "type": "ready",
+                "protocol": PROTOCOL_VERSION,
+                "weir_version": __version__,
+                "python_version": "%d.%d.%d" % sys.version_info[:3],
+                "python_executable": sys.executable,
+                "pid": os.getpid(),
+            }
+        )
+
+    def serve(self) -> int:
+        signal.signal(signal.SIGINT, self.interrupts.handler)
+        sys.stdout = self.stdout
+        sys.stderr = self.stderr
+        try:
+            self.hello()
+            return self._loop()
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+    def _loop(self) -> int:
+        from ._wire import EndOfStream, FrameError
+
+        while True:
+            try:
+                message = self.channel.receive()
+            except EndOfStream:
+                return 0  # the runtime went away: nothing left to do
+            except FrameError as exc:
+                self._protocol_error(exc.index, exc.check, str(exc), exc.seq)
+                return EXIT_PROTOCOL_ERROR
+            kind = message["type"]
+            if kind == "run":
+                self.run(message)
+            elif kind == "delete":
+                self.delete(message)
+            elif kind == "shutdown":
+                return 0
+            else:
+                self._protocol_error(
+                    self.channel._recv_seq - 1,
+                    "unknown_type",
+                    "unknown message type %r" % kind,
+                    None,
+                )
+                return EXIT_PROTOCOL_ERROR
+
+    def _protocol_error(self, index, check, text, seq):
+        try:
+            self.send(
+                {
+                    "type": "protocol_error",
+                    "frame_index": index,
+                    "seq": seq,
+                    "check": check,
+                    "message": text,
+                }
+            )
+        except OSError:
+            pass
+
+    def delete(self, message):
+        removed = []
+        for name in message.get("names") or []:
+            if isinstance(name, str) and name in self.namespace and not name.startswith("__"):
+                del self.namespace[name]
+                removed.append(name)
+        self.send({"type": "deleted", "names_removed": removed})
+
+    def run(self, message):
+        from . import _context
+        from ._api import StopCell
+        from ._execute import compile_cell, error_info, register_source
+        from ._render import render
+
+        cell_id = str(message.get("cell_id"))
+        name = str(message.get("name") or "_")
+        code = message.get("code") or ""
+        filename = message.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
+        register_source(filename, code)
+        self.cell_files[filename] = cell_id
+        self.current_cell = cell_id
+        self.send({"type": "started", "cell_id": cell_id})
+        status, output, error = "ok", None, None
+        previous_sink = _context.set_sink(_WorkerSink(self, cell_id))
+        start = time.perf_counter_ns()
+        try:
+            try:
+                body, last = compile_cell(code, filename)
+                self.interrupts.armed = True
+                value = self.executor.run(body, last)
+                self.interrupts.armed = False
+                output = render(value)
+            except KeyboardInterrupt:
+                self.interrupts.armed = False
+                status = "interrupted"
+            except StopCell as stop:
+                self.interrupts.armed = False
+                status, output = "stopped", render(stop.output)
+            except BaseException as exc:
+                # SystemExit too: `exit()` in a cell must not end the worker.
+                self.interrupts.armed = False
+                status, error = "error", error_info(exc, filename, self.cell_files)
+        except KeyboardInterrupt:
+            # An interrupt landed in the first instructions of a handler.
+            self.interrupts.armed = False
+            status, output, error = "interrupted", None, None
+        duration = time.perf_counter_ns() - start
+        _context.set_sink(previous_sink)
+        self.stdout.flush()
+        self.stderr.flush()
+        self.current_cell = None
+        self.send(
+            {
+                "type": "done",
+                "cell_id": cell_id,
+                "status": status,
+                "output": output,
+                "error": error,
+                "duration_ns": duration,
+            }
+        )
+
+
+def main() -> int:
+    from . import _wire
+
+    in_fd, out_fd = _take_protocol_fds()
+    channel = _wire.Channel(in_fd, out_fd)
+    _wire.ACTIVE = channel
+    return Worker(channel).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
