@@ -13,6 +13,7 @@ import builtins
 import os
 import signal
 import sys
+import threading
 import time
 import types
 
@@ -35,16 +36,31 @@ def _take_protocol_fds():
 class _Interrupts:
     """SIGINT raises KeyboardInterrupt only while user code runs.
 
-    While idle, or while the worker writes a frame, an interrupt must not
-    tear a message in half, so it is ignored outside `armed` sections.
+    While idle, an interrupt is ignored.  While the main thread writes a
+    frame (`critical`), it is held back until the frame is out, so that a
+    message is never torn in half; then it is raised.
     """
 
     def __init__(self):
         self.armed = False
+        self.critical = 0
+        self.pending = False
 
     def handler(self, signum, frame):
-        if self.armed:
-            raise KeyboardInterrupt()
+        if not self.armed:
+            return
+        if self.critical:
+            self.pending = True
+            return
+        raise KeyboardInterrupt()
+
+    def arm(self):
+        self.pending = False
+        self.armed = True
+
+    def disarm(self):
+        self.armed = False
+        self.pending = False
 
 
 class _WorkerSink:
@@ -96,7 +112,18 @@ class Worker:
         self.stderr = CellStream("stderr", 2, self.send, lambda: self.current_cell)
 
     def send(self, message):
-        self.channel.send(message)
+        if threading.current_thread() is not threading.main_thread():
+            self.channel.send(message)  # signal handlers run on the main thread
+            return
+        interrupts = self.interrupts
+        interrupts.critical += 1
+        try:
+            self.channel.send(message)
+        finally:
+            interrupts.critical -= 1
+        if interrupts.pending and interrupts.armed and not interrupts.critical:
+            interrupts.pending = False
+            raise KeyboardInterrupt()
 
     def hello(self):
         from . import __version__
@@ -185,30 +212,33 @@ class Worker:
         register_source(filename, code)
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
-        self.send({"type": "started", "cell_id": cell_id})
         status, output, error = "ok", None, None
         previous_sink = _context.set_sink(_WorkerSink(self, cell_id))
         start = time.perf_counter_ns()
+        interrupts = self.interrupts
         try:
             try:
+                # Armed before `started` goes out: an interrupt sent by a
+                # runtime that saw `started` is never lost.
+                interrupts.arm()
+                self.send({"type": "started", "cell_id": cell_id})
                 body, last = compile_cell(code, filename)
-                self.interrupts.armed = True
                 value = self.executor.run(body, last)
-                self.interrupts.armed = False
+                interrupts.disarm()
                 output = render(value)
             except KeyboardInterrupt:
-                self.interrupts.armed = False
+                interrupts.disarm()
                 status = "interrupted"
             except StopCell as stop:
-                self.interrupts.armed = False
+                interrupts.disarm()
                 status, output = "stopped", render(stop.output)
             except BaseException as exc:
                 # SystemExit too: `exit()` in a cell must not end the worker.
-                self.interrupts.armed = False
+                interrupts.disarm()
                 status, error = "error", error_info(exc, filename, self.cell_files)
         except KeyboardInterrupt:
             # An interrupt landed in the first instructions of a handler.
-            self.interrupts.armed = False
+            interrupts.disarm()
             status, output, error = "interrupted", None, None
         duration = time.perf_counter_ns() - start
         _context.set_sink(previous_sink)

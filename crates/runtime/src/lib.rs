@@ -1,0 +1,26 @@
+//! `weir-runtime`: the worker protocol and the Python worker client.
+//!
+//! The runtime runs notebook cells in a separate process, `python -m
+//! weir._worker`, started with the user's interpreter. They talk over the
+//! worker's stdin/stdout in checksummed, sequenced frames ([`frame`]) that
+//! carry JSON messages ([`message`]); [`Worker`] is the client. The protocol
+//! is specified in docs/protocol.md.
+
+pub mod error;
+pub mod frame;
+pub mod message;
+mod pipes;
+pub mod python;
+pub mod worker;
+
+pub use error::{ExitKind, MIN_PYTHON, WorkerError};
+pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
+pub use message::{
+    CellError, CellStatus, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
+    ToWorker, TracebackFrame,
+};
+pub use python::resolve_python;
+pub use worker::{
+    CellOutcome, Interrupter, RUNTIME_VERSION, StreamSource, Worker, WorkerConfig, WorkerEvent,
+    WorkerInfo,
+};

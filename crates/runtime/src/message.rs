@@ -1,0 +1,240 @@
+//! The JSON messages carried in frames, one serde type per direction.
+//!
+//! Receivers ignore fields they do not know (a later version-1 worker may
+//! add some); an unknown `"type"` is an error. docs/protocol.md describes
+//! every message.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// `{"mimetype": data}`. Text types carry strings; binary types (PNG,
+/// JPEG) carry base64 strings; `application/json` carries any JSON value.
+pub type MimeBundle = BTreeMap<String, serde_json::Value>;
+
+/// Runtime → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Run a cell's code in the shared namespace.
+    Run {
+        cell_id: String,
+        name: String,
+        code: String,
+        /// The pseudo-filename tracebacks show; default
+        /// `<cell NAME (CELL_ID)>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename_hint: Option<String>,
+    },
+    /// Remove names from the namespace (missing names are ignored).
+    Delete { names: Vec<String> },
+    /// Exit with status 0.
+    Shutdown,
+}
+
+/// Which of the worker's Python streams text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamName {
+    Stdout,
+    Stderr,
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellStatus {
+    Ok,
+    Error,
+    /// `weir.stop(True)`: not an error; descendants should not run.
+    Stopped,
+    /// Interrupted by SIGINT; the worker is still usable.
+    Interrupted,
+}
+
+/// What `weir.output.*` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputAction {
+    Append,
+    Replace,
+    Clear,
+}
+
+/// One traceback frame, innermost last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracebackFrame {
+    pub filename: String,
+    pub lineno: Option<u32>,
+    pub function: String,
+    /// The cell whose code this frame is in, if any.
+    pub cell_id: Option<String>,
+    #[serde(default)]
+    pub line: String,
+}
+
+/// A cell's exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellError {
+    /// The exception class's qualified name, e.g. `ZeroDivisionError`.
+    #[serde(rename = "type")]
+    pub exc_type: String,
+    pub message: String,
+    /// Formatted like Python's, from the cell's frame on (worker frames
+    /// stripped); line numbers count from the cell's first line.
+    pub traceback: String,
+    #[serde(default)]
+    pub frames: Vec<TracebackFrame>,
+}
+
+/// Worker → runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// First message after start.
+    Ready {
+        protocol: u32,
+        weir_version: String,
+        python_version: String,
+        python_executable: String,
+        pid: u32,
+    },
+    /// A `run` was received and its code is about to execute.
+    Started { cell_id: String },
+    /// Text written to `sys.stdout` / `sys.stderr`.
+    Stream {
+        cell_id: Option<String>,
+        name: StreamName,
+        text: String,
+    },
+    /// `weir.output.append/replace/clear` during a run.
+    Output {
+        cell_id: String,
+        action: OutputAction,
+        output: Option<MimeBundle>,
+    },
+    /// The cell finished.
+    Done {
+        cell_id: String,
+        status: CellStatus,
+        output: Option<MimeBundle>,
+        error: Option<CellError>,
+        duration_ns: u64,
+    },
+    /// Reply to `delete`.
+    Deleted { names_removed: Vec<String> },
+    /// The worker received a bad frame from us and is exiting.
+    ProtocolError {
+        frame_index: Option<u64>,
+        seq: Option<u32>,
+        check: String,
+        message: String,
+    },
+}
+
+const FROM_WORKER_TYPES: &[&str] = &[
+    "ready",
+    "started",
+    "stream",
+    "output",
+    "done",
+    "deleted",
+    "protocol_error",
+];
+
+/// A frame's payload that is not a valid message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MessageError {
+    #[error("payload is not UTF-8 JSON: {0}")]
+    NotJson(String),
+    #[error("payload is not a JSON object with a string \"type\" field")]
+    NoType,
+    #[error("unknown message type {0:?}")]
+    UnknownType(String),
+    #[error("invalid {kind:?} message: {error}")]
+    Invalid { kind: String, error: String },
+}
+
+impl FromWorker {
+    /// Parse a frame payload, telling an unknown type apart from a known
+    /// type with bad fields.
+    pub fn decode(payload: &[u8]) -> Result<Self, MessageError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(payload).map_err(|e| MessageError::NotJson(e.to_string()))?;
+        let kind = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .ok_or(MessageError::NoType)?
+            .to_owned();
+        if !FROM_WORKER_TYPES.contains(&kind.as_str()) {
+            return Err(MessageError::UnknownType(kind));
+        }
+        serde_json::from_value(value).map_err(|e| MessageError::Invalid {
+            kind,
+            error: e.to_string(),
+        })
+    }
+}
+
+impl ToWorker {
+    /// The JSON payload for a frame.
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising these plain types cannot fail (string keys only).
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_serialises_with_type_tag() {
+        let msg = ToWorker::Run {
+            cell_id: "c1".into(),
+            name: "_".into(),
+            code: "x = 1".into(),
+            filename_hint: None,
+        };
+        let v: serde_json::Value = serde_json::from_slice(&msg.encode()).unwrap();
+        assert_eq!(v["type"], "run");
+        assert_eq!(v["cell_id"], "c1");
+        assert!(v.get("filename_hint").is_none());
+    }
+
+    #[test]
+    fn done_parses_and_ignores_unknown_fields() {
+        let m = FromWorker::decode(
+            br#"{"type":"done","cell_id":"a","status":"ok","output":{"text/plain":"1"},"error":null,"duration_ns":5,"extra":true}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            m,
+            FromWorker::Done {
+                status: CellStatus::Ok,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unknown_type_and_bad_fields_are_distinct() {
+        assert_eq!(
+            FromWorker::decode(br#"{"type":"nope"}"#).unwrap_err(),
+            MessageError::UnknownType("nope".into())
+        );
+        assert!(matches!(
+            FromWorker::decode(br#"{"type":"done"}"#).unwrap_err(),
+            MessageError::Invalid { .. }
+        ));
+        assert_eq!(
+            FromWorker::decode(b"[1]").unwrap_err(),
+            MessageError::NoType
+        );
+        assert!(matches!(
+            FromWorker::decode(b"\xff").unwrap_err(),
+            MessageError::NotJson(_)
+        ));
+    }
+}

@@ -1,0 +1,729 @@
+//! The worker process client: spawn `python -m weir._worker`, run cells,
+//! delete names, interrupt, shut down, and notice death.
+//!
+//! Plain threads and blocking pipes: two reader threads (see `pipes`) feed a
+//! bounded channel that the calling thread drains while it waits for the
+//! reply it needs. Every way the worker can go away ends in EOF on the
+//! protocol pipe, so nothing here can hang on a dead worker.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::error::{ExitKind, MIN_PYTHON, WorkerError};
+use crate::frame::{self, FrameKind, PROTOCOL_VERSION};
+use crate::message::{
+    CellError, CellStatus, FromWorker, MimeBundle, OutputAction, StreamName, ToWorker,
+};
+use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_reader};
+
+/// The runtime's own version; the worker's `weir.__version__` must equal it.
+pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How long to wait for late stderr lines after the worker died, so a
+/// crash message (e.g. from faulthandler) reaches the caller.
+const DEATH_STDERR_GRACE: Duration = Duration::from_millis(300);
+/// How long an exiting worker gets before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// Startup stderr kept for the error message.
+const MAX_STARTUP_STDERR: usize = 64 * 1024;
+
+/// How to start a worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The interpreter (see [`crate::resolve_python`]).
+    pub python: PathBuf,
+    /// Prepended to `PYTHONPATH`, e.g. a checkout's `python/` directory so
+    /// the `weir` package is importable without installing it.
+    pub python_path_extra: Option<PathBuf>,
+    /// The worker's working directory (default: inherited).
+    pub cwd: Option<PathBuf>,
+    /// Extra environment variables for the worker.
+    pub env: Vec<(OsString, OsString)>,
+    /// How long the worker may take to send `ready`.
+    pub ready_timeout: Duration,
+}
+
+impl WorkerConfig {
+    pub fn new(python: impl Into<PathBuf>) -> Self {
+        WorkerConfig {
+            python: python.into(),
+            python_path_extra: None,
+            cwd: None,
+            env: Vec::new(),
+            ready_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the worker said about itself in `ready`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerInfo {
+    pub protocol: u32,
+    pub weir_version: String,
+    pub python_version: String,
+    pub python_executable: String,
+    pub pid: u32,
+}
+
+/// Where streamed text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamSource {
+    /// `sys.stdout` / `sys.stderr` inside the worker, sent as messages.
+    Python,
+    /// Raw writes to the worker's fd 1 or fd 2 (C extensions,
+    /// subprocesses, `os.write`), read from its stderr pipe line by line.
+    /// Their order relative to `Python` text is not guaranteed.
+    Fd,
+}
+
+/// Something that happened while a cell ran, delivered as it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerEvent {
+    /// The worker began the cell; an interrupt sent from now on lands in it.
+    Started { cell_id: String },
+    Stream {
+        cell_id: Option<String>,
+        name: StreamName,
+        source: StreamSource,
+        text: String,
+    },
+    /// `weir.output.append/replace/clear`.
+    Output {
+        cell_id: String,
+        action: OutputAction,
+        output: Option<MimeBundle>,
+    },
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellOutcome {
+    pub cell_id: String,
+    pub status: CellStatus,
+    pub output: Option<MimeBundle>,
+    pub error: Option<CellError>,
+    pub duration: Duration,
+}
+
+/// Sends SIGINT to a worker from any thread, e.g. from inside a
+/// `run_cell` event callback. It never signals a process that has already
+/// been reaped (whose pid may belong to someone else by then).
+#[derive(Debug, Clone)]
+pub struct Interrupter {
+    pid: libc::pid_t,
+    reaped: Arc<Mutex<bool>>,
+}
+
+impl Interrupter {
+    pub fn interrupt(&self) -> Result<(), WorkerError> {
+        let reaped = self.reaped.lock().unwrap_or_else(PoisonError::into_inner);
+        if *reaped {
+            return Err(WorkerError::Closed);
+        }
+        // SAFETY: kill(2) with a pid we spawned and have not reaped.
+        let rc = unsafe { libc::kill(self.pid, libc::SIGINT) };
+        if rc != 0 {
+            return Err(WorkerError::Io(io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+}
+
+/// A running `python -m weir._worker`.
+#[derive(Debug)]
+pub struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    rx: Receiver<Incoming>,
+    send_seq: u32,
+    info: WorkerInfo,
+    interrupter: Interrupter,
+    closed: bool,
+}
+
+impl Worker {
+    /// Start a worker and wait for its `ready` message.
+    pub fn spawn(config: WorkerConfig) -> Result<Worker, WorkerError> {
+        let path = config.python.clone();
+        if path.components().count() > 1 && !path.exists() {
+            return Err(WorkerError::InterpreterNotFound { path });
+        }
+        let mut cmd = Command::new(&path);
+        cmd.args(["-m", "weir._worker"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(cwd) = &config.cwd {
+            cmd.current_dir(cwd);
+        }
+        let mut pythonpath: Option<OsString> = std::env::var_os("PYTHONPATH");
+        for (k, v) in &config.env {
+            if k == "PYTHONPATH" {
+                pythonpath = Some(v.clone());
+            }
+            cmd.env(k, v);
+        }
+        if let Some(extra) = &config.python_path_extra {
+            let mut joined = extra.as_os_str().to_owned();
+            if let Some(rest) = pythonpath.filter(|p| !p.is_empty()) {
+                joined.push(":");
+                joined.push(rest);
+            }
+            cmd.env("PYTHONPATH", joined);
+        }
+        let mut child = cmd.spawn().map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound => WorkerError::InterpreterNotFound { path: path.clone() },
+            _ => WorkerError::Spawn {
+                path: path.clone(),
+                source,
+            },
+        })?;
+        let (tx, rx) = sync_channel(CHANNEL_BOUND);
+        let pipes = (child.stdout.take(), child.stderr.take());
+        let started = match pipes {
+            (Some(out), Some(err)) => spawn_protocol_reader(out, tx.clone())
+                .and_then(|_| spawn_stderr_reader(err, tx))
+                .map(|_| ()),
+            _ => Err(io::Error::other("child pipes missing")),
+        };
+        let interrupter = Interrupter {
+            pid: child.id() as libc::pid_t,
+            reaped: Arc::new(Mutex::new(false)),
+        };
+        let mut worker = Worker {
+            stdin: child.stdin.take(),
+            child,
+            rx,
+            send_seq: 0,
+            info: WorkerInfo {
+                protocol: 0,
+                weir_version: String::new(),
+                python_version: String::new(),
+                python_executable: String::new(),
+                pid: 0,
+            },
+            interrupter,
+            closed: false,
+        };
+        if let Err(source) = started {
+            worker.kill_and_reap();
+            return Err(WorkerError::Spawn { path, source });
+        }
+        worker.info = worker.await_ready(&path, config.ready_timeout)?;
+        Ok(worker)
+    }
+
+    fn await_ready(&mut self, path: &Path, timeout: Duration) -> Result<WorkerInfo, WorkerError> {
+        let deadline = Instant::now() + timeout;
+        let mut stderr = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let incoming = match self.rx.recv_timeout(left) {
+                Ok(i) => i,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.kill_and_reap();
+                    return Err(WorkerError::StartupTimeout {
+                        path: path.to_path_buf(),
+                        waited: timeout,
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => Incoming::Eof,
+            };
+            match incoming {
+                Incoming::StderrLine(line) => {
+                    if stderr.len() < MAX_STARTUP_STDERR {
+                        stderr.push_str(&line);
+                    }
+                }
+                Incoming::Message(FromWorker::Ready {
+                    protocol,
+                    weir_version,
+                    python_version,
+                    python_executable,
+                    pid,
+                }) => {
+                    let info = WorkerInfo {
+                        protocol,
+                        weir_version,
+                        python_version,
+                        python_executable,
+                        pid,
+                    };
+                    if let Err(e) = check_ready(path, &info) {
+                        self.kill_and_reap();
+                        return Err(e);
+                    }
+                    return Ok(info);
+                }
+                Incoming::Message(other) => {
+                    self.kill_and_reap();
+                    return Err(WorkerError::UnexpectedMessage {
+                        expected: "ready",
+                        got: message_type(&other).into(),
+                    });
+                }
+                Incoming::Bad(e) => {
+                    self.kill_and_reap();
+                    return Err(e);
+                }
+                Incoming::Eof => {
+                    let status = self.reap();
+                    // Drain what stderr said on the way out.
+                    self.drain_stderr(|line| {
+                        if stderr.len() < MAX_STARTUP_STDERR {
+                            stderr.push_str(&line);
+                        }
+                    });
+                    // A too-old interpreter may fail before it can say
+                    // `ready` (e.g. a syntax error in the package): ask it.
+                    if let Some(version) = probe_version(path) {
+                        if !version_ok(&version) {
+                            return Err(WorkerError::PythonTooOld {
+                                path: path.to_path_buf(),
+                                version,
+                            });
+                        }
+                    }
+                    return Err(WorkerError::StartupFailed {
+                        path: path.to_path_buf(),
+                        status,
+                        stderr,
+                    });
+                }
+            }
+        }
+    }
+
+    /// What the worker reported about itself.
+    pub fn info(&self) -> &WorkerInfo {
+        &self.info
+    }
+
+    /// The worker's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A handle that can interrupt the running cell from another thread or
+    /// from a `run_cell` callback.
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
+
+    /// Send SIGINT: the running cell ends with status `Interrupted`; an
+    /// idle worker ignores it.
+    pub fn interrupt(&self) -> Result<(), WorkerError> {
+        self.interrupter.interrupt()
+    }
+
+    /// Whether the worker can still take commands.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Run a cell (pseudo-filename `<cell NAME (CELL_ID)>`), delivering
+    /// events as they arrive; returns when the worker reports `done`.
+    pub fn run_cell(
+        &mut self,
+        cell_id: &str,
+        name: &str,
+        code: &str,
+        on_event: impl FnMut(WorkerEvent),
+    ) -> Result<CellOutcome, WorkerError> {
+        self.run(
+            ToWorker::Run {
+                cell_id: cell_id.to_owned(),
+                name: name.to_owned(),
+                code: code.to_owned(),
+                filename_hint: None,
+            },
+            on_event,
+        )
+    }
+
+    /// Like [`run_cell`](Self::run_cell) with a full `Run` message (e.g. to
+    /// choose the traceback filename). Other message kinds are refused.
+    pub fn run(
+        &mut self,
+        request: ToWorker,
+        mut on_event: impl FnMut(WorkerEvent),
+    ) -> Result<CellOutcome, WorkerError> {
+        let ToWorker::Run { cell_id, .. } = &request else {
+            return Err(WorkerError::UnexpectedMessage {
+                expected: "a run request",
+                got: "another request".into(),
+            });
+        };
+        let cell_id = cell_id.clone();
+        let running = Some(cell_id.as_str());
+        self.send(&request, running, &mut on_event)?;
+        loop {
+            let msg = self.next_message(running, &mut on_event)?;
+            match msg {
+                FromWorker::Started { cell_id } => on_event(WorkerEvent::Started { cell_id }),
+                FromWorker::Stream {
+                    cell_id,
+                    name,
+                    text,
+                } => on_event(WorkerEvent::Stream {
+                    cell_id,
+                    name,
+                    source: StreamSource::Python,
+                    text,
+                }),
+                FromWorker::Output {
+                    cell_id,
+                    action,
+                    output,
+                } => on_event(WorkerEvent::Output {
+                    cell_id,
+                    action,
+                    output,
+                }),
+                FromWorker::Done {
+                    cell_id: done_id,
+                    status,
+                    output,
+                    error,
+                    duration_ns,
+                } if done_id == cell_id => {
+                    return Ok(CellOutcome {
+                        cell_id: done_id,
+                        status,
+                        output,
+                        error,
+                        duration: Duration::from_nanos(duration_ns),
+                    });
+                }
+                other => return Err(self.unexpected("done", &other)),
+            }
+        }
+    }
+
+    /// Delete names from the worker's namespace; returns those that existed.
+    /// Streams from background threads arriving meanwhile are dropped.
+    pub fn delete_names(&mut self, names: &[String]) -> Result<Vec<String>, WorkerError> {
+        let request = ToWorker::Delete {
+            names: names.to_vec(),
+        };
+        let mut ignore = |_: WorkerEvent| {};
+        self.send(&request, None, &mut ignore)?;
+        loop {
+            match self.next_message(None, &mut ignore)? {
+                FromWorker::Deleted { names_removed } => return Ok(names_removed),
+                FromWorker::Stream { .. } | FromWorker::Output { .. } => {}
+                other => return Err(self.unexpected("deleted", &other)),
+            }
+        }
+    }
+
+    /// Ask the worker to exit and wait for it (killing it after a grace
+    /// period); returns how it exited.
+    pub fn shutdown(mut self) -> Result<ExitKind, WorkerError> {
+        if self.closed {
+            return Err(WorkerError::Closed);
+        }
+        let mut ignore = |_: WorkerEvent| {};
+        // A worker that already died is reported as such by `send`.
+        self.send(&ToWorker::Shutdown, None, &mut ignore)?;
+        self.stdin = None;
+        self.closed = true;
+        Ok(self.wait_or_kill(EXIT_GRACE))
+    }
+
+    /// Write raw bytes to the worker's protocol pipe. Only for tests of the
+    /// worker's frame checks; `seq_used` advances the sequence counter.
+    #[doc(hidden)]
+    pub fn send_raw_for_tests(&mut self, bytes: &[u8], seq_used: bool) -> io::Result<()> {
+        let stdin = self.stdin.as_mut().ok_or(io::ErrorKind::BrokenPipe)?;
+        stdin.write_all(bytes)?;
+        stdin.flush()?;
+        if seq_used {
+            self.send_seq = self.send_seq.wrapping_add(1);
+        }
+        Ok(())
+    }
+
+    /// The sequence number the next frame to the worker will carry.
+    #[doc(hidden)]
+    pub fn next_send_seq(&self) -> u32 {
+        self.send_seq
+    }
+
+    fn send(
+        &mut self,
+        msg: &ToWorker,
+        running: Option<&str>,
+        on_event: &mut dyn FnMut(WorkerEvent),
+    ) -> Result<(), WorkerError> {
+        if self.closed {
+            return Err(WorkerError::Closed);
+        }
+        let bytes = match frame::encode(FrameKind::Json, self.send_seq, &msg.encode()) {
+            Ok(b) => b,
+            Err(e) => {
+                return Err(WorkerError::Io(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    e,
+                )));
+            }
+        };
+        let written = match self.stdin.as_mut() {
+            Some(stdin) => stdin.write_all(&bytes).and_then(|_| stdin.flush()),
+            None => Err(io::ErrorKind::BrokenPipe.into()),
+        };
+        match written {
+            Ok(()) => {
+                self.send_seq = self.send_seq.wrapping_add(1);
+                Ok(())
+            }
+            // The pipe broke: the worker is gone; find out how.
+            Err(_) => Err(self.death(running, on_event)),
+        }
+    }
+
+    /// The next protocol message; stderr lines go to `on_event` meanwhile.
+    fn next_message(
+        &mut self,
+        running: Option<&str>,
+        on_event: &mut dyn FnMut(WorkerEvent),
+    ) -> Result<FromWorker, WorkerError> {
+        loop {
+            let incoming = self.rx.recv().unwrap_or(Incoming::Eof);
+            match incoming {
+                Incoming::StderrLine(text) => on_event(WorkerEvent::Stream {
+                    cell_id: running.map(str::to_owned),
+                    name: StreamName::Stderr,
+                    source: StreamSource::Fd,
+                    text,
+                }),
+                Incoming::Message(FromWorker::ProtocolError {
+                    frame_index,
+                    check,
+                    message,
+                    ..
+                }) => {
+                    self.closed = true;
+                    let status = self.wait_or_kill(EXIT_GRACE);
+                    return Err(WorkerError::WorkerRejectedFrame {
+                        frame_index,
+                        check,
+                        message,
+                        status,
+                    });
+                }
+                Incoming::Message(msg) => return Ok(msg),
+                Incoming::Bad(err) => {
+                    // The stream cannot be trusted any more: end the worker.
+                    self.kill_and_reap();
+                    return Err(err);
+                }
+                Incoming::Eof => return Err(self.death(running, on_event)),
+            }
+        }
+    }
+
+    /// The worker went away unasked: collect its status, its last stderr
+    /// lines, and say which cell was running.
+    fn death(
+        &mut self,
+        running: Option<&str>,
+        on_event: &mut dyn FnMut(WorkerEvent),
+    ) -> WorkerError {
+        // Messages still queued (e.g. a protocol_error) come first.
+        while let Ok(incoming) = self.rx.try_recv() {
+            match incoming {
+                Incoming::Message(FromWorker::ProtocolError {
+                    frame_index,
+                    check,
+                    message,
+                    ..
+                }) => {
+                    self.closed = true;
+                    let status = self.wait_or_kill(EXIT_GRACE);
+                    return WorkerError::WorkerRejectedFrame {
+                        frame_index,
+                        check,
+                        message,
+                        status,
+                    };
+                }
+                Incoming::StderrLine(text) => on_event(stderr_event(running, text)),
+                _ => {}
+            }
+        }
+        let status = self.wait_or_kill(EXIT_GRACE);
+        self.closed = true;
+        self.drain_stderr(|text| on_event(stderr_event(running, text)));
+        WorkerError::WorkerDied {
+            status,
+            running_cell: running.map(str::to_owned),
+        }
+    }
+
+    fn unexpected(&mut self, expected: &'static str, got: &FromWorker) -> WorkerError {
+        self.kill_and_reap();
+        WorkerError::UnexpectedMessage {
+            expected,
+            got: message_type(got).into(),
+        }
+    }
+
+    fn drain_stderr(&mut self, mut deliver: impl FnMut(String)) {
+        let deadline = Instant::now() + DEATH_STDERR_GRACE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(Incoming::StderrLine(text)) => deliver(text),
+                Ok(_) => {}
+                Err(_) => return, // timed out, or both readers finished
+            }
+        }
+    }
+
+    /// Wait for the process to exit, polling so an interrupter never
+    /// signals a reaped pid; kill it if it outlives `grace`.
+    fn wait_or_kill(&mut self, grace: Duration) -> ExitKind {
+        self.stdin = None;
+        self.closed = true;
+        let deadline = Instant::now() + grace;
+        loop {
+            {
+                let mut reaped = self
+                    .interrupter
+                    .reaped
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if *reaped {
+                    return ExitKind::Unknown;
+                }
+                match self.child.try_wait() {
+                    Ok(Some(status)) => {
+                        *reaped = true;
+                        return ExitKind::from_status(status);
+                    }
+                    Ok(None) if Instant::now() >= deadline => {
+                        let _ = self.child.kill();
+                        let status = self.child.wait();
+                        *reaped = true;
+                        return status.map_or(ExitKind::Unknown, ExitKind::from_status);
+                    }
+                    Ok(None) => {}
+                    Err(_) => {
+                        *reaped = true;
+                        return ExitKind::Unknown;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn reap(&mut self) -> ExitKind {
+        self.wait_or_kill(EXIT_GRACE)
+    }
+
+    fn kill_and_reap(&mut self) {
+        self.wait_or_kill(Duration::ZERO);
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let reaped = *self
+            .interrupter
+            .reaped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !reaped {
+            // Closing stdin lets an idle worker exit on its own; a busy one
+            // is killed shortly after.
+            self.wait_or_kill(Duration::from_millis(200));
+        }
+    }
+}
+
+fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
+    WorkerEvent::Stream {
+        cell_id: running.map(str::to_owned),
+        name: StreamName::Stderr,
+        source: StreamSource::Fd,
+        text,
+    }
+}
+
+fn message_type(msg: &FromWorker) -> &'static str {
+    match msg {
+        FromWorker::Ready { .. } => "ready",
+        FromWorker::Started { .. } => "started",
+        FromWorker::Stream { .. } => "stream",
+        FromWorker::Output { .. } => "output",
+        FromWorker::Done { .. } => "done",
+        FromWorker::Deleted { .. } => "deleted",
+        FromWorker::ProtocolError { .. } => "protocol_error",
+    }
+}
+
+fn check_ready(path: &Path, info: &WorkerInfo) -> Result<(), WorkerError> {
+    if info.protocol != u32::from(PROTOCOL_VERSION) {
+        return Err(WorkerError::ProtocolVersionMismatch {
+            expected: u32::from(PROTOCOL_VERSION),
+            actual: info.protocol,
+        });
+    }
+    if !version_ok(&info.python_version) {
+        return Err(WorkerError::PythonTooOld {
+            path: path.to_path_buf(),
+            version: info.python_version.clone(),
+        });
+    }
+    if info.weir_version != RUNTIME_VERSION {
+        return Err(WorkerError::VersionMismatch {
+            runtime: RUNTIME_VERSION.into(),
+            worker: info.weir_version.clone(),
+            python_executable: info.python_executable.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// `"3.11.7"` is at least [`MIN_PYTHON`]; unparsable versions are refused.
+pub(crate) fn version_ok(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= MIN_PYTHON,
+        _ => false,
+    }
+}
+
+/// Ask an interpreter its version with a tiny program any Python runs.
+fn probe_version(path: &Path) -> Option<String> {
+    let out = Command::new(path)
+        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version_ok("3.9.0"));
+        assert!(version_ok("3.13.1"));
+        assert!(version_ok("4.0"));
+        assert!(!version_ok("3.8.18"));
+        assert!(!version_ok("2.7.18"));
+        assert!(!version_ok("garbage"));
+    }
+}
