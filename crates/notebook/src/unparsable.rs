@@ -15,14 +15,18 @@
 //! backslash stays in the value, so reading a raw `"""` string undoes the
 //! replacement. Weir writes the same raw form when the code holds no `""`
 //! (identical to marimo's output), and otherwise a plain `"""` string with
-//! `\` and `"` backslash-escaped, which both tools read back exactly.
+//! `\` and `"` backslash-escaped, which both tools read back exactly. (Weir
+//! also takes that form for code holding `"\"`, which the raw form would
+//! make ambiguous.)
 
 use crate::indent::{INDENT, dedent, indent, is_blank};
 
 /// The literal's source text for `code`, already indented as an argument
 /// (every non-blank line starts with four spaces), without a trailing comma.
 pub fn encode(code: &str) -> String {
-    if code.contains("\"\"") {
+    // `"\"` must not occur in the raw form either: reading would take it for
+    // marimo's escape.
+    if code.contains("\"\"") || code.contains("\"\\\"") {
         let escaped = code.replace('\\', "\\\\").replace('"', "\\\"");
         indent(&format!("\"\"\"\n{escaped}\n\"\"\""))
     } else {

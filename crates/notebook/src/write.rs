@@ -153,11 +153,11 @@ fn is_single_def(cell: &Cell) -> bool {
     first_line_ok
         && trailing_ok
         && body.len() == 1
-        && match (&body[0], cell.kind) {
-            (Stmt::FunctionDef(_), CellKind::Function) => true,
-            (Stmt::ClassDef(_), CellKind::ClassDefinition) => true,
-            _ => false,
-        }
+        && matches!(
+            (&body[0], cell.kind),
+            (Stmt::FunctionDef(_), CellKind::Function)
+                | (Stmt::ClassDef(_), CellKind::ClassDefinition)
+        )
 }
 
 fn option_texts(options: &CellOptions) -> Vec<String> {
