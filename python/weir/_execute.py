@@ -42,6 +42,10 @@ class Executor:
     def _await(self, coroutine):
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
+            # Current loop for non-async cells too, so e.g.
+            # `asyncio.ensure_future(...)` in one cell lands on the loop that
+            # a later cell's `await` runs.
+            asyncio.set_event_loop(self._loop)
         task = self._loop.create_task(coroutine)
         try:
             return self._loop.run_until_complete(task)

@@ -20,6 +20,9 @@ import types
 # Exit status after the runtime sent a frame that failed a check.
 EXIT_PROTOCOL_ERROR = 65
 
+# Starts the fd-2 marker line that ends each cell's fd-level output.
+SYNC_PREFIX = b"\x00WEIR-SYNC "
+
 
 def _take_protocol_fds():
     """Return (in_fd, out_fd) private to the protocol; rewire fds 0 and 1."""
@@ -101,6 +104,7 @@ class Worker:
         self.interrupts = _Interrupts()
         self.current_cell = None
         self.cell_files = {}  # pseudo-filename -> cell id
+        self.sync_count = 0
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
         main = types.ModuleType("__main__")
@@ -253,8 +257,24 @@ class Worker:
                 "output": output,
                 "error": error,
                 "duration_ns": duration,
+                "stderr_sync": self._stderr_sync(),
             }
         )
+
+    def _stderr_sync(self):
+        """Write a marker line to fd 2 and return its token.
+
+        fd-level output travels on a different pipe than the protocol; the
+        runtime reads up to this marker before it reports the cell done, so
+        everything the cell wrote to fds 1 and 2 is attributed to it.
+        """
+        self.sync_count += 1
+        token = "%d" % self.sync_count
+        try:
+            os.write(2, SYNC_PREFIX + token.encode("ascii") + b"\n")
+        except OSError:
+            return None
+        return token
 
 
 def main() -> int:

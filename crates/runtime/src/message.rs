@@ -121,6 +121,10 @@ pub enum FromWorker {
         output: Option<MimeBundle>,
         error: Option<CellError>,
         duration_ns: u64,
+        /// Token of the marker line the worker wrote to fd 2 after the
+        /// cell (`\0WEIR-SYNC <token>\n`); the runtime reads stderr up to it.
+        #[serde(default)]
+        stderr_sync: Option<String>,
     },
     /// Reply to `delete`.
     Deleted { names_removed: Vec<String> },

@@ -6,6 +6,7 @@
 //! reply it needs. Every way the worker can go away ends in EOF on the
 //! protocol pipe, so nothing here can hang on a dead worker.
 
+use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 const DEATH_STDERR_GRACE: Duration = Duration::from_millis(300);
 /// How long an exiting worker gets before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// The fd-2 marker's prefix (see `await_stderr_sync`).
+const SYNC_PREFIX: &str = "\0WEIR-SYNC ";
+/// How long to wait for the marker after a cell's `done`.
+const SYNC_WAIT: Duration = Duration::from_secs(2);
 /// Startup stderr kept for the error message.
 const MAX_STARTUP_STDERR: usize = 64 * 1024;
 
@@ -140,6 +145,10 @@ pub struct Worker {
     child: Child,
     stdin: Option<ChildStdin>,
     rx: Receiver<Incoming>,
+    /// Received while waiting for something else; read before `rx`.
+    pending: VecDeque<Incoming>,
+    /// The last fd-2 sync marker token seen.
+    synced: Option<String>,
     send_seq: u32,
     info: WorkerInfo,
     interrupter: Interrupter,
@@ -199,6 +208,8 @@ impl Worker {
             stdin: child.stdin.take(),
             child,
             rx,
+            pending: VecDeque::new(),
+            synced: None,
             send_seq: 0,
             info: WorkerInfo {
                 protocol: 0,
@@ -391,7 +402,11 @@ impl Worker {
                     output,
                     error,
                     duration_ns,
+                    stderr_sync,
                 } if done_id == cell_id => {
+                    if let Some(token) = stderr_sync {
+                        self.await_stderr_sync(&token, running, &mut on_event);
+                    }
                     return Ok(CellOutcome {
                         cell_id: done_id,
                         status,
@@ -494,14 +509,12 @@ impl Worker {
         on_event: &mut dyn FnMut(WorkerEvent),
     ) -> Result<FromWorker, WorkerError> {
         loop {
-            let incoming = self.rx.recv().unwrap_or(Incoming::Eof);
+            let incoming = match self.pending.pop_front() {
+                Some(i) => i,
+                None => self.rx.recv().unwrap_or(Incoming::Eof),
+            };
             match incoming {
-                Incoming::StderrLine(text) => on_event(WorkerEvent::Stream {
-                    cell_id: running.map(str::to_owned),
-                    name: StreamName::Stderr,
-                    source: StreamSource::Fd,
-                    text,
-                }),
+                Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
                 Incoming::Message(FromWorker::ProtocolError {
                     frame_index,
                     check,
@@ -536,7 +549,9 @@ impl Worker {
         on_event: &mut dyn FnMut(WorkerEvent),
     ) -> WorkerError {
         // Messages still queued (e.g. a protocol_error) come first.
-        while let Ok(incoming) = self.rx.try_recv() {
+        let queued: Vec<Incoming> = self.pending.drain(..).collect();
+        let mut queued = queued.into_iter();
+        while let Some(incoming) = queued.next().or_else(|| self.rx.try_recv().ok()) {
             match incoming {
                 Incoming::Message(FromWorker::ProtocolError {
                     frame_index,
@@ -553,16 +568,64 @@ impl Worker {
                         status,
                     };
                 }
-                Incoming::StderrLine(text) => on_event(stderr_event(running, text)),
+                Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
                 _ => {}
             }
         }
         let status = self.wait_or_kill(EXIT_GRACE);
         self.closed = true;
-        self.drain_stderr(|text| on_event(stderr_event(running, text)));
+        self.drain_stderr(|text| {
+            let (before, _) = split_sync_marker(&text);
+            if !before.is_empty() {
+                on_event(stderr_event(running, before.to_owned()));
+            }
+        });
         WorkerError::WorkerDied {
             status,
             running_cell: running.map(str::to_owned),
+        }
+    }
+
+    /// Forward fd-2 lines up to the worker's end-of-cell marker, so fd-level
+    /// output is delivered with the cell that wrote it. Messages arriving
+    /// meanwhile are kept for later. Gives up after a while: a cell may have
+    /// redirected fd 2, and a missing marker must not hang the runtime.
+    fn await_stderr_sync(
+        &mut self,
+        token: &str,
+        running: Option<&str>,
+        on_event: &mut dyn FnMut(WorkerEvent),
+    ) {
+        let deadline = Instant::now() + SYNC_WAIT;
+        while self.synced.as_deref() != Some(token) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(Incoming::StderrLine(text)) => self.forward_stderr(text, running, on_event),
+                Ok(other) => {
+                    let end = matches!(other, Incoming::Eof | Incoming::Bad(_));
+                    self.pending.push_back(other);
+                    if end {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Deliver an fd-2 line, minus a sync marker at its end (recorded).
+    fn forward_stderr(
+        &mut self,
+        text: String,
+        running: Option<&str>,
+        on_event: &mut dyn FnMut(WorkerEvent),
+    ) {
+        let (before, token) = split_sync_marker(&text);
+        if let Some(token) = token {
+            self.synced = Some(token.to_owned());
+        }
+        if !before.is_empty() {
+            on_event(stderr_event(running, before.to_owned()));
         }
     }
 
@@ -648,6 +711,19 @@ impl Drop for Worker {
     }
 }
 
+/// `"text\0WEIR-SYNC 12\n"` → `("text", Some("12"))`.
+fn split_sync_marker(line: &str) -> (&str, Option<&str>) {
+    if let Some(at) = line.rfind(SYNC_PREFIX) {
+        let token = &line[at + SYNC_PREFIX.len()..];
+        if let Some(token) = token.strip_suffix('\n') {
+            if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
+                return (&line[..at], Some(token));
+            }
+        }
+    }
+    (line, None)
+}
+
 fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
     WorkerEvent::Stream {
         cell_id: running.map(str::to_owned),
@@ -716,6 +792,14 @@ fn probe_version(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sync_markers() {
+        assert_eq!(split_sync_marker("a\0WEIR-SYNC 12\n"), ("a", Some("12")));
+        assert_eq!(split_sync_marker("\0WEIR-SYNC 3\n"), ("", Some("3")));
+        assert_eq!(split_sync_marker("plain\n"), ("plain\n", None));
+        assert_eq!(split_sync_marker("\0WEIR-SYNC x\n"), ("\0WEIR-SYNC x\n", None));
+    }
 
     #[test]
     fn versions() {

@@ -1,0 +1,60 @@
+//! Helpers for tests that drive real Python workers.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use weir_runtime::{CellOutcome, StreamName, Worker, WorkerConfig, WorkerEvent};
+
+/// The repo's `python/` directory, so `weir` imports without installing.
+pub fn python_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../python")
+}
+
+/// The interpreter for tests: `$WEIR_TEST_PYTHON` or `python3`.
+pub fn python() -> PathBuf {
+    std::env::var_os("WEIR_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+pub fn config() -> WorkerConfig {
+    let mut c = WorkerConfig::new(python());
+    c.python_path_extra = Some(python_dir());
+    c
+}
+
+pub fn spawn() -> Worker {
+    Worker::spawn(config()).expect("worker starts")
+}
+
+/// A cell's outcome and the events it produced.
+pub struct Ran {
+    pub outcome: CellOutcome,
+    pub events: Vec<WorkerEvent>,
+}
+
+impl Ran {
+    /// Everything the cell wrote to the given Python stream, in order.
+    pub fn text(&self, which: StreamName) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                WorkerEvent::Stream { name, text, .. } if *name == which => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn plain(&self) -> Option<&str> {
+        self.outcome.output.as_ref()?.get("text/plain")?.as_str()
+    }
+}
+
+pub fn run(worker: &mut Worker, id: &str, code: &str) -> Ran {
+    let mut events = Vec::new();
+    let outcome = worker
+        .run_cell(id, "_", code, |e| events.push(e))
+        .expect("cell runs");
+    Ran { outcome, events }
+}
