@@ -64,7 +64,8 @@ pub enum WorkerError {
     PythonTooOld { path: PathBuf, version: String },
 
     #[error(
-        "the worker ({}) ended before it was ready ({status}); its stderr:\n{stderr}",
+        "the worker ({}) ended before it was ready ({status}); is the `weir` package \
+         importable by this interpreter? Its stderr:\n{stderr}",
         path.display()
     )]
     StartupFailed {

@@ -292,13 +292,13 @@ impl Worker {
                     });
                     // A too-old interpreter may fail before it can say
                     // `ready` (e.g. a syntax error in the package): ask it.
-                    if let Some(version) = probe_version(path) {
-                        if !version_ok(&version) {
-                            return Err(WorkerError::PythonTooOld {
-                                path: path.to_path_buf(),
-                                version,
-                            });
-                        }
+                    if let Some(version) = probe_version(path)
+                        && !version_ok(&version)
+                    {
+                        return Err(WorkerError::PythonTooOld {
+                            path: path.to_path_buf(),
+                            version,
+                        });
                     }
                     return Err(WorkerError::StartupFailed {
                         path: path.to_path_buf(),
@@ -715,10 +715,11 @@ impl Drop for Worker {
 fn split_sync_marker(line: &str) -> (&str, Option<&str>) {
     if let Some(at) = line.rfind(SYNC_PREFIX) {
         let token = &line[at + SYNC_PREFIX.len()..];
-        if let Some(token) = token.strip_suffix('\n') {
-            if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
-                return (&line[..at], Some(token));
-            }
+        if let Some(token) = token.strip_suffix('\n')
+            && !token.is_empty()
+            && token.bytes().all(|b| b.is_ascii_digit())
+        {
+            return (&line[..at], Some(token));
         }
     }
     (line, None)
@@ -798,7 +799,10 @@ mod tests {
         assert_eq!(split_sync_marker("a\0WEIR-SYNC 12\n"), ("a", Some("12")));
         assert_eq!(split_sync_marker("\0WEIR-SYNC 3\n"), ("", Some("3")));
         assert_eq!(split_sync_marker("plain\n"), ("plain\n", None));
-        assert_eq!(split_sync_marker("\0WEIR-SYNC x\n"), ("\0WEIR-SYNC x\n", None));
+        assert_eq!(
+            split_sync_marker("\0WEIR-SYNC x\n"),
+            ("\0WEIR-SYNC x\n", None)
+        );
     }
 
     #[test]

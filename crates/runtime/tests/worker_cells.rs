@@ -94,7 +94,10 @@ fn last_expression_renders_to_mime_bundles() {
     assert!(out["text/plain"].as_str().unwrap().contains("H object"));
 
     let md = run(&mut w, "m", "import weir\nweir.md('# Title')");
-    assert_eq!(md.outcome.output.as_ref().unwrap()["text/markdown"], "# Title");
+    assert_eq!(
+        md.outcome.output.as_ref().unwrap()["text/markdown"],
+        "# Title"
+    );
 
     let png = run(
         &mut w,
@@ -102,7 +105,10 @@ fn last_expression_renders_to_mime_bundles() {
         "class P:\n    def _repr_png_(self):\n        return b'\\x89PNG\\r\\n\\x1a\\n'\nP()",
     );
     // base64 of the PNG signature
-    assert_eq!(png.outcome.output.as_ref().unwrap()["image/png"], "iVBORw0KGgo=");
+    assert_eq!(
+        png.outcome.output.as_ref().unwrap()["image/png"],
+        "iVBORw0KGgo="
+    );
 
     let none = run(&mut w, "z", "x = 1\nNone");
     assert_eq!(none.outcome.output, None);
@@ -128,7 +134,10 @@ fn a_repr_that_raises_is_a_note_not_an_error() {
     );
     assert_eq!(html.outcome.status, CellStatus::Ok);
     let plain = html.plain().unwrap();
-    assert!(plain.starts_with("B\n<_repr_html_ failed: KeyError"), "{plain}");
+    assert!(
+        plain.starts_with("B\n<_repr_html_ failed: KeyError"),
+        "{plain}"
+    );
 }
 
 #[test]
@@ -147,11 +156,27 @@ fn tracebacks_name_the_cell_and_its_line() {
     let err = outcome.error.unwrap();
     assert_eq!(err.exc_type, "ValueError");
     assert_eq!(err.message, "boom");
-    assert!(err.traceback.contains("File \"<cell loader (c7)>\", line 4, in f"), "{}", err.traceback);
-    assert!(err.traceback.contains("raise ValueError('boom')"), "{}", err.traceback);
-    assert!(!err.traceback.contains("_worker"), "worker frames leak: {}", err.traceback);
+    assert!(
+        err.traceback
+            .contains("File \"<cell loader (c7)>\", line 4, in f"),
+        "{}",
+        err.traceback
+    );
+    assert!(
+        err.traceback.contains("raise ValueError('boom')"),
+        "{}",
+        err.traceback
+    );
+    assert!(
+        !err.traceback.contains("_worker"),
+        "worker frames leak: {}",
+        err.traceback
+    );
     let last = err.frames.last().unwrap();
-    assert_eq!((last.lineno, last.cell_id.as_deref()), (Some(4), Some("c7")));
+    assert_eq!(
+        (last.lineno, last.cell_id.as_deref()),
+        (Some(4), Some("c7"))
+    );
     assert_eq!(err.frames[0].lineno, Some(6));
 
     // A function from another cell: its frame names that cell.
@@ -233,7 +258,11 @@ fn weir_output_calls_are_events() {
         .collect();
     assert_eq!(
         actions,
-        [OutputAction::Append, OutputAction::Replace, OutputAction::Clear]
+        [
+            OutputAction::Append,
+            OutputAction::Replace,
+            OutputAction::Clear
+        ]
     );
 }
 
