@@ -286,14 +286,13 @@ impl<'a> ErrorChecker<'a> {
     }
 
     fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
-        if let Stmt::ImportFrom(i) = stmt {
-            if i.module
+        if let Stmt::ImportFrom(i) = stmt
+            && i.module
                 .as_ref()
                 .is_some_and(|m| m.as_str() == "__future__")
-                && i.names.iter().any(|a| a.name.as_str() == "annotations")
-            {
-                self.future_annotations = true;
-            }
+            && i.names.iter().any(|a| a.name.as_str() == "annotations")
+        {
+            self.future_annotations = true;
         }
         let mut checker = std::mem::take(&mut self.checker);
         checker.visit_stmt(stmt, &*self);
@@ -364,12 +363,11 @@ impl<'a> ErrorChecker<'a> {
 
         match expr {
             Expr::Name(n) => {
-                if let Some(decl) = self.scope().nonlocals.get(n.id.as_str()) {
-                    if n.start() < decl.start() {
-                        let message =
-                            format!("name '{}' is used prior to nonlocal declaration", n.id);
-                        self.own.push((message, n.start()));
-                    }
+                if let Some(decl) = self.scope().nonlocals.get(n.id.as_str())
+                    && n.start() < decl.start()
+                {
+                    let message = format!("name '{}' is used prior to nonlocal declaration", n.id);
+                    self.own.push((message, n.start()));
                 }
             }
             Expr::Lambda(l) => {

@@ -671,19 +671,19 @@ impl<'a> ScopeVisitor<'a> {
     /// non-comprehension block (PEP 572); elsewhere it is a plain store.
     fn visit_named(&mut self, n: &'a ast::ExprNamed) {
         self.visit_expr(&n.value);
-        if self.blocks[self.current()].is_comprehension {
-            if let Expr::Name(target) = &*n.target {
-                let block = self
-                    .stack
-                    .iter()
-                    .rev()
-                    .copied()
-                    .find(|&b| !self.blocks[b].is_comprehension)
-                    .unwrap_or(0);
-                let name = self.mangle_if_private(target.id.as_str(), block == 0);
-                self.define_in_block(name, block);
-                return;
-            }
+        if self.blocks[self.current()].is_comprehension
+            && let Expr::Name(target) = &*n.target
+        {
+            let block = self
+                .stack
+                .iter()
+                .rev()
+                .copied()
+                .find(|&b| !self.blocks[b].is_comprehension)
+                .unwrap_or(0);
+            let name = self.mangle_if_private(target.id.as_str(), block == 0);
+            self.define_in_block(name, block);
+            return;
         }
         // marimo visits the value a second time here; with the target now
         // defined that cannot add refs, so it is skipped (it would make

@@ -50,13 +50,13 @@ fn statement_names(statement: &Statement) -> StatementNames {
     match statement {
         Statement::CreateTable(create) => names.add_created_table(&create.name),
         Statement::CreateView { name, .. } => names.add_created_table(name),
-        Statement::CreateSchema { schema_name, .. } => {
-            if let SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _) = schema_name
-            {
-                if let Some(last) = name_parts(name).pop() {
-                    names.defs.push(last.clone());
-                    names.created.push(last);
-                }
+        Statement::CreateSchema {
+            schema_name: SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _),
+            ..
+        } => {
+            if let Some(last) = name_parts(name).pop() {
+                names.defs.push(last.clone());
+                names.created.push(last);
             }
         }
         Statement::AttachDuckDBDatabase {
