@@ -7,6 +7,7 @@
 //! is specified in docs/protocol.md.
 
 pub mod error;
+pub mod events;
 pub mod frame;
 pub mod message;
 mod pipes;
@@ -14,13 +15,11 @@ pub mod python;
 pub mod worker;
 
 pub use error::{ExitKind, MIN_PYTHON, WorkerError};
+pub use events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
 pub use message::{
     CellError, CellStatus, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
     ToWorker, TracebackFrame,
 };
 pub use python::resolve_python;
-pub use worker::{
-    CellOutcome, Interrupter, RUNTIME_VERSION, StreamSource, Worker, WorkerConfig, WorkerEvent,
-    WorkerInfo,
-};
+pub use worker::{Interrupter, RUNTIME_VERSION, Worker, WorkerConfig};

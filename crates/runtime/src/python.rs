@@ -2,6 +2,9 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::MIN_PYTHON;
 
 /// Resolve the interpreter: an explicit path (`--python`) wins, then the
 /// active virtual environment's `bin/python`, then `python3` on `PATH`.
@@ -22,9 +25,40 @@ fn resolve_with(explicit: Option<&Path>, virtual_env: Option<OsString>) -> PathB
     PathBuf::from("python3")
 }
 
+/// `"3.11.7"` is at least [`MIN_PYTHON`]; unparsable versions are refused.
+pub(crate) fn version_ok(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= MIN_PYTHON,
+        _ => false,
+    }
+}
+
+/// Ask an interpreter its version with a tiny program any Python runs.
+pub(crate) fn probe_version(path: &Path) -> Option<String> {
+    let out = Command::new(path)
+        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version_ok("3.9.0"));
+        assert!(version_ok("3.13.1"));
+        assert!(version_ok("4.0"));
+        assert!(!version_ok("3.8.18"));
+        assert!(!version_ok("2.7.18"));
+        assert!(!version_ok("garbage"));
+    }
 
     #[test]
     fn explicit_wins() {

@@ -15,12 +15,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::{ExitKind, MIN_PYTHON, WorkerError};
+use crate::error::{ExitKind, WorkerError};
+use crate::events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 use crate::frame::{self, FrameKind, PROTOCOL_VERSION};
-use crate::message::{
-    CellError, CellStatus, FromWorker, MimeBundle, OutputAction, StreamName, ToWorker,
-};
+use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_reader};
+use crate::python::{probe_version, version_ok};
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
 pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -63,56 +63,6 @@ impl WorkerConfig {
             ready_timeout: Duration::from_secs(30),
         }
     }
-}
-
-/// What the worker said about itself in `ready`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkerInfo {
-    pub protocol: u32,
-    pub weir_version: String,
-    pub python_version: String,
-    pub python_executable: String,
-    pub pid: u32,
-}
-
-/// Where streamed text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamSource {
-    /// `sys.stdout` / `sys.stderr` inside the worker, sent as messages.
-    Python,
-    /// Raw writes to the worker's fd 1 or fd 2 (C extensions,
-    /// subprocesses, `os.write`), read from its stderr pipe line by line.
-    /// Their order relative to `Python` text is not guaranteed.
-    Fd,
-}
-
-/// Something that happened while a cell ran, delivered as it arrives.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WorkerEvent {
-    /// The worker began the cell; an interrupt sent from now on lands in it.
-    Started { cell_id: String },
-    Stream {
-        cell_id: Option<String>,
-        name: StreamName,
-        source: StreamSource,
-        text: String,
-    },
-    /// `weir.output.append/replace/clear`.
-    Output {
-        cell_id: String,
-        action: OutputAction,
-        output: Option<MimeBundle>,
-    },
-}
-
-/// How a cell ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellOutcome {
-    pub cell_id: String,
-    pub status: CellStatus,
-    pub output: Option<MimeBundle>,
-    pub error: Option<CellError>,
-    pub duration: Duration,
 }
 
 /// Sends SIGINT to a worker from any thread, e.g. from inside a
@@ -769,27 +719,6 @@ fn check_ready(path: &Path, info: &WorkerInfo) -> Result<(), WorkerError> {
     Ok(())
 }
 
-/// `"3.11.7"` is at least [`MIN_PYTHON`]; unparsable versions are refused.
-pub(crate) fn version_ok(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>());
-    match (parts.next(), parts.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= MIN_PYTHON,
-        _ => false,
-    }
-}
-
-/// Ask an interpreter its version with a tiny program any Python runs.
-fn probe_version(path: &Path) -> Option<String> {
-    let out = Command::new(path)
-        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    Some(text.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -803,15 +732,5 @@ mod tests {
             split_sync_marker("\0WEIR-SYNC x\n"),
             ("\0WEIR-SYNC x\n", None)
         );
-    }
-
-    #[test]
-    fn versions() {
-        assert!(version_ok("3.9.0"));
-        assert!(version_ok("3.13.1"));
-        assert!(version_ok("4.0"));
-        assert!(!version_ok("3.8.18"));
-        assert!(!version_ok("2.7.18"));
-        assert!(!version_ok("garbage"));
     }
 }

@@ -1,0 +1,56 @@
+//! What a worker reports to the caller: its identity, events while a cell
+//! runs, and how the cell ended.
+
+use std::time::Duration;
+
+use crate::message::{CellError, CellStatus, MimeBundle, OutputAction, StreamName};
+
+/// What the worker said about itself in `ready`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerInfo {
+    pub protocol: u32,
+    pub weir_version: String,
+    pub python_version: String,
+    pub python_executable: String,
+    pub pid: u32,
+}
+
+/// Where streamed text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamSource {
+    /// `sys.stdout` / `sys.stderr` inside the worker, sent as messages.
+    Python,
+    /// Raw writes to the worker's fd 1 or fd 2 (C extensions,
+    /// subprocesses, `os.write`), read from its stderr pipe line by line.
+    /// Their order relative to `Python` text is not guaranteed.
+    Fd,
+}
+
+/// Something that happened while a cell ran, delivered as it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerEvent {
+    /// The worker began the cell; an interrupt sent from now on lands in it.
+    Started { cell_id: String },
+    Stream {
+        cell_id: Option<String>,
+        name: StreamName,
+        source: StreamSource,
+        text: String,
+    },
+    /// `weir.output.append/replace/clear`.
+    Output {
+        cell_id: String,
+        action: OutputAction,
+        output: Option<MimeBundle>,
+    },
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellOutcome {
+    pub cell_id: String,
+    pub status: CellStatus,
+    pub output: Option<MimeBundle>,
+    pub error: Option<CellError>,
+    pub duration: Duration,
+}
