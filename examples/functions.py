@@ -57,7 +57,7 @@ def _(doc):
     import weir
 
     weir.md(f"The most common word appears **{doc.counts.most_common(1)[0][1]}** times.")
-    return (weir,)
+    return
 
 
 if __name__ == "__main__":

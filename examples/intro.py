@@ -63,7 +63,7 @@ def _(math, sizes):
     _areas = [round(math.pi * s**2, 1) for s in sizes]
     table = "\n".join(f"{s:>6.1f} {a:>10.1f}" for s, a in zip(sizes, _areas))
     print(table)
-    return (table,)
+    return
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def _(raw_csv):
 
     rows = list(csv.DictReader(io.StringIO(raw_csv)))
     print(f"{len(rows)} rows read")
-    return csv, io, rows
+    return (rows,)
 
 
 @app.cell
@@ -72,7 +72,7 @@ def _(clean, min_revenue):
         if _r["revenue"] >= min_revenue:
             _totals[_r["region"]] += _r["revenue"]
     by_region = dict(sorted(_totals.items(), key=lambda kv: -kv[1]))
-    return by_region, defaultdict
+    return (by_region,)
 
 
 @app.cell
@@ -86,7 +86,7 @@ def _(clean):
         "mean": round(statistics.mean(revenues), 2),
         "median": round(statistics.median(revenues), 2),
     }
-    return revenues, statistics, summary
+    return (summary,)
 
 
 @app.cell

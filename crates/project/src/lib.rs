@@ -1,1 +1,238 @@
-//! TODO
+//! One notebook as a whole.
+//!
+//! The lower crates each know one thing: `weir-notebook` the file format,
+//! `weir-analysis` one cell's names, `weir-graph` the dependency graph over
+//! opaque cells. This crate joins them: it loads a file (refusing what is not
+//! a notebook with an error that says why), analyses every cell, builds the
+//! graph, and answers the questions the command line and, later, the editor
+//! ask: diagnostics, the graph report, the signatures to write each cell with,
+//! and single-cell edits applied incrementally.
+//!
+//! Invariant: `cells`, `analyses` and the graph's notebook order always agree
+//! cell for cell; every mutation goes through a method that keeps them so.
+
+mod diagnostics;
+mod load;
+mod render;
+mod report;
+
+use weir_analysis::CellAnalysis;
+use weir_graph::{CellDeps, CellId, Graph};
+use weir_notebook::{Cell, CellKind, Notebook, Signature};
+
+pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
+pub use load::{LoadError, MAX_NOTEBOOK_BYTES};
+pub use report::{CellReport, GraphReport, MultiplyDefinedReport};
+
+/// A loaded notebook with its analysis and dataflow graph.
+pub struct Project {
+    notebook: Notebook,
+    analyses: Vec<CellAnalysis>,
+    /// `ids[i]` is the graph id of `notebook.cells[i]`. Ids are never reused.
+    ids: Vec<CellId>,
+    next_id: u32,
+    graph: Graph,
+}
+
+impl Project {
+    /// Analyses every cell of an already parsed notebook and builds its graph.
+    pub fn new(notebook: Notebook) -> Self {
+        let analyses: Vec<CellAnalysis> = notebook.cells.iter().map(analyze).collect();
+        let ids: Vec<CellId> = (0..notebook.cells.len() as u32).map(CellId).collect();
+        let graph = Graph::build(
+            ids.iter()
+                .zip(&analyses)
+                .map(|(id, analysis)| (*id, graph_deps(analysis))),
+        );
+        Project {
+            next_id: ids.len() as u32,
+            notebook,
+            analyses,
+            ids,
+            graph,
+        }
+    }
+
+    /// Parses notebook source text. See [`load::load_path`] for files.
+    pub fn from_source(source: &str) -> Result<Self, LoadError> {
+        Ok(Self::new(load::parse_source(source)?))
+    }
+
+    /// Reads, checks and parses a notebook file.
+    pub fn load(path: &std::path::Path) -> Result<Self, LoadError> {
+        Ok(Self::new(load::load_path(path)?))
+    }
+
+    pub fn notebook(&self) -> &Notebook {
+        &self.notebook
+    }
+
+    pub fn cells(&self) -> &[Cell] {
+        &self.notebook.cells
+    }
+
+    pub fn analysis(&self, index: usize) -> &CellAnalysis {
+        &self.analyses[index]
+    }
+
+    pub fn analyses(&self) -> &[CellAnalysis] {
+        &self.analyses
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The graph id of the cell at `index` in notebook order.
+    pub fn cell_id(&self, index: usize) -> CellId {
+        self.ids[index]
+    }
+
+    /// The notebook index of a graph id.
+    pub fn index_of(&self, id: CellId) -> Option<usize> {
+        self.graph.position(id)
+    }
+
+    /// Replaces one cell's code, re-analysing only that cell and updating
+    /// the graph incrementally. What must re-run is then
+    /// `graph().stale(&[id])`, computed only when someone asks.
+    pub fn edit_cell(&mut self, index: usize, code: String) -> CellId {
+        let cell = &mut self.notebook.cells[index];
+        cell.code = code;
+        let analysis = analyze(cell);
+        let id = self.ids[index];
+        self.graph.update(id, graph_deps(&analysis));
+        self.analyses[index] = analysis;
+        id
+    }
+
+    /// Inserts a new code cell at `index` (clamped to the end).
+    pub fn insert_cell(&mut self, index: usize, cell: Cell) -> CellId {
+        let index = index.min(self.notebook.cells.len());
+        let analysis = analyze(&cell);
+        let id = CellId(self.next_id);
+        self.next_id += 1;
+        self.graph.insert(id, index, graph_deps(&analysis));
+        self.notebook.cells.insert(index, cell);
+        self.analyses.insert(index, analysis);
+        self.ids.insert(index, id);
+        self.debug_check();
+        id
+    }
+
+    /// Deletes the cell at `index`; its names leave the graph with it.
+    pub fn delete_cell(&mut self, index: usize) -> Cell {
+        let id = self.ids.remove(index);
+        self.graph.remove(id);
+        self.analyses.remove(index);
+        let cell = self.notebook.cells.remove(index);
+        self.debug_check();
+        cell
+    }
+
+    /// What each cell is written with, computed as marimo's codegen does so
+    /// that files move between the tools without churn:
+    /// - parameters: the names the cell reads, except module-level names
+    ///   (setup-cell defs, `@app.function` / `@app.class_definition` names)
+    ///   and builtins no cell rebinds, which script mode finds in globals;
+    /// - returns: the cell's public defs that some cell reads (a def nobody
+    ///   reads need not cross to script mode, and a name the cell itself
+    ///   deletes must not be returned).
+    pub fn signatures(&self) -> Vec<Signature> {
+        use std::collections::HashSet;
+        let mut module_level: HashSet<&str> = HashSet::new();
+        let mut defined: HashSet<&str> = HashSet::new();
+        let mut read: HashSet<&str> = HashSet::new();
+        for (cell, analysis) in self.notebook.cells.iter().zip(&self.analyses) {
+            defined.extend(analysis.defs.iter().map(String::as_str));
+            read.extend(
+                analysis
+                    .refs
+                    .iter()
+                    .chain(&analysis.builtin_refs)
+                    .map(String::as_str),
+            );
+            match cell.kind {
+                CellKind::Setup => module_level.extend(analysis.defs.iter().map(String::as_str)),
+                CellKind::Function | CellKind::ClassDefinition => {
+                    module_level.insert(cell.name.as_str());
+                }
+                _ => {}
+            }
+        }
+        self.notebook
+            .cells
+            .iter()
+            .zip(&self.analyses)
+            .map(|(cell, analysis)| {
+                if cell.kind != CellKind::Code {
+                    return Signature::default();
+                }
+                let refs = analysis
+                    .refs
+                    .iter()
+                    .filter(|name| !module_level.contains(name.as_str()));
+                let shadowed_builtins = analysis
+                    .builtin_refs
+                    .iter()
+                    .filter(|name| defined.contains(name.as_str()));
+                let mut params: Vec<String> = refs.chain(shadowed_builtins).cloned().collect();
+                params.sort();
+                params.dedup();
+                Signature {
+                    params,
+                    returns: analysis
+                        .defs
+                        .iter()
+                        .filter(|name| read.contains(name.as_str()))
+                        .cloned()
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The notebook in canonical form.
+    pub fn to_source(&self) -> String {
+        weir_notebook::write(&self.notebook, &self.signatures())
+    }
+
+    /// A cell's display name: `_` for anonymous cells, `setup`, `*name` for
+    /// `@app.function` and `@app.class_definition` cells (as marimo names them).
+    pub fn display_name(&self, index: usize) -> String {
+        let cell = &self.notebook.cells[index];
+        match cell.kind {
+            CellKind::Setup => "setup".to_string(),
+            CellKind::Function | CellKind::ClassDefinition => format!("*{}", cell.name),
+            _ => cell.name.clone(),
+        }
+    }
+
+    fn debug_check(&self) {
+        debug_assert_eq!(self.ids.len(), self.notebook.cells.len());
+        debug_assert_eq!(self.analyses.len(), self.notebook.cells.len());
+        debug_assert_eq!(self.graph.order(), &self.ids[..]);
+    }
+}
+
+fn analyze(cell: &Cell) -> CellAnalysis {
+    weir_analysis::analyze_cell(&cell.code)
+}
+
+/// A cell that does not compile takes no part in the graph: its names
+/// resolve nowhere, as in marimo.
+fn graph_deps(analysis: &CellAnalysis) -> CellDeps {
+    if analysis.error.is_some() {
+        return CellDeps::default();
+    }
+    CellDeps {
+        defs: analysis.defs.clone(),
+        reads: analysis
+            .refs
+            .iter()
+            .chain(&analysis.builtin_refs)
+            .cloned()
+            .collect(),
+        deletes: analysis.deleted_refs.clone(),
+    }
+}

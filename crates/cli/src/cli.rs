@@ -1,0 +1,77 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "weir",
+    version,
+    about = "A reactive notebook for Python, with a Rust core"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a starter notebook.
+    New {
+        /// Where to write it (must not exist).
+        path: PathBuf,
+    },
+    /// Report problems: syntax errors, names defined twice, cycles, deleting another cell's name.
+    Check {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Print the dataflow graph of the cells.
+    Graph {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Rewrite a notebook in canonical form.
+    Fmt {
+        path: PathBuf,
+        /// Only report whether the file would change (exit 1 if it would).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Tools for developing Weir itself.
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DebugCommand {
+    /// Analyse cells from a JSON-lines file (`{"id", "code"}` per line) and
+    /// print `{"id", "defs", "refs", "deleted_refs", "builtin_refs", "error"}` per line.
+    AnalyzeCells {
+        /// The input file, or `-` for standard input.
+        input: PathBuf,
+    },
+    /// Time loading a notebook (read, parse, analyse, build the graph) and a
+    /// one-cell edit, in-process; prints JSON. Used by bench/notebook_core.py.
+    TimeLoad {
+        path: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
+}

@@ -1,0 +1,55 @@
+//! One module per subcommand. Each returns the process exit code; errors
+//! that make the input unusable bubble up as `anyhow` errors (exit 2).
+
+mod analyze_cells;
+mod check;
+mod fmt;
+mod graph;
+mod new;
+mod time_load;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, DebugCommand};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::New { path } => new::run(&path),
+        Command::Check { path, format } => check::run(&path, format),
+        Command::Graph { path, format } => graph::run(&path, format),
+        Command::Fmt { path, check } => fmt::run(&path, check),
+        Command::Debug(DebugCommand::AnalyzeCells { input }) => analyze_cells::run(&input),
+        Command::Debug(DebugCommand::TimeLoad { path, repeat }) => time_load::run(&path, repeat),
+    }
+}
+
+/// Loads a notebook; the error already names the file and what is wrong.
+pub(crate) fn load(path: &std::path::Path) -> anyhow::Result<weir_project::Project> {
+    Ok(weir_project::Project::load(path)?)
+}
+
+/// Writes a file so that a crash mid-write never leaves a half-written
+/// notebook: write a sibling temporary file, flush it to disk, rename it over.
+pub(crate) fn write_atomically(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.weir-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(err) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::anyhow!("{}: cannot write: {err}", path.display()));
+    }
+    Ok(())
+}
