@@ -118,6 +118,15 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(cwd) = &config.cwd {
+            // Checked here: a missing cwd would otherwise surface from
+            // spawn as NotFound and be mistaken for a missing interpreter.
+            if !cwd.is_dir() {
+                let source = io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("working directory {} does not exist", cwd.display()),
+                );
+                return Err(WorkerError::Spawn { path, source });
+            }
             cmd.current_dir(cwd);
         }
         let mut pythonpath: Option<OsString> = std::env::var_os("PYTHONPATH");

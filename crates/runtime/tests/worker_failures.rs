@@ -220,6 +220,15 @@ fn a_missing_interpreter_is_named() {
     );
 }
 
+#[test]
+fn a_missing_working_directory_is_not_a_missing_interpreter() {
+    let mut c = config();
+    c.cwd = Some(PathBuf::from("/no/such/cwd"));
+    let err = Worker::spawn(c).unwrap_err();
+    assert!(matches!(err, WorkerError::Spawn { .. }), "{err:?}");
+    assert!(err.to_string().contains("/no/such/cwd"), "{err}");
+}
+
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("weir-runtime-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
