@@ -5,7 +5,12 @@ use proptest::prelude::*;
 use weir_analysis::analyze_cell;
 
 /// Corpus snippets to mutate (falls back to a few built-ins without it).
-fn snippets() -> Vec<String> {
+fn snippets() -> &'static [String] {
+    static SNIPPETS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SNIPPETS.get_or_init(load_snippets)
+}
+
+fn load_snippets() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/conformance/cells.jsonl"
