@@ -16,7 +16,7 @@ impl Graph {
                 let entry = self.names.entry(n);
                 MultiplyDefined {
                     name: entry.name.to_string(),
-                    cells: self.sorted(entry.definers.iter().copied()),
+                    cells: self.sorted(entry.definers.keys()),
                 }
             })
             .collect();
@@ -31,8 +31,8 @@ impl Graph {
         let mut out = Vec::new();
         for &n in &self.names.deleted {
             let entry = self.names.entry(n);
-            for &deleter in &entry.deleters {
-                let others = entry.definers.iter().copied().filter(|&d| d != deleter);
+            for deleter in entry.deleters.keys() {
+                let others = entry.definers.keys().filter(|&d| d != deleter);
                 let definers = self.sorted(others);
                 if !definers.is_empty() {
                     out.push((

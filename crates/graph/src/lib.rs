@@ -53,6 +53,7 @@ mod invariants;
 mod names;
 mod order;
 mod scc;
+mod small;
 
 use std::collections::BTreeSet;
 

@@ -6,8 +6,11 @@
 //! number of distinct names ever seen bounds the memory, which is fine for a
 //! notebook's lifetime).
 
+use std::sync::Arc;
+
 use crate::graph::Slot;
 use crate::hash::{FxHashMap, FxHashSet};
+use crate::small::SlotSet;
 
 pub(crate) type NameId = u32;
 
@@ -21,14 +24,15 @@ pub(crate) enum Role {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameEntry {
-    pub name: Box<str>,
-    pub definers: FxHashSet<Slot>,
-    pub readers: FxHashSet<Slot>,
-    pub deleters: FxHashSet<Slot>,
+    /// Shared with the lookup map's key: one allocation per name.
+    pub name: Arc<str>,
+    pub definers: SlotSet,
+    pub readers: SlotSet,
+    pub deleters: SlotSet,
 }
 
 impl NameEntry {
-    pub fn cells(&self, role: Role) -> &FxHashSet<Slot> {
+    pub fn cells(&self, role: Role) -> &SlotSet {
         match role {
             Role::Def => &self.definers,
             Role::Read => &self.readers,
@@ -36,7 +40,7 @@ impl NameEntry {
         }
     }
 
-    fn cells_mut(&mut self, role: Role) -> &mut FxHashSet<Slot> {
+    fn cells_mut(&mut self, role: Role) -> &mut SlotSet {
         match role {
             Role::Def => &mut self.definers,
             Role::Read => &mut self.readers,
@@ -47,7 +51,7 @@ impl NameEntry {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameTable {
-    ids: FxHashMap<Box<str>, NameId>,
+    ids: FxHashMap<Arc<str>, NameId>,
     entries: Vec<NameEntry>,
     /// Names with two or more definers: kept up to date so
     /// `multiply_defined` costs O(answer), not O(all names).
@@ -57,6 +61,11 @@ pub(crate) struct NameTable {
 }
 
 impl NameTable {
+    pub fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional);
+        self.entries.reserve(additional);
+    }
+
     pub fn get(&self, name: &str) -> Option<NameId> {
         self.ids.get(name).copied()
     }
@@ -77,9 +86,9 @@ impl NameTable {
             return id;
         }
         let id = NameId::try_from(self.entries.len()).expect("more than u32::MAX names");
-        let name: Box<str> = name.into();
+        let name: Arc<str> = name.into();
         self.entries.push(NameEntry {
-            name: name.clone(),
+            name: Arc::clone(&name),
             ..NameEntry::default()
         });
         self.ids.insert(name, id);
@@ -111,7 +120,7 @@ impl NameTable {
             .get(name)
             .expect("removing a name that was never added");
         let entry = &mut self.entries[id as usize];
-        let removed = entry.cells_mut(role).remove(&slot);
+        let removed = entry.cells_mut(role).remove(slot).is_some();
         debug_assert!(removed, "slot {slot} did not have {name:?} as {role:?}");
         match role {
             Role::Def if entry.definers.len() == 1 => {

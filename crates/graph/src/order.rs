@@ -67,7 +67,7 @@ impl Graph {
                 Dir::Up => &node.parents,
                 Dir::Down => &node.children,
             };
-            for &w in next.keys() {
+            for w in next.keys() {
                 if seen[w as usize] || within.is_some_and(|m| !m[w as usize]) {
                     continue;
                 }
@@ -150,7 +150,7 @@ impl Graph {
             if scc.members(c)[0] == slot as Slot {
                 comps.push(c);
             }
-            for &w in self.cells.node(slot as Slot).children.keys() {
+            for w in self.cells.node(slot as Slot).children.keys() {
                 if in_region[w as usize] && scc.comp[w as usize] != c {
                     indegree[scc.comp[w as usize] as usize] += 1;
                 }
@@ -187,7 +187,7 @@ impl Graph {
             };
             done += 1;
             for &v in scc.members(c) {
-                for &w in self.cells.node(v).children.keys() {
+                for w in self.cells.node(v).children.keys() {
                     let cw = scc.comp[w as usize];
                     if !in_region[w as usize] || cw == c {
                         continue;

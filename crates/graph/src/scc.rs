@@ -73,7 +73,7 @@ impl Scc {
             enter!(root);
             while let Some((v, children)) = calls.last_mut() {
                 let v = *v;
-                if let Some(&w) = children.next() {
+                if let Some(w) = children.next() {
                     if index[w as usize] == NONE {
                         enter!(w);
                     } else if on_stack[w as usize] {
@@ -168,7 +168,7 @@ impl Graph {
         let mut queue = VecDeque::from([start]);
         pred[start as usize] = start;
         while let Some(v) = queue.pop_front() {
-            let mut children: Vec<Slot> = self.cells.node(v).children.keys().copied().collect();
+            let mut children: Vec<Slot> = self.cells.node(v).children.keys().collect();
             children.sort_unstable_by_key(|&s| self.pos(s));
             for w in children {
                 if w == start {
