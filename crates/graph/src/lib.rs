@@ -43,6 +43,25 @@
 //! fine — and cached until the next change that adds or removes an edge or a
 //! cell. Moving a cell keeps the cache: components do not depend on order.
 //!
+//! ## Example
+//!
+//! ```
+//! use weir_graph::{CellDeps, CellId, Graph};
+//!
+//! let mut g = Graph::build([
+//!     (CellId(10), CellDeps::new(["df"], ["pd"], [])),   // df = pd.read_csv(..)
+//!     (CellId(11), CellDeps::new(["pd"], [], [])),       // import pandas as pd
+//!     (CellId(12), CellDeps::new([], ["df", "len"], [])), // len(df)
+//! ]);
+//! assert_eq!(g.parents(CellId(10)), [CellId(11)]);
+//! // Editing cell 11 makes 11, 10 and 12 stale, in dependency order.
+//! assert_eq!(g.stale(&[CellId(11)]), [CellId(11), CellId(10), CellId(12)]);
+//! // A cell rebinding a builtin becomes a parent of its readers.
+//! g.insert(CellId(13), 0, CellDeps::new(["len"], [], []));
+//! assert_eq!(g.parents(CellId(12)), [CellId(13), CellId(10)]);
+//! assert!(g.errors().is_empty());
+//! ```
+//!
 //! See `docs/graph.md` in the repository for the full write-up, including the
 //! run-order and cycle-reporting conventions and the complexity of each call.
 

@@ -372,3 +372,9 @@ fn ancestors_descendants_of_several_cells() {
     assert_eq!(g.descendants(&[c(2)]), ids(&[]));
     assert_eq!(g.ancestors(&[c(1), c(2)]), ids(&[0, 1]));
 }
+
+#[test]
+fn graph_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Graph>();
+}
