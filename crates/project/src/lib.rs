@@ -37,7 +37,7 @@ pub struct Project {
 impl Project {
     /// Analyses every cell of an already parsed notebook and builds its graph.
     pub fn new(notebook: Notebook) -> Self {
-        let analyses: Vec<CellAnalysis> = notebook.cells.iter().map(analyze).collect();
+        let analyses = analyze_all(&notebook.cells);
         let ids: Vec<CellId> = (0..notebook.cells.len() as u32).map(CellId).collect();
         let graph = Graph::build(
             ids.iter()
@@ -213,6 +213,31 @@ impl Project {
         debug_assert_eq!(self.analyses.len(), self.notebook.cells.len());
         debug_assert_eq!(self.graph.order(), &self.ids[..]);
     }
+}
+
+/// Cells are analysed independently (the analysis is a pure function of
+/// the code), so large notebooks are split across the machine's cores.
+fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
+    const MIN_CELLS_PER_THREAD: usize = 512;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(cells.len() / MIN_CELLS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return cells.iter().map(analyze).collect();
+    }
+    let chunk = cells.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cells
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(analyze).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("cell analysis never panics"))
+            .collect()
+    })
 }
 
 fn analyze(cell: &Cell) -> CellAnalysis {

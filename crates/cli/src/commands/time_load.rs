@@ -5,18 +5,24 @@ use std::time::Instant;
 use anyhow::bail;
 use weir_project::Project;
 
-/// Medians over `repeat` runs; the edit alternates between two versions of
+/// Loading here is what `weir check` does minus printing: read the file,
+/// parse the format, analyse every cell, build the graph, compute the run
+/// order. Medians over `repeat` runs; the edit alternates between two versions of
 /// the middle cell's code so each one really changes it.
 pub fn run(path: &Path, repeat: usize) -> anyhow::Result<ExitCode> {
     if repeat == 0 {
         bail!("--repeat must be at least 1");
     }
     let mut load_ms = Vec::with_capacity(repeat);
+    let mut parse_ms = Vec::with_capacity(repeat);
     let mut project = None;
     for _ in 0..repeat {
         let start = Instant::now();
-        let loaded = super::load(path)?;
-        let _order = loaded.graph_report().run_order.len();
+        let source = std::fs::read_to_string(path)?;
+        let notebook = weir_notebook::parse(&source)?;
+        parse_ms.push(start.elapsed().as_secs_f64() * 1e3);
+        let loaded = Project::new(notebook);
+        let _order = loaded.graph().run_order(loaded.graph().order()).len();
         load_ms.push(start.elapsed().as_secs_f64() * 1e3);
         project = Some(loaded);
     }
@@ -44,6 +50,7 @@ pub fn run(path: &Path, repeat: usize) -> anyhow::Result<ExitCode> {
         "cells": cells,
         "repeat": repeat,
         "load_ms_median": median(&mut load_ms),
+        "file_parse_ms_median": median(&mut parse_ms),
         "load_ms_min": load_ms.iter().cloned().fold(f64::INFINITY, f64::min),
         "edit_us_median": median(&mut edit_us),
     });
