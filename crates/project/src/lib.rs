@@ -16,7 +16,7 @@ mod load;
 mod render;
 mod report;
 
-use weir_analysis::CellAnalysis;
+use weir_analysis::{CellAnalysis, CellErrorKind};
 use weir_graph::{CellDeps, CellId, Graph};
 use weir_notebook::{Cell, CellKind, Notebook, Signature};
 
@@ -100,6 +100,14 @@ impl Project {
         let cell = &mut self.notebook.cells[index];
         cell.code = code;
         let analysis = analyze(cell);
+        // "Unparsable" is what the file says of a cell whose code does not
+        // parse; an edit can make a cell so, or mend it.
+        let parses = !matches!(&analysis.error, Some(e) if e.kind == CellErrorKind::Syntax);
+        cell.kind = match cell.kind {
+            CellKind::Code | CellKind::Unparsable if parses => CellKind::Code,
+            CellKind::Code | CellKind::Unparsable => CellKind::Unparsable,
+            other => other,
+        };
         let id = self.ids[index];
         self.graph.update(id, graph_deps(&analysis));
         self.analyses[index] = analysis;
