@@ -71,7 +71,8 @@ def main() -> None:
             m = marimo_time(args.marimo_python, path, max(1, args.repeat // 2)) if n <= args.marimo_max else None
             rows.append((shape, n, w, m))
             print(f"done {shape} {n}", file=sys.stderr)
-    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "cpu")
+    print(f"Machine: {platform.machine()}, {model}, "
           f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; "
           f"date {time.strftime('%Y-%m-%d')}\n")
     print("| notebook | cells | Weir load (ms) | Weir one-cell edit (µs) | marimo load (ms) | marimo / Weir |")

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Whole-process time of running a notebook: Weir vs marimo vs a flat script.
+
+    python3 bench/exec_overhead.py [--weir target/release/weir] [--repeat 5]
+
+For chain notebooks of 1, 100 and 1,000 trivial cells (bench/gen_notebook.py)
+it times, each as a fresh process, median of --repeat runs:
+- `weir exec nb.py` (Rust scheduler + one Python worker);
+- `python3 nb.py` of the same notebook in Weir form (the `weir` package's
+  script mode, no Rust involved);
+- `python nb.py` of the marimo-form copy, with marimo 0.25.2 (bench/.venv);
+- `python3 flat.py`: the same statements as one plain script;
+- `python3 -c pass`: bare interpreter start.
+Per-cell overhead = (t(1000 cells) - t(1 cell)) / 999, minus the flat
+script's own per-statement cost. Prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def timed(cmd: list[str], repeat: int, env: dict | None = None) -> float:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--weir", default=str(REPO / "target/release/weir"))
+    ap.add_argument("--marimo-python", default=str(HERE / ".venv/bin/python"))
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    env = dict(os.environ, PYTHONPATH=str(REPO / "python"), WEIR_PYTHONPATH=str(REPO / "python"))
+    sizes = [1, 100, 1000]
+    results: dict[str, dict[int, float]] = {k: {} for k in ("weir exec", "weir script", "marimo", "flat")}
+    bare = timed([sys.executable, "-c", "pass"], args.repeat * 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            weir_nb, marimo_nb, flat = (Path(tmp) / f"{k}_{n}.py" for k in ("weir", "marimo", "flat"))
+            for flavor, path in (("weir", weir_nb), ("marimo", marimo_nb)):
+                subprocess.run([sys.executable, str(HERE / "gen_notebook.py"), "chain", str(n), str(path),
+                                "--flavor", flavor], check=True)
+            flat.write_text("x_0 = 0\n" + "".join(f"x_{i} = x_{i - 1} + 1\n" for i in range(1, n)))
+            results["weir exec"][n] = timed([args.weir, "exec", str(weir_nb)], args.repeat, env)
+            results["weir script"][n] = timed([sys.executable, str(weir_nb)], args.repeat, env)
+            results["marimo"][n] = timed([args.marimo_python, str(marimo_nb)], args.repeat)
+            results["flat"][n] = timed([sys.executable, str(flat)], args.repeat)
+            print(f"done {n}", file=sys.stderr)
+    print(f"bare `python3 -c pass`: {bare * 1000:.1f} ms\n")
+    print("| runner | 1 cell (ms) | 100 cells (ms) | 1,000 cells (ms) | per-cell overhead (µs) |")
+    print("|---|---:|---:|---:|---:|")
+    flat_per = (results["flat"][1000] - results["flat"][1]) / 999
+    for name, by_n in results.items():
+        per = (by_n[1000] - by_n[1]) / 999 - (0 if name == "flat" else flat_per)
+        print(f"| {name} | {by_n[1] * 1000:.1f} | {by_n[100] * 1000:.1f} | {by_n[1000] * 1000:.1f} | {per * 1e6:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
