@@ -1,0 +1,203 @@
+//! One output: pick the richest MIME type in a bundle and render it.
+//!
+//! Order, richest first: `text/html`, `image/svg+xml`, `image/png`,
+//! `image/jpeg`, `image/gif`, `text/markdown`, `application/json`,
+//! `text/plain`. A type whose data has the wrong shape (an image that is not
+//! base64, a text type that is not a string) is passed over for the next.
+//! A bundle with none of these shows a note naming the types it had.
+
+use std::fmt::Write;
+
+use crate::document::MimeBundle;
+use crate::escape::push_pre;
+use crate::markdown::render_markdown;
+
+/// The MIME types rendered, richest first.
+pub const MIME_ORDER: &[&str] = &[
+    "text/html",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "text/markdown",
+    "application/json",
+    "text/plain",
+];
+
+/// The type [`render_output`] will use for this bundle, if any.
+pub fn choose_mime(bundle: &MimeBundle) -> Option<&'static str> {
+    MIME_ORDER
+        .iter()
+        .copied()
+        .find(|mime| bundle.get(*mime).is_some_and(|data| usable(mime, data)))
+}
+
+fn usable(mime: &str, data: &serde_json::Value) -> bool {
+    match mime {
+        "application/json" => true,
+        "image/png" | "image/jpeg" | "image/gif" => data.as_str().is_some_and(is_base64),
+        // text/plain may also be any JSON value: it is shown as JSON text.
+        "text/plain" => true,
+        _ => data.is_string(),
+    }
+}
+
+/// Base64 (standard alphabet, padding, embedded whitespace allowed) and
+/// non-empty. Checked because the data goes into a `src` attribute: anything
+/// else could end the attribute, or point the image somewhere else.
+fn is_base64(data: &str) -> bool {
+    let mut any = false;
+    for b in data.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => any = true,
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// Appends one output, wrapped in `<div class="weir-output" data-mime=...>`.
+pub fn render_output(out: &mut String, bundle: &MimeBundle) {
+    let Some(mime) = choose_mime(bundle) else {
+        out.push_str("<div class=\"weir-output weir-output-unknown\">");
+        let types: Vec<&str> = bundle.keys().map(String::as_str).collect();
+        let note = if types.is_empty() {
+            "(empty output)".to_string()
+        } else {
+            format!("(output of type {} not shown)", types.join(", "))
+        };
+        push_pre(out, "weir-note", &note);
+        out.push_str("</div>\n");
+        return;
+    };
+    let _ = write!(out, "<div class=\"weir-output\" data-mime=\"{mime}\">");
+    let data = &bundle[mime];
+    match mime {
+        // The notebook's own markup, embedded as it is (docs/export.md).
+        "text/html" | "image/svg+xml" => {
+            out.push_str(data.as_str().unwrap_or_default());
+        }
+        "image/png" | "image/jpeg" | "image/gif" => {
+            let b64: String = data
+                .as_str()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            let _ = write!(
+                out,
+                "<img alt=\"output image\" src=\"data:{mime};base64,{b64}\">"
+            );
+        }
+        "text/markdown" => {
+            out.push_str("<div class=\"weir-markdown\">");
+            out.push_str(&render_markdown(data.as_str().unwrap_or_default()));
+            out.push_str("</div>");
+        }
+        "application/json" => {
+            let text = serde_json::to_string_pretty(data).unwrap_or_default();
+            push_pre(out, "weir-json", &text);
+        }
+        _ => {
+            let text = match data.as_str() {
+                Some(s) => s.to_string(),
+                None => data.to_string(),
+            };
+            push_pre(out, "weir-plain", &text);
+        }
+    }
+    out.push_str("</div>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bundle(pairs: &[(&str, serde_json::Value)]) -> MimeBundle {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn richest_type_wins() {
+        let all = bundle(&[
+            ("text/plain", json!("p")),
+            ("application/json", json!({"a": 1})),
+            ("text/markdown", json!("*m*")),
+            ("image/png", json!("iVBORw0KGgo=")),
+            ("image/svg+xml", json!("<svg></svg>")),
+            ("text/html", json!("<b>h</b>")),
+        ]);
+        assert_eq!(choose_mime(&all), Some("text/html"));
+        let mut b = all.clone();
+        b.remove("text/html");
+        assert_eq!(choose_mime(&b), Some("image/svg+xml"));
+        b.remove("image/svg+xml");
+        assert_eq!(choose_mime(&b), Some("image/png"));
+        b.remove("image/png");
+        assert_eq!(choose_mime(&b), Some("text/markdown"));
+        b.remove("text/markdown");
+        assert_eq!(choose_mime(&b), Some("application/json"));
+        b.remove("application/json");
+        assert_eq!(choose_mime(&b), Some("text/plain"));
+        b.remove("text/plain");
+        assert_eq!(choose_mime(&b), None);
+    }
+
+    #[test]
+    fn malformed_data_falls_through() {
+        // Not base64: could break out of the src attribute.
+        let b = bundle(&[
+            ("image/png", json!("\" onerror=\"alert(1)")),
+            ("text/plain", json!("fallback")),
+        ]);
+        assert_eq!(choose_mime(&b), Some("text/plain"));
+        // HTML that is not a string.
+        let b = bundle(&[("text/html", json!(5)), ("text/plain", json!("5"))]);
+        assert_eq!(choose_mime(&b), Some("text/plain"));
+    }
+
+    #[test]
+    fn png_is_a_data_uri() {
+        let mut out = String::new();
+        render_output(&mut out, &bundle(&[("image/png", json!("iVBO\nRw0K"))]));
+        assert!(
+            out.contains("<img alt=\"output image\" src=\"data:image/png;base64,iVBORw0K\">"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn plain_and_json_are_escaped() {
+        let mut out = String::new();
+        render_output(
+            &mut out,
+            &bundle(&[("text/plain", json!("</pre><script>x</script>"))]),
+        );
+        assert!(out.contains("&lt;/pre&gt;&lt;script&gt;"), "{out}");
+        assert!(!out.contains("<script>"), "{out}");
+        let mut out = String::new();
+        render_output(
+            &mut out,
+            &bundle(&[("application/json", json!({"k": "</pre>"}))]),
+        );
+        assert!(
+            out.contains("&quot;k&quot;: &quot;&lt;/pre&gt;&quot;"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_named() {
+        let mut out = String::new();
+        render_output(&mut out, &bundle(&[("application/x-thing", json!("?"))]));
+        assert!(
+            out.contains("(output of type application/x-thing not shown)"),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Shared by the browser tests of `weir-export` and `weir-cli` (included
+//! with `#[path]`): runs `tests/browser/check-page.mjs` on a page in
+//! Debian's Chromium through playwright-core.
+//!
+//! Missing Chromium, Node or `npm ci` fails the test with what to do; only
+//! `WEIR_SKIP_BROWSER=1` skips it (for developers without a browser).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What must show on the page.
+#[derive(Default)]
+pub struct PageCheck {
+    /// Each must appear in the page's rendered (visible) text.
+    pub texts: Vec<String>,
+    /// Each must not appear in the rendered text.
+    pub absent: Vec<String>,
+    /// `(CSS selector, minimum count)`; the first match must be visible.
+    pub selectors: Vec<(String, usize)>,
+    /// None of these CSS selectors may match.
+    pub no_selectors: Vec<String>,
+    /// `document.title`, when given.
+    pub title: Option<String>,
+    /// At least this many `<img>`; every image must have decoded.
+    pub min_images: usize,
+}
+
+/// The repository root (this file is `tests/browser/support.rs`).
+pub fn repo_root() -> PathBuf {
+    Path::new(file!())
+        .ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .filter(|p| p.join("Cargo.toml").exists())
+        .unwrap_or_else(|| {
+            // `file!()` is relative to the workspace root when cargo builds.
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+        })
+}
+
+/// True when the developer asked to skip browser tests.
+pub fn skipped() -> bool {
+    if std::env::var_os("WEIR_SKIP_BROWSER").is_some_and(|v| v == "1") {
+        eprintln!("WEIR_SKIP_BROWSER=1: browser check skipped");
+        return true;
+    }
+    false
+}
+
+/// A fresh directory under the system temp dir, removed by the caller.
+pub fn fresh_dir(label: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "weir-{label}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temp dir");
+    dir
+}
+
+/// Opens `page` in Chromium and panics with every failed check.
+pub fn check_in_chromium(page: &Path, check: &PageCheck) {
+    let root = repo_root();
+    let browser_dir = root.join("tests/browser");
+    let chromium = std::env::var_os("WEIR_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.exists(),
+        "{} is missing: install Debian's Chromium (`apt-get install -y chromium`; \
+         scripts/test.sh does) or set WEIR_SKIP_BROWSER=1 to skip browser tests",
+        chromium.display()
+    );
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in {} (scripts/test.sh does) \
+         or set WEIR_SKIP_BROWSER=1",
+        browser_dir.display()
+    );
+    let page = std::fs::canonicalize(page).expect("the page exists");
+    let selectors: Vec<serde_json::Value> = check
+        .selectors
+        .iter()
+        .map(|(s, min)| serde_json::json!({"selector": s, "min": min}))
+        .collect();
+    let spec = serde_json::json!({
+        "page": page,
+        "texts": check.texts,
+        "absent": check.absent,
+        "selectors": selectors,
+        "no_selectors": check.no_selectors,
+        "title": check.title,
+        "min_images": check.min_images,
+    });
+    let spec_path = page.with_extension("check.json");
+    std::fs::write(&spec_path, spec.to_string()).expect("write the check spec");
+    let out = Command::new("node")
+        .arg(browser_dir.join("check-page.mjs"))
+        .arg(&spec_path)
+        .current_dir(&browser_dir)
+        .output()
+        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the page failed in Chromium ({}):\n{stderr}\n{stdout}",
+        out.status
+    );
+}
