@@ -6,6 +6,19 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "browser test prerequisites (Debian's Chromium, playwright-core)"
+# The HTML export is checked in a real browser (crates/export/tests/browser.rs,
+# crates/cli/tests/export_browser.rs). Without these the browser tests FAIL;
+# only WEIR_SKIP_BROWSER=1 skips them. Chromium comes from Debian's packages
+# (never a browser download); playwright-core ships no browser.
+if [ "${WEIR_SKIP_BROWSER:-}" != 1 ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  fi
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
