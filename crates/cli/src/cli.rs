@@ -41,6 +41,16 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run every cell of a notebook, headless, and print the results.
+    Exec {
+        path: PathBuf,
+        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`, else `python3`).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Print one JSON object per cell, then a summary line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Tools for developing Weir itself.
     #[command(subcommand)]
     Debug(DebugCommand),

@@ -4,7 +4,8 @@
 //! weir._worker`, started with the user's interpreter. They talk over the
 //! worker's stdin/stdout in checksummed, sequenced frames ([`frame`]) that
 //! carry JSON messages ([`message`]); [`Worker`] is the client. The protocol
-//! is specified in docs/protocol.md.
+//! is specified in docs/protocol.md. The [`scheduler`] drives one worker over
+//! a whole notebook (docs/runtime.md).
 
 pub mod error;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod frame;
 pub mod message;
 mod pipes;
 pub mod python;
+pub mod scheduler;
 pub mod worker;
 
 pub use error::{ExitKind, MIN_PYTHON, WorkerError};
@@ -22,4 +24,9 @@ pub use message::{
     ToWorker, TracebackFrame,
 };
 pub use python::resolve_python;
+pub use scheduler::{
+    CellRef, CellRun, ConsoleChunk, NotRunReason, RunReport, RunStatus, RunSummary, Session,
+    SessionConfig, SessionError, SessionEvent, SessionInterrupter, WorkerDeath,
+    default_python_path_extra,
+};
 pub use worker::{Interrupter, RUNTIME_VERSION, Worker, WorkerConfig};

@@ -3,6 +3,7 @@
 
 mod analyze_cells;
 mod check;
+mod exec;
 mod fmt;
 mod graph;
 mod new;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { path, format } => check::run(&path, format),
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
+        Command::Exec { path, python, json } => exec::run(&path, python, json),
         Command::Debug(DebugCommand::AnalyzeCells { input }) => analyze_cells::run(&input),
         Command::Debug(DebugCommand::TimeLoad { path, repeat }) => time_load::run(&path, repeat),
     }

@@ -1,0 +1,129 @@
+//! `weir exec nb.py`: run the whole notebook headless and print each cell's
+//! result, as text for people or as JSON lines (`--json`) for programs.
+//!
+//! Exit status: 0 every cell ran fine (stopped and disabled cells count as
+//! fine), 1 a cell failed or could not run, 2 the notebook or the worker
+//! could not be used at all, 130 interrupted with Ctrl-C.
+
+mod json;
+mod render;
+mod text;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context;
+use weir_runtime::{RunReport, Session, SessionConfig, SessionEvent, SessionInterrupter};
+
+/// The status a shell gives a process ended by SIGINT.
+const INTERRUPTED: u8 = 130;
+
+pub fn run(path: &Path, python: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+    let project = super::load(path)?;
+    let names: Vec<String> = (0..project.cells().len())
+        .map(|i| project.display_name(i))
+        .collect();
+    let mut config = SessionConfig::for_notebook(path);
+    config.python = python;
+    let mut session = Session::start(project, config)
+        .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
+    let interrupter = session.interrupter();
+    let presses = install_ctrl_c(interrupter.clone());
+    // A Ctrl-C pressed just before the run began was cleared when it
+    // began: pass it on when the first cell starts.
+    let relay = |event: &SessionEvent<'_>| {
+        if matches!(event, SessionEvent::CellStarted { .. }) && presses.load(Ordering::SeqCst) > 0 {
+            interrupter.interrupt();
+        }
+    };
+
+    let report = if json {
+        let mut failed_write = None;
+        let report = session.run_all(|event| {
+            relay(&event);
+            if let SessionEvent::CellFinished { run, .. } | SessionEvent::CellSkipped { run, .. } =
+                event
+                && let Err(e) = json::cell(run)
+            {
+                failed_write.get_or_insert(e);
+            }
+        });
+        if let Some(e) = failed_write {
+            return Err(e).context("cannot write to standard output");
+        }
+        report
+    } else {
+        let printer = text::TextPrinter::start(names).context("cannot start the printer")?;
+        let report = session.run_all(|event| {
+            relay(&event);
+            printer.event(event)
+        });
+        let summary = match &report {
+            Ok(report) => summary_line(report, presses.load(Ordering::SeqCst) > 0),
+            Err(_) => String::new(),
+        };
+        printer.finish(summary);
+        report
+    }
+    .with_context(|| format!("{}: running the notebook", path.display()))?;
+
+    let status = exit_status(&report, presses.load(Ordering::SeqCst) > 0);
+    if json {
+        json::summary(path, &report, status).context("cannot write to standard output")?;
+    }
+    // The worker has nothing left to do; a dead one has already been reaped.
+    let _ = session.shutdown();
+    Ok(ExitCode::from(status))
+}
+
+fn exit_status(report: &RunReport, ctrl_c: bool) -> u8 {
+    if ctrl_c {
+        INTERRUPTED
+    } else if report.summary().failed {
+        1
+    } else {
+        0
+    }
+}
+
+/// "summary: 4 cells: 2 ok, 1 error, 1 not run (1.2 s)", plus what ended
+/// the run early, if something did.
+fn summary_line(report: &RunReport, ctrl_c: bool) -> String {
+    let mut line = format!(
+        "summary: {} ({})",
+        render::summary(&report.summary()),
+        render::duration(report.elapsed)
+    );
+    if let Some(death) = &report.worker_died {
+        line.push_str(&format!(
+            "\nthe worker died ({}) while running {}",
+            death.status, death.cell
+        ));
+    }
+    if ctrl_c {
+        line.push_str("\ninterrupted (Ctrl-C)");
+    }
+    line
+}
+
+/// The first Ctrl-C interrupts the running cell and ends the run (the
+/// summary still prints); a second one exits at once, for a cell that
+/// ignores `KeyboardInterrupt`. Returns the press count.
+fn install_ctrl_c(interrupter: SessionInterrupter) -> Arc<AtomicUsize> {
+    let presses = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&presses);
+    let installed = ctrlc::set_handler(move || {
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            interrupter.interrupt();
+        } else {
+            eprintln!("\nweir: interrupted twice, exiting");
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+    });
+    if let Err(e) = installed {
+        eprintln!("weir: warning: Ctrl-C will not interrupt cells cleanly: {e}");
+    }
+    presses
+}

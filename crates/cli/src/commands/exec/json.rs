@@ -1,0 +1,106 @@
+//! `weir exec --json`: one JSON object per line, per finished or skipped
+//! cell, then a summary line. Schema in docs/cli.md; bump
+//! `SCHEMA_VERSION` when a field changes meaning.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+use weir_runtime::{CellRun, MimeBundle, RunReport, StreamName, WorkerDeath};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct CellLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: usize,
+    name: &'a str,
+    status: &'static str,
+    reason: Option<String>,
+    reason_kind: Option<&'static str>,
+    outputs: &'a [MimeBundle],
+    stdout: String,
+    stderr: String,
+    error: Option<ErrorJson<'a>>,
+    duration_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    #[serde(rename = "type")]
+    exc_type: &'a str,
+    message: &'a str,
+    traceback: &'a str,
+}
+
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema_version: u32,
+    path: String,
+    cells: usize,
+    ok: usize,
+    error: usize,
+    stopped: usize,
+    interrupted: usize,
+    not_run: usize,
+    disabled: usize,
+    elapsed_ms: f64,
+    worker_died: Option<&'a WorkerDeath>,
+    exit_status: u8,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One cell's line.
+pub fn cell(run: &CellRun) -> io::Result<()> {
+    let line = CellLine {
+        kind: "cell",
+        index: run.index,
+        name: &run.name,
+        status: run.status.as_str(),
+        reason: run.reason.as_ref().map(ToString::to_string),
+        reason_kind: run.reason.as_ref().map(|r| r.kind()),
+        outputs: &run.outputs,
+        stdout: run.text(StreamName::Stdout),
+        stderr: run.text(StreamName::Stderr),
+        error: run.error.as_ref().map(|e| ErrorJson {
+            exc_type: &e.exc_type,
+            message: &e.message,
+            traceback: &e.traceback,
+        }),
+        duration_ms: run.duration.map(ms),
+    };
+    print_line(&line)
+}
+
+/// The closing line.
+pub fn summary(path: &std::path::Path, report: &RunReport, exit_status: u8) -> io::Result<()> {
+    let s = report.summary();
+    print_line(&SummaryLine {
+        kind: "summary",
+        schema_version: SCHEMA_VERSION,
+        path: path.display().to_string(),
+        cells: s.cells,
+        ok: s.ok,
+        error: s.error,
+        stopped: s.stopped,
+        interrupted: s.interrupted,
+        not_run: s.not_run,
+        disabled: s.disabled,
+        elapsed_ms: ms(report.elapsed),
+        worker_died: report.worker_died.as_ref(),
+        exit_status,
+    })
+}
+
+fn print_line(value: &impl Serialize) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}

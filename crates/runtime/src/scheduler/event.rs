@@ -1,0 +1,50 @@
+//! What a session reports while it runs, as it happens.
+
+use std::time::Duration;
+
+use crate::events::StreamSource;
+use crate::message::{MimeBundle, OutputAction, StreamName};
+use crate::scheduler::report::{CellRun, NotRunReason, RunStatus};
+
+/// Delivered to the callback of `Session::run_all` and friends, on the
+/// calling thread, in order. Cells are named by their notebook index.
+///
+/// For one run: `CellQueued` for every cell of the run first, then per cell
+/// in run order either `CellSkipped`, or `CellStarted`, any `Stream` /
+/// `Output`, and `CellFinished`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent<'a> {
+    CellQueued {
+        index: usize,
+    },
+    /// The worker has begun the cell; an interrupt sent from now on lands
+    /// in it.
+    CellStarted {
+        index: usize,
+    },
+    Stream {
+        index: usize,
+        stream: StreamName,
+        source: StreamSource,
+        text: &'a str,
+    },
+    /// `weir.output.append/replace/clear` (`output` is `None` for clear).
+    Output {
+        index: usize,
+        action: OutputAction,
+        output: Option<&'a MimeBundle>,
+    },
+    /// The cell ran; `run` is its full record (outputs, console, error).
+    CellFinished {
+        index: usize,
+        status: RunStatus,
+        duration: Duration,
+        run: &'a CellRun,
+    },
+    /// The cell did not run, for `reason`.
+    CellSkipped {
+        index: usize,
+        reason: &'a NotRunReason,
+        run: &'a CellRun,
+    },
+}

@@ -1,0 +1,395 @@
+//! The run loop: walk a plan in order, decide for each cell whether it may
+//! run, run it on the worker, record what happened.
+//!
+//! The one rule for skipping: a cell runs unless it has a static problem of
+//! its own, or some parent's state (from this run, or an earlier one for
+//! parents outside the run) does not let it (see `blockers::inherited`).
+//! Plans are topological, so every parent inside the run is decided first.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use weir_graph::{CellId, RunPlan};
+
+use crate::error::WorkerError;
+use crate::events::WorkerEvent;
+use crate::message::{CellError, CellStatus, OutputAction, ToWorker};
+use crate::scheduler::blockers::{cell_ref, inherited, static_problems};
+use crate::scheduler::event::SessionEvent;
+use crate::scheduler::report::{ConsoleChunk, NotRunReason, RunReport, RunStatus, WorkerDeath};
+use crate::scheduler::session::{CellState, Session};
+
+/// Console text kept per cell; the rest is still delivered as events but
+/// not stored, so a cell printing gigabytes does not fill memory.
+const MAX_CONSOLE: usize = 8 * 1024 * 1024;
+
+type OnEvent<'f> = dyn FnMut(SessionEvent<'_>) + 'f;
+
+/// How running one cell ended, for the loop.
+enum Ran {
+    Finished(RunStatus),
+    WorkerDied(WorkerDeath),
+}
+
+impl Session {
+    /// Run `changed` and everything downstream. Cells whose own static
+    /// problems appeared or went away (an edit elsewhere made or fixed a
+    /// duplicate definition or a cycle) are added: their recorded state no
+    /// longer says the truth.
+    pub(crate) fn run_stale(
+        &mut self,
+        mut changed: Vec<CellId>,
+        on_event: &mut OnEvent,
+    ) -> RunReport {
+        let problems = static_problems(&self.project);
+        for (index, state) in self.states.iter().enumerate() {
+            let id = self.project.cell_id(index);
+            let was_blocked = state
+                .run
+                .reason
+                .as_ref()
+                .is_some_and(NotRunReason::is_static);
+            if state.run.status != RunStatus::Idle && was_blocked != problems.contains_key(&id) {
+                changed.push(id);
+            }
+        }
+        let plan = self.project.graph().stale_plan(&changed);
+        self.execute_with(plan, problems, on_event)
+    }
+
+    pub(crate) fn execute(&mut self, plan: RunPlan, on_event: &mut OnEvent) -> RunReport {
+        let problems = static_problems(&self.project);
+        self.execute_with(plan, problems, on_event)
+    }
+
+    fn execute_with(
+        &mut self,
+        plan: RunPlan,
+        problems: HashMap<CellId, NotRunReason>,
+        on_event: &mut OnEvent,
+    ) -> RunReport {
+        let started = Instant::now();
+        self.interrupter.cancel.store(false, Ordering::SeqCst);
+        // Cyclic cells never run; deciding them first lets their
+        // descendants (which stay in the order) see why.
+        let ids: Vec<CellId> = plan.cyclic.iter().chain(&plan.order).copied().collect();
+        let order: Vec<usize> = ids
+            .iter()
+            .filter_map(|id| self.project.index_of(*id))
+            .collect();
+        for &index in &order {
+            self.states[index].run.status = RunStatus::Queued;
+            on_event(SessionEvent::CellQueued { index });
+        }
+        // Once set, every remaining cell is skipped with this reason.
+        let mut halt: Option<NotRunReason> = None;
+        let mut interrupted = false;
+        let mut worker_died = None;
+        for &index in &order {
+            let id = self.project.cell_id(index);
+            if halt.is_none() && self.interrupter.requested() {
+                halt = Some(NotRunReason::RunInterrupted);
+                interrupted = true;
+            }
+            let reason = halt
+                .clone()
+                .or_else(|| problems.get(&id).cloned())
+                .or_else(|| self.parent_reason(id, &problems));
+            if let Some(reason) = reason {
+                self.skip(index, reason, on_event);
+                continue;
+            }
+            match self.run_one(index, on_event) {
+                Ran::Finished(RunStatus::Interrupted) => {
+                    // An interrupt means "stop", whoever sent it.
+                    halt = Some(NotRunReason::RunInterrupted);
+                    interrupted = true;
+                }
+                Ran::Finished(_) => {}
+                Ran::WorkerDied(death) => {
+                    halt = Some(NotRunReason::WorkerDied {
+                        cell: death.cell.clone(),
+                        status: death.status.clone(),
+                    });
+                    worker_died = Some(death);
+                }
+            }
+        }
+        RunReport {
+            cells: self.cells(),
+            order,
+            elapsed: started.elapsed(),
+            interrupted,
+            worker_died,
+        }
+    }
+
+    /// The first parent (in notebook order) whose state keeps this cell
+    /// from running.
+    fn parent_reason(
+        &self,
+        id: CellId,
+        problems: &HashMap<CellId, NotRunReason>,
+    ) -> Option<NotRunReason> {
+        self.project.graph().parents(id).into_iter().find_map(|p| {
+            let index = self.project.index_of(p)?;
+            inherited(
+                cell_ref(&self.project, index),
+                &self.states[index].run,
+                problems.get(&p),
+            )
+        })
+    }
+
+    fn skip(&mut self, index: usize, reason: NotRunReason, on_event: &mut OnEvent) {
+        // Values computed in an earlier run from inputs that are now stale
+        // or broken must not linger where other code could read them.
+        let stale = std::mem::take(&mut self.states[index].defined);
+        if !stale.is_empty() && !self.worker.is_closed() {
+            // A failure here means the worker died; the next cell reports it.
+            let _ = self
+                .worker
+                .delete_names(&stale.into_iter().collect::<Vec<_>>());
+        }
+        let state = &mut self.states[index];
+        reset(state);
+        state.run.status = if reason == NotRunReason::Disabled {
+            RunStatus::Disabled
+        } else {
+            RunStatus::NotRun
+        };
+        state.run.reason = Some(reason);
+        let run = &state.run;
+        if let Some(reason) = &run.reason {
+            on_event(SessionEvent::CellSkipped { index, reason, run });
+        }
+    }
+
+    fn run_one(&mut self, index: usize, on_event: &mut OnEvent) -> Ran {
+        let id = self.project.cell_id(index);
+        let name = self.project.display_name(index);
+        let defs = self.project.analysis(index).defs.clone();
+        let code = self.project.cells()[index].code.clone();
+        let Session {
+            worker,
+            states,
+            interrupter,
+            ..
+        } = self;
+        let state = &mut states[index];
+        reset(state);
+        state.run.status = RunStatus::Running;
+        let died = |state: &mut CellState, error: WorkerError| {
+            let status = match &error {
+                WorkerError::WorkerDied { status, .. } => status.to_string(),
+                other => other.to_string(),
+            };
+            state.run.status = RunStatus::Error;
+            state.run.error = Some(CellError {
+                exc_type: "WorkerDied".into(),
+                message: format!("the worker process ended ({status}) while running this cell"),
+                traceback: String::new(),
+                frames: Vec::new(),
+            });
+            state.run.label()
+        };
+
+        // Before the cell runs again, the names it defined (last time and
+        // now) leave the namespace: nothing it no longer defines survives.
+        let mut stale: BTreeSet<String> = std::mem::take(&mut state.defined);
+        stale.extend(defs.iter().cloned());
+        if !stale.is_empty()
+            && let Err(e) = worker.delete_names(&stale.into_iter().collect::<Vec<_>>())
+        {
+            let status = e.to_string();
+            let cell = died(state, e);
+            return finish_death(state, index, cell, status, on_event);
+        }
+        state.defined = defs;
+
+        let request = ToWorker::Run {
+            cell_id: format!("c{}", id.0),
+            name: name.clone(),
+            code,
+            filename_hint: Some(filename(index, id, &name)),
+        };
+        let outcome = worker.run(request, |event| match event {
+            WorkerEvent::Started { .. } => {
+                if interrupter.requested() {
+                    // Interrupted between our check and the worker arming
+                    // its handler: the first signal was ignored, send again.
+                    let _ = interrupter.signal();
+                }
+                on_event(SessionEvent::CellStarted { index });
+            }
+            WorkerEvent::Stream {
+                name: stream,
+                source,
+                text,
+                ..
+            } => {
+                keep_console(state, stream, &text);
+                on_event(SessionEvent::Stream {
+                    index,
+                    stream,
+                    source,
+                    text: &text,
+                });
+            }
+            WorkerEvent::Output { action, output, .. } => {
+                let outputs = &mut state.run.outputs;
+                match (action, output) {
+                    (OutputAction::Append, Some(o)) => outputs.push(o),
+                    (OutputAction::Replace, Some(o)) => *outputs = vec![o],
+                    _ => outputs.clear(),
+                }
+                let output = match action {
+                    OutputAction::Clear => None,
+                    _ => outputs.last(),
+                };
+                on_event(SessionEvent::Output {
+                    index,
+                    action,
+                    output,
+                });
+            }
+        });
+        match outcome {
+            Ok(outcome) => {
+                let status = match outcome.status {
+                    CellStatus::Ok => RunStatus::Ok,
+                    CellStatus::Error => RunStatus::Error,
+                    CellStatus::Stopped => RunStatus::Stopped,
+                    CellStatus::Interrupted => RunStatus::Interrupted,
+                };
+                // As in script mode: the last expression's value, if any,
+                // is the output; else what `weir.output` calls left.
+                if let Some(output) = outcome.output {
+                    state.run.outputs = vec![output];
+                }
+                finish(state, status, outcome.error, outcome.duration);
+                let run = &state.run;
+                on_event(SessionEvent::CellFinished {
+                    index,
+                    status,
+                    duration: outcome.duration,
+                    run,
+                });
+                Ran::Finished(status)
+            }
+            Err(e) => {
+                let status = match &e {
+                    WorkerError::WorkerDied { status, .. } => status.to_string(),
+                    other => other.to_string(),
+                };
+                let cell = died(state, e);
+                finish_death(state, index, cell, status, on_event)
+            }
+        }
+    }
+}
+
+/// Tracebacks name the cell by index and display name; the id keeps the
+/// name unique once cells have moved (linecache and the worker's
+/// filename → cell map must never mix two cells up).
+fn filename(index: usize, id: CellId, name: &str) -> String {
+    if id.0 as usize == index {
+        format!("<cell {index} `{name}`>")
+    } else {
+        format!("<cell {index} `{name}` #{}>", id.0)
+    }
+}
+
+fn reset(state: &mut CellState) {
+    state.run.reason = None;
+    state.run.outputs.clear();
+    state.run.console.clear();
+    state.run.error = None;
+    state.run.duration = None;
+    state.console_bytes = 0;
+    state.console_dropped = 0;
+}
+
+fn keep_console(state: &mut CellState, stream: crate::message::StreamName, text: &str) {
+    if state.console_bytes + text.len() > MAX_CONSOLE {
+        state.console_dropped += text.len() as u64;
+        return;
+    }
+    state.console_bytes += text.len();
+    match state.run.console.last_mut() {
+        Some(last) if last.stream == stream => last.text.push_str(text),
+        _ => state.run.console.push(ConsoleChunk {
+            stream,
+            text: text.to_owned(),
+        }),
+    }
+}
+
+fn finish(state: &mut CellState, status: RunStatus, error: Option<CellError>, duration: Duration) {
+    if state.console_dropped > 0 {
+        state.run.console.push(ConsoleChunk {
+            stream: crate::message::StreamName::Stderr,
+            text: format!(
+                "\n[weir: {} more bytes of console output were not kept]\n",
+                state.console_dropped
+            ),
+        });
+    }
+    state.run.status = status;
+    state.run.error = error;
+    state.run.duration = Some(duration);
+}
+
+fn finish_death(
+    state: &mut CellState,
+    index: usize,
+    cell: crate::scheduler::report::CellRef,
+    status: String,
+    on_event: &mut OnEvent,
+) -> Ran {
+    let error = state.run.error.take();
+    finish(state, RunStatus::Error, error, Duration::ZERO);
+    let run = &state.run;
+    on_event(SessionEvent::CellFinished {
+        index,
+        status: RunStatus::Error,
+        duration: Duration::ZERO,
+        run,
+    });
+    Ran::WorkerDied(WorkerDeath { cell, status })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::report::CellRun;
+
+    #[test]
+    fn filenames_are_unique_per_cell() {
+        assert_eq!(filename(3, CellId(3), "_"), "<cell 3 `_`>");
+        assert_eq!(filename(2, CellId(3), "_"), "<cell 2 `_` #3>");
+        assert_ne!(filename(2, CellId(2), "f"), filename(2, CellId(3), "f"));
+    }
+
+    #[test]
+    fn console_merges_and_caps() {
+        use crate::message::StreamName;
+        let mut state = CellState {
+            run: CellRun::idle(0, "_".into()),
+            defined: BTreeSet::new(),
+            console_bytes: 0,
+            console_dropped: 0,
+        };
+        keep_console(&mut state, StreamName::Stdout, "a");
+        keep_console(&mut state, StreamName::Stdout, "b");
+        keep_console(&mut state, StreamName::Stderr, "c");
+        assert_eq!(state.run.console.len(), 2);
+        assert_eq!(state.run.text(StreamName::Stdout), "ab");
+        let big = "x".repeat(MAX_CONSOLE);
+        keep_console(&mut state, StreamName::Stdout, &big);
+        assert_eq!(state.console_dropped, MAX_CONSOLE as u64);
+        finish(&mut state, RunStatus::Ok, None, Duration::ZERO);
+        assert!(state.run.text(StreamName::Stderr).contains("not kept"));
+    }
+}
