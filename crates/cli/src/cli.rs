@@ -51,9 +51,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a notebook and write its results as a static page.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Tools for developing Weir itself.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// One self-contained HTML page: code, outputs, printed text, errors.
+    Html {
+        path: PathBuf,
+        /// Where to write the page (replaced atomically).
+        #[arg(short, long, value_name = "OUT")]
+        output: PathBuf,
+        /// Leave the cells' code out; show only their results.
+        #[arg(long)]
+        no_code: bool,
+        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`, else `python3`).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@
 mod analyze_cells;
 mod check;
 mod exec;
+mod export;
 mod fmt;
 mod graph;
 mod new;
@@ -11,7 +12,7 @@ mod time_load;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, DebugCommand};
+use crate::cli::{Cli, Command, DebugCommand, ExportCommand};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -20,6 +21,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Exec { path, python, json } => exec::run(&path, python, json),
+        Command::Export(ExportCommand::Html {
+            path,
+            output,
+            no_code,
+            python,
+        }) => export::run_html(&path, &output, no_code, python),
         Command::Debug(DebugCommand::AnalyzeCells { input }) => analyze_cells::run(&input),
         Command::Debug(DebugCommand::TimeLoad { path, repeat }) => time_load::run(&path, repeat),
     }

@@ -1,0 +1,99 @@
+//! A real `weir export html` of notebooks, opened in Debian's Chromium
+//! through playwright-core (tests/browser/): the outputs a person would see
+//! are there, the PNG a cell produced decoded, nothing was fetched.
+//!
+//! Fails when Chromium, Node or `npm ci` is missing; WEIR_SKIP_BROWSER=1
+//! skips it. To look at the same page yourself:
+//! `cargo run -p weir-cli -- export html examples/intro.py -o /tmp/intro.html`.
+
+#[path = "../../../tests/browser/support.rs"]
+mod support;
+
+use std::process::Command;
+
+fn export(notebook: &str, out: &std::path::Path) {
+    let result = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["export", "html", notebook, "-o"])
+        .arg(out)
+        .current_dir(support::repo_root())
+        .output()
+        .expect("run weir");
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn intro_example_in_chromium() {
+    if support::skipped() {
+        return;
+    }
+    let dir = support::fresh_dir("cli-browser-intro");
+    let page = dir.join("tmp.html");
+    export("examples/intro.py", &page);
+    support::check_in_chromium(
+        &page,
+        &support::PageCheck {
+            texts: strings(&[
+                "Introduction to Weir",
+                "Welcome to Weir",
+                "A circle of radius 3.0 has area 28.27 and circumference 18.85.",
+                "[3.0, 6.0, 9.0, 12.0, 15.0]",
+                "3.0       28.3",
+                "7 cells: 7 ok",
+            ]),
+            selectors: vec![
+                (".weir-markdown h1".into(), 1),
+                ("section.weir-cell[data-status='ok']".into(), 7),
+                ("pre.weir-console".into(), 1),
+            ],
+            no_selectors: strings(&["script"]),
+            title: Some("Introduction to Weir".into()),
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_output_kind_in_chromium() {
+    if support::skipped() {
+        return;
+    }
+    let dir = support::fresh_dir("cli-browser-showcase");
+    let page = dir.join("showcase.html");
+    export("crates/cli/tests/fixtures/export_showcase.py", &page);
+    support::check_in_chromium(
+        &page,
+        &support::PageCheck {
+            texts: strings(&[
+                "Showcase heading",
+                "alpha",
+                "42",
+                "printed </pre><script>document.title = 'pwned'</script> line",
+                "a plain <b>text</b> value",
+                "ZeroDivisionError: division by zero",
+                "ratio = 1 / denominator",
+                "raised ZeroDivisionError",
+            ]),
+            selectors: vec![
+                (".weir-markdown strong".into(), 1),
+                ("table.showcase td".into(), 4),
+                (".weir-error pre.weir-traceback".into(), 1),
+                ("section[data-status='not-run']".into(), 1),
+            ],
+            no_selectors: strings(&["script"]),
+            title: Some("Export showcase".into()),
+            min_images: 1,
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
