@@ -1,0 +1,153 @@
+//! The one narrow door to the file system. Everything the store persists
+//! goes through [`Fs`], so the simulated disk (`sim.rs`) can stand in for
+//! the real one and crash it.
+//!
+//! The operations are the ones the write protocol needs and no more: a file
+//! is written whole (optionally made durable), appended to (the journal),
+//! renamed, and its directory synced. Durability is explicit: nothing is
+//! durable until `sync`/`fsync_dir` says so, which is exactly what the
+//! simulated page cache models.
+
+use std::ffi::OsString;
+use std::fmt::Debug;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Chunk size for reads: big enough to amortise syscalls, small enough that
+/// the chunk is still in L2 when it is hashed right after being read.
+pub const READ_CHUNK: usize = 256 * 1024;
+
+pub trait Fs: Send + Sync + Debug {
+    /// Creates `path` and its parents (not durable until the parents'
+    /// directories are synced).
+    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Creates or truncates `path` and writes `parts` in order; if `sync`,
+    /// the file's data is durable when this returns Ok (fsync).
+    fn write_file(&self, path: &Path, parts: &[&[u8]], sync: bool) -> io::Result<()>;
+    /// Appends `data` to an existing file; if `sync`, fsyncs it.
+    fn append(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()>;
+    /// Atomically replaces `to` with `from` (durable after `fsync_dir`).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes the directory's entries (creations, renames, removals) durable.
+    fn fsync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Reads the whole file: its first `head_len` bytes (fewer if it is
+    /// shorter) into the first buffer, the rest into the second, calling
+    /// `visit` on each chunk of the rest as it arrives so the caller can hash
+    /// while the chunk is cache-hot (no second pass, no copy to strip a
+    /// header).
+    fn read(
+        &self,
+        path: &Path,
+        head_len: usize,
+        visit: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<(Vec<u8>, Vec<u8>)>;
+    /// Removes a file.
+    fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Names of a directory's entries, sorted (determinism).
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>>;
+    /// Whether `path` exists (file or directory).
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// A file's length in bytes.
+    fn len(&self, path: &Path) -> io::Result<u64>;
+}
+
+/// The real file system on `std::fs`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RealFs;
+
+impl Fs for RealFs {
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        fs::create_dir_all(path)
+    }
+
+    fn write_file(&self, path: &Path, parts: &[&[u8]], sync: bool) -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
+        if sync {
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn append(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        let mut f = OpenOptions::new().append(true).open(path)?;
+        f.write_all(data)?;
+        if sync {
+            f.sync_data()?;
+        }
+        Ok(())
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn fsync_dir(&self, dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+
+    fn read(
+        &self,
+        path: &Path,
+        head_len: usize,
+        visit: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<(Vec<u8>, Vec<u8>)> {
+        let mut f = File::open(path)?;
+        let file_len = f.metadata()?.len() as usize;
+        let mut head = Vec::with_capacity(head_len.min(file_len) + 1);
+        (&mut f).take(head_len as u64).read_to_end(&mut head)?;
+        let len = file_len.saturating_sub(head.len());
+        // Read straight into the buffer we return: the kernel's copy is the
+        // only copy. +1 so a file that grew is noticed by the loop below.
+        let mut buf = Vec::with_capacity(len + 1);
+        loop {
+            let start = buf.len();
+            if buf.capacity() == start {
+                buf.reserve(READ_CHUNK);
+            }
+            let want = (buf.capacity() - start).min(READ_CHUNK);
+            buf.resize(start + want, 0);
+            match f.read(&mut buf[start..]) {
+                Ok(0) => {
+                    buf.truncate(start);
+                    break;
+                }
+                Ok(n) => {
+                    buf.truncate(start + n);
+                    visit(&buf[start..]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((head, buf))
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>> {
+        let mut names = Vec::new();
+        for e in fs::read_dir(dir)? {
+            names.push(e?.file_name());
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        path.try_exists()
+    }
+
+    fn len(&self, path: &Path) -> io::Result<u64> {
+        Ok(fs::metadata(path)?.len())
+    }
+}

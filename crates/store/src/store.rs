@@ -1,0 +1,641 @@
+//! The store: objects and records in one primary directory and optional
+//! replica directories, every write atomic and durable, every read
+//! verified, every bad copy quarantined and repaired from a good one.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::{Corruption, FileKind, Result, StoreError};
+use crate::format::{
+    BLOCK_LEN, DecodeError, JournalEntry, MAX_RECORD_META, MAX_RECORD_OBJECTS, OBJECT_MAGIC,
+    ObjectId, Record, RecordKey, StoredRecord, decode_record, encode_entry, encode_header,
+    encode_record, to_hex, verify_object,
+};
+use crate::fs::{Fs, RealFs};
+use crate::journal;
+
+/// Directory layout of one copy (the primary or a replica).
+pub const MARKER_FILE: &str = "WEIR-STORE";
+pub const JOURNAL_FILE: &str = "journal";
+pub const OBJECTS_DIR: &str = "objects";
+pub const RECORDS_DIR: &str = "records";
+pub const QUARANTINE_DIR: &str = "quarantine";
+pub const TMP_DIR: &str = "tmp";
+/// Everything a store directory may contain.
+pub const LAYOUT: [&str; 6] = [
+    MARKER_FILE,
+    JOURNAL_FILE,
+    OBJECTS_DIR,
+    RECORDS_DIR,
+    QUARANTINE_DIR,
+    TMP_DIR,
+];
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The primary directory (e.g. `__weir__/store/` beside the notebook).
+    pub root: PathBuf,
+    /// Replica directories, each a full copy: writes go to all, reads
+    /// repair a bad copy from a good one. Empty for no redundancy.
+    pub replicas: Vec<PathBuf>,
+    /// The file system; [`RealFs`] unless testing with `SimFs`.
+    pub fs: Arc<dyn Fs>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            root: PathBuf::new(),
+            replicas: Vec::new(),
+            fs: Arc::new(RealFs),
+        }
+    }
+}
+
+impl StoreConfig {
+    pub fn new(root: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig {
+            root: root.into(),
+            ..StoreConfig::default()
+        }
+    }
+}
+
+/// Integrity events, cumulative for a [`Store`] (and per scrub). Every
+/// failed check lands in `failed` and in exactly one of `repaired` or
+/// `unrepairable` (or is a journal event, counted on its own).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct IntegrityCounters {
+    /// Copies of objects/records verified.
+    pub checked: u64,
+    /// Copies that verified.
+    pub ok: u64,
+    /// Copies that failed a check, were missing where expected, or stale.
+    pub failed: u64,
+    /// Bad or missing copies rewritten from a good copy.
+    pub repaired: u64,
+    /// Files moved to `quarantine/`.
+    pub quarantined: u64,
+    /// Objects/records with no good copy left (reported, not served).
+    pub unrepairable: u64,
+    /// Records older than the journal says (a subset of `unrepairable`
+    /// when no copy has the journal's generation).
+    pub lost_writes: u64,
+    /// Journal files found damaged (other than a torn tail).
+    pub journal_damage: u64,
+    /// Journal files whose last append was torn (normal after a crash).
+    pub journal_torn_tails: u64,
+}
+
+impl IntegrityCounters {
+    pub(crate) fn add(&mut self, o: &IntegrityCounters) {
+        self.checked += o.checked;
+        self.ok += o.ok;
+        self.failed += o.failed;
+        self.repaired += o.repaired;
+        self.quarantined += o.quarantined;
+        self.unrepairable += o.unrepairable;
+        self.lost_writes += o.lost_writes;
+        self.journal_damage += o.journal_damage;
+        self.journal_torn_tails += o.journal_torn_tails;
+    }
+}
+
+/// One copy's paths.
+#[derive(Debug, Clone)]
+pub(crate) struct Dir {
+    pub root: PathBuf,
+    pub objects: PathBuf,
+    pub records: PathBuf,
+    pub quarantine: PathBuf,
+    pub tmp: PathBuf,
+    pub journal: PathBuf,
+    pub marker: PathBuf,
+}
+
+impl Dir {
+    pub fn new(root: &Path) -> Dir {
+        Dir {
+            root: root.to_path_buf(),
+            objects: root.join(OBJECTS_DIR),
+            records: root.join(RECORDS_DIR),
+            quarantine: root.join(QUARANTINE_DIR),
+            tmp: root.join(TMP_DIR),
+            journal: root.join(JOURNAL_FILE),
+            marker: root.join(MARKER_FILE),
+        }
+    }
+    pub fn object(&self, id: &ObjectId) -> PathBuf {
+        self.objects.join(id.to_hex())
+    }
+    pub fn record(&self, key: &RecordKey) -> PathBuf {
+        self.records.join(key.to_hex())
+    }
+}
+
+/// What one copy holds for a name.
+pub(crate) enum Found<T> {
+    Good(T),
+    Missing,
+    Bad(StoreError),
+}
+
+/// An open store. Methods take `&self`; record writes are serialised by the
+/// journal lock. One process at a time per store directory (no lock file).
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) fs: Arc<dyn Fs>,
+    pub(crate) copies: Vec<Dir>,
+    pub(crate) store_id: [u8; 16],
+    pub(crate) journal: Mutex<journal::State>,
+    pub(crate) counters: Mutex<IntegrityCounters>,
+    pub(crate) seq: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Expected/actual strings for a failed check, named after the check.
+fn expected_actual(e: &DecodeError, head: &[u8]) -> (String, String) {
+    match e {
+        DecodeError::Truncated { expected, actual } => {
+            (format!("length {expected}"), format!("length {actual}"))
+        }
+        DecodeError::BadMagic => (
+            "magic".into(),
+            format!("bytes {}", to_hex(&head[..head.len().min(8)])),
+        ),
+        DecodeError::BadChecksum { expected, actual } => (
+            format!("checksum {expected:016x}"),
+            format!("checksum {actual:016x}"),
+        ),
+        DecodeError::NewerVersion(v) => (
+            format!("version <= {}", crate::format::FORMAT_VERSION),
+            format!("version {v}"),
+        ),
+        DecodeError::Malformed(w) => ("well-formed".into(), (*w).into()),
+        DecodeError::HashMismatch { expected, actual } => (to_hex(expected), to_hex(actual)),
+    }
+}
+
+impl Store {
+    /// The integrity events since open: never silent.
+    pub fn integrity_counters(&self) -> IntegrityCounters {
+        *lock(&self.counters)
+    }
+
+    pub(crate) fn count(&self, t: &IntegrityCounters) {
+        lock(&self.counters).add(t);
+    }
+
+    /// Writes `parts` to `path` atomically and durably: temporary file in
+    /// `tmp/`, fsync, rename, fsync of the target directory. On return Ok
+    /// the new content is durable under `path`; on error `path` holds the
+    /// old content or the new, never a mix.
+    pub(crate) fn write_atomic(&self, c: usize, path: &Path, parts: &[&[u8]]) -> Result<()> {
+        let d = &self.copies[c];
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = d.tmp.join(format!(
+            "{name}.{}.{}",
+            std::process::id(),
+            self.seq.fetch_add(1, Ordering::Relaxed)
+        ));
+        if let Err(e) = self.fs.write_file(&tmp, parts, true) {
+            let _ = self.fs.remove(&tmp);
+            return Err(StoreError::io(&tmp, e));
+        }
+        if let Err(e) = self.fs.rename(&tmp, path) {
+            let _ = self.fs.remove(&tmp);
+            return Err(StoreError::io(path, e));
+        }
+        let parent = path.parent().expect("store paths have a parent");
+        self.fs
+            .fsync_dir(parent)
+            .map_err(|e| StoreError::io(parent, e))
+    }
+
+    /// Moves a bad file to `quarantine/` (never deletes it). None if it
+    /// could not be moved (read-only store): it is still never served.
+    pub(crate) fn quarantine(
+        &self,
+        c: usize,
+        kind: FileKind,
+        path: &Path,
+        t: &mut IntegrityCounters,
+    ) -> Option<PathBuf> {
+        let d = &self.copies[c];
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        let dest = d.quarantine.join(
+            format!(
+                "{kind}-{name}.{}.{}",
+                std::process::id(),
+                self.seq.fetch_add(1, Ordering::Relaxed)
+            )
+            .replace(' ', "_"),
+        );
+        self.fs.rename(path, &dest).ok()?;
+        let _ = self.fs.fsync_dir(&d.quarantine);
+        let _ = self.fs.fsync_dir(path.parent()?);
+        t.quarantined += 1;
+        Some(dest)
+    }
+
+    /// Builds the Corrupt error for a failed check (named after the file:
+    /// the object id or record key) and quarantines the file.
+    pub(crate) fn corrupt(
+        &self,
+        c: usize,
+        kind: FileKind,
+        path: &Path,
+        e: &DecodeError,
+        head: &[u8],
+        t: &mut IntegrityCounters,
+    ) -> StoreError {
+        t.failed += 1;
+        let (expected, actual) = expected_actual(e, head);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let quarantined = self.quarantine(c, kind, path, t);
+        StoreError::Corrupt(Box::new(Corruption {
+            kind,
+            name,
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+            expected,
+            actual,
+            quarantined,
+        }))
+    }
+
+    /// Reads and verifies one copy of an object, hashing while reading.
+    pub(crate) fn read_object_copy(
+        &self,
+        c: usize,
+        id: &ObjectId,
+        t: &mut IntegrityCounters,
+    ) -> Found<Vec<u8>> {
+        let path = self.copies[c].object(id);
+        let mut hasher = blake3::Hasher::new();
+        let (head, payload) = match self.fs.read(&path, BLOCK_LEN, &mut |chunk| {
+            hasher.update(chunk);
+        }) {
+            Ok(x) => x,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) => {
+                t.checked += 1;
+                t.failed += 1;
+                return Found::Bad(StoreError::io(&path, e));
+            }
+        };
+        t.checked += 1;
+        match verify_object(
+            &head,
+            payload.len() as u64,
+            hasher.finalize().as_bytes(),
+            id,
+        ) {
+            Ok(()) => {
+                t.ok += 1;
+                Found::Good(payload)
+            }
+            Err(e) => Found::Bad(self.corrupt(c, FileKind::Object, &path, &e, &head, t)),
+        }
+    }
+
+    /// Reads and verifies one copy of a record file; returns it with its raw bytes.
+    pub(crate) fn read_record_copy(
+        &self,
+        c: usize,
+        key: &RecordKey,
+        t: &mut IntegrityCounters,
+    ) -> Found<(StoredRecord, Vec<u8>)> {
+        let path = self.copies[c].record(key);
+        let file = match self.fs.read(&path, usize::MAX, &mut |_| {}) {
+            Ok((head, _)) => head,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) => {
+                t.checked += 1;
+                t.failed += 1;
+                return Found::Bad(StoreError::io(&path, e));
+            }
+        };
+        t.checked += 1;
+        match decode_record(&file, key) {
+            Ok((r, _)) => {
+                t.ok += 1;
+                Found::Good((r, file))
+            }
+            Err(e) => Found::Bad(self.corrupt(c, FileKind::Record, &path, &e, &file, t)),
+        }
+    }
+
+    /// Stores `content`; returns its id. Idempotent: an intact existing copy
+    /// is kept, a damaged one is quarantined and rewritten.
+    pub fn put_object(&self, content: &[u8]) -> Result<ObjectId> {
+        let id = ObjectId::of(content);
+        let header = encode_header(&OBJECT_MAGIC, content.len() as u64, &id.0);
+        let mut t = IntegrityCounters::default();
+        let result = (|| {
+            for c in 0..self.copies.len() {
+                let path = self.copies[c].object(&id);
+                if self
+                    .fs
+                    .exists(&path)
+                    .map_err(|e| StoreError::io(&path, e))?
+                {
+                    match self.read_object_copy(c, &id, &mut t) {
+                        Found::Good(_) => continue,
+                        Found::Missing => {}
+                        Found::Bad(_) => t.repaired += 1,
+                    }
+                }
+                self.write_atomic(c, &path, &[&header, content])?;
+            }
+            Ok(id)
+        })();
+        self.count(&t);
+        result
+    }
+
+    /// Returns the object's bytes, verified. A bad copy is quarantined and,
+    /// if another copy is good, rewritten from it.
+    pub fn get_object(&self, id: &ObjectId) -> Result<Vec<u8>> {
+        let mut t = IntegrityCounters::default();
+        let r = self.load_object(id, &mut t);
+        self.count(&t);
+        r
+    }
+
+    pub(crate) fn load_object(&self, id: &ObjectId, t: &mut IntegrityCounters) -> Result<Vec<u8>> {
+        let mut bad = Vec::new();
+        let mut first_err = None;
+        for c in 0..self.copies.len() {
+            match self.read_object_copy(c, id, t) {
+                Found::Good(data) => {
+                    self.repair_object(id, &data, &bad, t);
+                    return Ok(data);
+                }
+                Found::Missing => bad.push((c, false)),
+                Found::Bad(e) => {
+                    bad.push((c, true));
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match first_err {
+            Some(e) => {
+                t.unrepairable += 1;
+                Err(e)
+            }
+            None => Err(StoreError::ObjectNotFound(*id)),
+        }
+    }
+
+    /// Rewrites the copies in `bad` (copy, was-corrupt) from verified bytes.
+    pub(crate) fn repair_object(
+        &self,
+        id: &ObjectId,
+        data: &[u8],
+        bad: &[(usize, bool)],
+        t: &mut IntegrityCounters,
+    ) {
+        let header = encode_header(&OBJECT_MAGIC, data.len() as u64, &id.0);
+        for &(c, corrupt) in bad {
+            if !corrupt {
+                t.failed += 1; // missing here, present elsewhere: a lost copy
+            }
+            match self.write_atomic(c, &self.copies[c].object(id), &[&header, data]) {
+                Ok(()) => t.repaired += 1,
+                Err(_) => t.unrepairable += 1,
+            }
+        }
+    }
+
+    /// Stores `record` under `key` with a fresh generation (returned). Every
+    /// object it names must already be stored.
+    pub fn put_record(&self, key: &RecordKey, record: &Record) -> Result<u64> {
+        if record.objects.len() > MAX_RECORD_OBJECTS || record.meta.len() > MAX_RECORD_META {
+            return Err(StoreError::Invalid(format!(
+                "record has {} objects and {} metadata bytes (limits {MAX_RECORD_OBJECTS}, {MAX_RECORD_META})",
+                record.objects.len(),
+                record.meta.len()
+            )));
+        }
+        for o in &record.objects {
+            let p = self.copies[0].object(o);
+            if !self.fs.exists(&p).map_err(|e| StoreError::io(&p, e))? {
+                return Err(StoreError::ObjectNotFound(*o));
+            }
+        }
+        let mut st = lock(&self.journal);
+        let generation = self.take_generation(&mut st)?;
+        let stored = StoredRecord {
+            key: *key,
+            generation,
+            record: record.clone(),
+        };
+        let (bytes, hash) = encode_record(&stored);
+        for c in 0..self.copies.len() {
+            self.write_atomic(c, &self.copies[c].record(key), &[&bytes])?;
+        }
+        let mut body_hash = [0u8; 8];
+        body_hash.copy_from_slice(&hash[..8]);
+        self.journal_append(
+            &mut st,
+            &JournalEntry::Commit {
+                key: *key,
+                generation,
+                body_hash,
+            },
+        )?;
+        Ok(generation)
+    }
+
+    /// Removes a record (its objects stay until `gc`). The journal remembers
+    /// the deletion so an old file coming back is not served.
+    pub fn delete_record(&self, key: &RecordKey) -> Result<()> {
+        let mut st = lock(&self.journal);
+        let generation = self.take_generation(&mut st)?;
+        for d in &self.copies {
+            let p = d.record(key);
+            match self.fs.remove(&p) {
+                Ok(()) => self
+                    .fs
+                    .fsync_dir(&d.records)
+                    .map_err(|e| StoreError::io(&d.records, e))?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(&p, e)),
+            }
+        }
+        self.journal_append(
+            &mut st,
+            &JournalEntry::Delete {
+                key: *key,
+                generation,
+            },
+        )
+    }
+
+    fn take_generation(&self, st: &mut journal::State) -> Result<u64> {
+        loop {
+            if let Some(g) = st.take() {
+                return Ok(g);
+            }
+            let e = st.reserve_entry();
+            self.journal_append(st, &e)?;
+        }
+    }
+
+    /// Appends an entry durably to every copy's journal (rewriting the
+    /// journal first if it is due for compaction or an append failed).
+    pub(crate) fn journal_append(&self, st: &mut journal::State, e: &JournalEntry) -> Result<()> {
+        if st.wants_compaction() {
+            self.journal_rewrite(st)?;
+        }
+        let bytes = encode_entry(e);
+        for d in &self.copies {
+            if let Err(err) = self.fs.append(&d.journal, &bytes, true) {
+                st.poisoned = true;
+                return Err(StoreError::io(&d.journal, err));
+            }
+        }
+        st.apply(e);
+        Ok(())
+    }
+
+    /// Replaces every copy's journal with a snapshot of the state.
+    pub(crate) fn journal_rewrite(&self, st: &mut journal::State) -> Result<()> {
+        let snap = st.snapshot(&self.store_id);
+        for c in 0..self.copies.len() {
+            self.write_atomic(c, &self.copies[c].journal.clone(), &[&snap])?;
+        }
+        st.entries = (snap.len() / BLOCK_LEN - 1) as u64;
+        st.poisoned = false;
+        Ok(())
+    }
+
+    /// The record under `key`, verified, with its objects verified present.
+    pub fn get_record(&self, key: &RecordKey) -> Result<Option<Record>> {
+        Ok(self.get_record_versioned(key)?.map(|s| s.record))
+    }
+
+    /// Like [`Store::get_record`], with the record's generation.
+    pub fn get_record_versioned(&self, key: &RecordKey) -> Result<Option<StoredRecord>> {
+        let mut t = IntegrityCounters::default();
+        let r = self.load_record(key, &mut t, true);
+        self.count(&t);
+        r
+    }
+
+    /// Resolves a record across copies against the journal: newest intact
+    /// copy wins if it is at least as new as the journal says; stale,
+    /// missing and corrupt copies are repaired from it.
+    pub(crate) fn load_record(
+        &self,
+        key: &RecordKey,
+        t: &mut IntegrityCounters,
+        check_objects: bool,
+    ) -> Result<Option<StoredRecord>> {
+        let expected = lock(&self.journal).keys.get(key).copied();
+        let found: Vec<Found<(StoredRecord, Vec<u8>)>> = (0..self.copies.len())
+            .map(|c| self.read_record_copy(c, key, t))
+            .collect();
+        let best = found
+            .iter()
+            .filter_map(|f| {
+                if let Found::Good((r, b)) = f {
+                    Some((r, b))
+                } else {
+                    None
+                }
+            })
+            .max_by_key(|(r, _)| r.generation);
+        let first_err = found.iter().position(|f| matches!(f, Found::Bad(_)));
+        if let Some(x) = expected
+            && x.deleted
+            && best.is_none_or(|(r, _)| r.generation <= x.generation)
+        {
+            return Ok(None);
+        }
+        let Some((best, bytes)) = best else {
+            if let Some(i) = first_err {
+                t.unrepairable += 1;
+                let Some(Found::Bad(e)) = found.into_iter().nth(i) else {
+                    unreachable!()
+                };
+                return Err(e);
+            }
+            return match expected {
+                Some(x) if !x.deleted => {
+                    t.failed += 1;
+                    t.lost_writes += 1;
+                    t.unrepairable += 1;
+                    Err(StoreError::LostWrite {
+                        key: *key,
+                        expected: x.generation,
+                        found: None,
+                    })
+                }
+                _ => Ok(None),
+            };
+        };
+        if let Some(x) = expected
+            && !x.deleted
+            && x.generation > best.generation
+        {
+            t.failed += 1;
+            t.lost_writes += 1;
+            t.unrepairable += 1;
+            return Err(StoreError::LostWrite {
+                key: *key,
+                expected: x.generation,
+                found: Some(best.generation),
+            });
+        }
+        for (c, f) in found.iter().enumerate() {
+            let stale = match f {
+                Found::Good((r, _)) => r.generation < best.generation,
+                Found::Missing => true,
+                Found::Bad(_) => false, // counted as failed already
+            };
+            if !stale && !matches!(f, Found::Bad(_)) {
+                continue;
+            }
+            if stale {
+                t.failed += 1;
+            }
+            match self.write_atomic(c, &self.copies[c].record(key), &[bytes]) {
+                Ok(()) => t.repaired += 1,
+                Err(_) => t.unrepairable += 1,
+            }
+        }
+        if check_objects {
+            let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
+            for o in &best.record.objects {
+                match self.load_object(o, t) {
+                    Ok(_) => {}
+                    Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
+                    Err(e) if e.is_integrity() => corrupt.push(*o),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !missing.is_empty() || !corrupt.is_empty() {
+                return Err(StoreError::RecordIncomplete {
+                    key: *key,
+                    missing,
+                    corrupt,
+                });
+            }
+        }
+        Ok(Some(best.clone()))
+    }
+}
