@@ -308,11 +308,13 @@ impl Store {
         let mut any_clean = false;
         let mut damaged = false;
         let mut rewrite = false;
+        let mut bad_copies = 0;
         for (c, j) in journals.iter().enumerate() {
             if fresh.contains(&c) {
                 continue;
             }
             let Some(bytes) = j else {
+                bad_copies += 1;
                 t.failed += 1;
                 t.journal_damage += 1;
                 damaged = true;
@@ -327,6 +329,7 @@ impl Store {
                 continue;
             }
             rewrite = true;
+            bad_copies += 1;
             if p.torn_tail {
                 t.journal_torn_tails += 1;
             }
@@ -337,10 +340,11 @@ impl Store {
                 self.quarantine_copy_of_journal(c, bytes, t);
             }
         }
-        if damaged {
-            if any_clean {
-                t.repaired += 1;
-            } else {
+        if any_clean {
+            // Every acknowledged entry is in the intact copy.
+            t.repaired += bad_copies;
+        } else if damaged {
+            {
                 // No intact journal: take generations from the records so
                 // none is ever reused, and accept what is on disk.
                 t.unrepairable += 1;
