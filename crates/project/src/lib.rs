@@ -145,7 +145,10 @@ impl Project {
     ///   and builtins no cell rebinds, which script mode finds in globals;
     /// - returns: the cell's public defs that some cell reads (a def nobody
     ///   reads need not cross to script mode, and a name the cell itself
-    ///   deletes must not be returned).
+    ///   deletes must not be returned);
+    /// - unless the file's own signature for the cell has exactly these
+    ///   parameters and returns a superset of these names, all of them defs:
+    ///   then it is kept, so saving a valid file changes nothing.
     pub fn signatures(&self) -> Vec<Signature> {
         use std::collections::HashSet;
         let mut module_level: HashSet<&str> = HashSet::new();
@@ -187,15 +190,27 @@ impl Project {
                 let mut params: Vec<String> = refs.chain(shadowed_builtins).cloned().collect();
                 params.sort();
                 params.dedup();
-                Signature {
-                    params,
-                    returns: analysis
-                        .defs
+                let returns: Vec<String> = analysis
+                    .defs
+                    .iter()
+                    .filter(|name| read.contains(name.as_str()))
+                    .cloned()
+                    .collect();
+                // A file may return more defs than needed (older marimo and
+                // hand-written files return them all). Such a signature still
+                // runs correctly as a script, so it is kept rather than churned.
+                if let Some(in_file) = &cell.signature_in_file {
+                    let returns_all_needed =
+                        returns.iter().all(|name| in_file.returns.contains(name));
+                    let returns_only_defs = in_file
+                        .returns
                         .iter()
-                        .filter(|name| read.contains(name.as_str()))
-                        .cloned()
-                        .collect(),
+                        .all(|name| analysis.defs.contains(name));
+                    if in_file.params == params && returns_all_needed && returns_only_defs {
+                        return in_file.clone();
+                    }
                 }
+                Signature { params, returns }
             })
             .collect()
     }
