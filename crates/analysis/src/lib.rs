@@ -32,6 +32,7 @@
 mod builtins;
 pub mod conformance;
 mod errors;
+mod fingerprint;
 mod names;
 mod scope;
 mod sql;
@@ -42,6 +43,7 @@ use ruff_python_parser::parse_module;
 use ruff_text_size::{TextRange, TextSize};
 
 pub use builtins::is_builtin;
+pub use fingerprint::code_fingerprint;
 pub use names::{is_private, mangle};
 
 /// Cell id used for marimo's name mangling when the caller does not supply

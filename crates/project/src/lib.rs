@@ -12,6 +12,7 @@
 //! cell for cell; every mutation goes through a method that keeps them so.
 
 mod diagnostics;
+mod lineage;
 mod load;
 mod render;
 mod report;
@@ -21,6 +22,7 @@ use weir_graph::{CellDeps, CellId, Graph};
 use weir_notebook::{Cell, CellKind, Notebook, Signature};
 
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
+pub use lineage::LineageKey;
 pub use load::{LoadError, MAX_NOTEBOOK_BYTES};
 pub use report::{CellReport, GraphReport, MultiplyDefinedReport};
 

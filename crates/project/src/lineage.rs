@@ -1,0 +1,83 @@
+//! Lineage keys: what a persisted cell result is stored under.
+//!
+//! A cell's result is determined by its code and by the values it reads,
+//! which are in turn determined by the code and inputs of the cells that
+//! define them. So a cell's key hashes its code fingerprint (formatting and
+//! comments ignored, see `weir_analysis::code_fingerprint`) together with,
+//! for every name it reads, the name and the key of the cell defining it,
+//! plus a salt naming the environment (Python version, Weir version). Keys
+//! are computed from the graph alone, before anything runs, which is what
+//! lets a warm run restore a cell without running its ancestors.
+
+use std::collections::HashMap;
+
+use weir_graph::CellId;
+
+use crate::Project;
+
+/// A 32-byte BLAKE3 digest identifying a cell's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineageKey(pub [u8; 32]);
+
+impl LineageKey {
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl Project {
+    /// The lineage key of every cell, in notebook order; `None` for a cell
+    /// whose result has no well-defined lineage: it does not parse, it is in
+    /// a cycle, it reads a name several cells define, or an ancestor has no
+    /// key. `salt` names the environment the results are valid in.
+    pub fn lineage_keys(&self, salt: &[u8]) -> Vec<Option<LineageKey>> {
+        let graph = self.graph();
+        let mut keys: HashMap<CellId, Option<LineageKey>> =
+            HashMap::with_capacity(self.cells().len());
+        // Parents come before children in run order, so one pass suffices;
+        // cells left out of the run order (cycles) keep no key.
+        for id in graph.run_order(graph.order()) {
+            let Some(index) = self.index_of(id) else {
+                continue;
+            };
+            let key = self.lineage_key_of(index, salt, &keys);
+            keys.insert(id, key);
+        }
+        (0..self.cells().len())
+            .map(|index| keys.get(&self.cell_id(index)).copied().flatten())
+            .collect()
+    }
+
+    fn lineage_key_of(
+        &self,
+        index: usize,
+        salt: &[u8],
+        known: &HashMap<CellId, Option<LineageKey>>,
+    ) -> Option<LineageKey> {
+        let analysis = self.analysis(index);
+        if analysis.error.is_some() {
+            return None;
+        }
+        let fingerprint = weir_analysis::code_fingerprint(&self.cells()[index].code)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"weir-lineage-v1\0");
+        hasher.update(&(salt.len() as u64).to_le_bytes());
+        hasher.update(salt);
+        hasher.update(&fingerprint);
+        // BTreeSet iteration is sorted, so the key does not depend on the
+        // order names appear in the code.
+        for name in analysis.refs.iter().chain(&analysis.builtin_refs) {
+            let definers = self.graph().definers(name);
+            let parent_key = match definers.as_slice() {
+                [] => continue, // a builtin or an undefined name: no lineage to follow
+                [only] if *only == self.cell_id(index) => continue,
+                [only] => (*known.get(only)?)?,
+                _ => return None, // defined twice: which value is read is not determined
+            };
+            hasher.update(&(name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update(&parent_key.0);
+        }
+        Some(LineageKey(*hasher.finalize().as_bytes()))
+    }
+}
