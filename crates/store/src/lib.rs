@@ -10,6 +10,8 @@
 //! (a seeded page-cache simulator) in crash tests. See `docs/store.md`.
 //! No knowledge of Python, HTTP or terminals.
 
+#[doc(hidden)]
+pub mod crashgen;
 mod error;
 pub mod format;
 mod fs;
