@@ -44,7 +44,8 @@ pub enum Command {
     /// Run every cell of a notebook, headless, and print the results.
     Exec {
         path: PathBuf,
-        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`, else `python3`).
+        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`; for a `weir`
+        /// installed in a virtual environment, the `python` beside it; else `python3`).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
         /// Print one JSON object per cell, then a summary line.
@@ -70,7 +71,8 @@ pub enum ExportCommand {
         /// Leave the cells' code out; show only their results.
         #[arg(long)]
         no_code: bool,
-        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`, else `python3`).
+        /// The Python interpreter (default: `$VIRTUAL_ENV/bin/python`; for a `weir`
+        /// installed in a virtual environment, the `python` beside it; else `python3`).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
     },

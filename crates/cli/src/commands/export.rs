@@ -30,7 +30,7 @@ pub fn run_html(
     }
     let project = super::load(path)?;
     let mut config = SessionConfig::for_notebook(path);
-    config.python = python.or_else(installed_python);
+    config.python = python;
     let mut session = Session::start(project, config)
         .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
     let report = session
@@ -56,52 +56,4 @@ pub fn run_html(
     }
     println!("{line}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// The interpreter to use when `--python` is not given and no virtual
-/// environment is active: when this binary was installed into a virtual
-/// environment (the wheel puts it in `VENV/bin/`, beside `python`), that
-/// environment's interpreter, which has the `weir` package the worker
-/// imports. So `VENV/bin/weir` works without activating the environment,
-/// as `VENV/bin/ruff` does. `None` leaves the choice to the runtime
-/// (`$VIRTUAL_ENV/bin/python`, else `python3`).
-pub(crate) fn installed_python() -> Option<PathBuf> {
-    if std::env::var_os("VIRTUAL_ENV").is_some_and(|v| !v.is_empty()) {
-        return None;
-    }
-    let exe = std::env::current_exe().ok()?;
-    venv_python_beside(&exe)
-}
-
-/// `DIR/python` when `exe` is `DIR/weir` and `DIR/../pyvenv.cfg` marks a
-/// virtual environment (a bare `/usr/bin/python` beside `/usr/bin/weir`
-/// could be any Python).
-fn venv_python_beside(exe: &Path) -> Option<PathBuf> {
-    let bin = exe.parent()?;
-    if !bin.parent()?.join("pyvenv.cfg").is_file() {
-        return None;
-    }
-    ["python", "python3"]
-        .iter()
-        .map(|name| bin.join(name))
-        .find(|p| p.exists())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_beside_a_venv_binary() {
-        let dir = std::env::temp_dir().join(format!("weir-venv-test-{}", std::process::id()));
-        let bin = dir.join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::fs::write(bin.join("python"), "").unwrap();
-        let exe = bin.join("weir");
-        // Not a venv without pyvenv.cfg.
-        assert_eq!(venv_python_beside(&exe), None);
-        std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-        assert_eq!(venv_python_beside(&exe), Some(bin.join("python")));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }

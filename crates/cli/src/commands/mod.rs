@@ -7,6 +7,7 @@ mod exec;
 mod export;
 mod fmt;
 mod graph;
+mod interpreter;
 mod new;
 mod time_load;
 
@@ -20,13 +21,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { path, format } => check::run(&path, format),
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
-        Command::Exec { path, python, json } => exec::run(&path, python, json),
+        Command::Exec { path, python, json } => {
+            exec::run(&path, python.or_else(interpreter::installed_python), json)
+        }
         Command::Export(ExportCommand::Html {
             path,
             output,
             no_code,
             python,
-        }) => export::run_html(&path, &output, no_code, python),
+        }) => export::run_html(
+            &path,
+            &output,
+            no_code,
+            python.or_else(interpreter::installed_python),
+        ),
         Command::Debug(DebugCommand::AnalyzeCells { input }) => analyze_cells::run(&input),
         Command::Debug(DebugCommand::TimeLoad { path, repeat }) => time_load::run(&path, repeat),
     }
