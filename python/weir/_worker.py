@@ -213,6 +213,11 @@ class Worker:
         name = str(message.get("name") or "_")
         code = message.get("code") or ""
         filename = message.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
+        namespace = self.namespace
+        for stale in message.get("delete") or ():
+            # What the cell defined last time goes before it runs again.
+            if isinstance(stale, str) and not stale.startswith("__"):
+                namespace.pop(stale, None)
         register_source(filename, code)
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id

@@ -26,6 +26,11 @@ pub enum ToWorker {
         /// `<cell NAME (CELL_ID)>`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         filename_hint: Option<String>,
+        /// Names to remove from the namespace before the cell runs (the
+        /// names it defined last time): one message instead of a separate
+        /// `delete` round trip per cell.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        delete: Vec<String>,
     },
     /// Remove names from the namespace (missing names are ignored).
     Delete { names: Vec<String> },
@@ -200,6 +205,7 @@ mod tests {
             name: "_".into(),
             code: "x = 1".into(),
             filename_hint: None,
+            delete: Vec::new(),
         };
         let v: serde_json::Value = serde_json::from_slice(&msg.encode()).unwrap();
         assert_eq!(v["type"], "run");

@@ -311,6 +311,7 @@ impl Worker {
                 name: name.to_owned(),
                 code: code.to_owned(),
                 filename_hint: None,
+                delete: Vec::new(),
             },
             on_event,
         )

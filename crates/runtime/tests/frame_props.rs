@@ -14,14 +14,22 @@ fn decode_one(bytes: &[u8]) -> Result<Option<Vec<u8>>, weir_runtime::FrameError>
 
 fn to_worker() -> impl Strategy<Value = ToWorker> {
     prop_oneof![
-        (".*", ".*", ".*", proptest::option::of(".*")).prop_map(
-            |(cell_id, name, code, filename_hint)| ToWorker::Run {
-                cell_id,
-                name,
-                code,
-                filename_hint
-            }
-        ),
+        (
+            ".*",
+            ".*",
+            ".*",
+            proptest::option::of(".*"),
+            proptest::collection::vec(".*", 0..3)
+        )
+            .prop_map(
+                |(cell_id, name, code, filename_hint, delete)| ToWorker::Run {
+                    cell_id,
+                    name,
+                    code,
+                    filename_hint,
+                    delete,
+                }
+            ),
         proptest::collection::vec(".*", 0..5).prop_map(|names| ToWorker::Delete { names }),
         Just(ToWorker::Shutdown),
     ]

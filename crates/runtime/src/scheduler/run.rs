@@ -197,15 +197,9 @@ impl Session {
 
         // Before the cell runs again, the names it defined (last time and
         // now) leave the namespace: nothing it no longer defines survives.
+        // (The worker deletes them on receiving the run request.)
         let mut stale: BTreeSet<String> = std::mem::take(&mut state.defined);
         stale.extend(defs.iter().cloned());
-        if !stale.is_empty()
-            && let Err(e) = worker.delete_names(&stale.into_iter().collect::<Vec<_>>())
-        {
-            let status = e.to_string();
-            let cell = died(state, e);
-            return finish_death(state, index, cell, status, on_event);
-        }
         state.defined = defs;
 
         let request = ToWorker::Run {
@@ -213,6 +207,7 @@ impl Session {
             name: name.clone(),
             code,
             filename_hint: Some(filename(index, id, &name)),
+            delete: stale.into_iter().collect(),
         };
         let outcome = worker.run(request, |event| match event {
             WorkerEvent::Started { .. } => {
