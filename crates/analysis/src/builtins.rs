@@ -1,6 +1,6 @@
 //! marimo's builtin-name set.
 //!
-//! `builtins.txt` is a copy of `/work/shared/conformance/builtins.txt`: the
+//! `builtins.txt` is a copy of `../shared/conformance/builtins.txt` (beside the repository): the
 //! keys of CPython 3.11's `builtins` module plus `__builtin__`, `__file__`,
 //! `__builtins__` and `__class__`. Reads of these names are reported in
 //! [`crate::CellAnalysis::builtin_refs`] instead of `refs`.

@@ -26,7 +26,7 @@
 //!    `builtin_refs`.
 //!
 //! `docs/analysis.md` lists the rules in prose, and the conformance corpus
-//! (`/work/shared/conformance/cells.jsonl`) pins them down;
+//! (`../shared/conformance/cells.jsonl`, beside the repository) pins them down;
 //! `tests/conformance.rs` runs it.
 
 mod builtins;
