@@ -41,3 +41,6 @@ if [ -f "$corpus" ]; then
 else
   echo "no $corpus beside the repo: skipped (the cargo conformance test fails in that case)"
 fi
+
+step "the wheel: binary and Python package from one maturin build, in a fresh venv (~2.5 min cold)"
+bash scripts/test-wheel.sh
