@@ -73,6 +73,15 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
             supported: FORMAT_VERSION,
         });
     }
+    // A crash during `init` leaves only (empty) layout directories: no
+    // marker and no journal yet, so nothing was ever acknowledged. Start
+    // over rather than refuse the directory.
+    if marker.is_none() && journal.is_none() && foreign.is_none() {
+        let empty = |p: &Path| fs.list(p).map(|n| n.is_empty()).unwrap_or(true);
+        if empty(&d.objects) && empty(&d.records) {
+            return Ok(Copy::Fresh);
+        }
+    }
     let journal_ok = matches!(j, Some(Ok(_)));
     let not_ours = match &marker {
         None => !journal_ok,

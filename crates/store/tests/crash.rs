@@ -42,7 +42,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn writer");
-        std::thread::sleep(Duration::from_micros(rng.below(12_000)));
+        std::thread::sleep(Duration::from_micros(rng.below(20_000)));
         // SAFETY: kill(2) on our own child's pid; no memory is touched.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
         let status = child.wait().unwrap();
