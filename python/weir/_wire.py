@@ -1,8 +1,9 @@
 """The worker protocol's frame layer: encode, decode and check frames.
 
 Mirrors `crates/runtime/src/frame.rs`; docs/protocol.md has the byte table.
-A frame is a fixed 24-byte little-endian header followed by a UTF-8 JSON
-payload.  Every check failure raises `FrameError` naming the frame and the
+A frame is a fixed 24-byte little-endian header followed by a payload: a
+UTF-8 JSON message (kind 1) or raw bytes (kind 2, the buffers of a value
+that a JSON message announced just before).  Every check failure raises `FrameError` naming the frame and the
 check, because a corrupted protocol stream must never be used silently.
 """
 
@@ -15,8 +16,9 @@ import threading
 import zlib
 
 MAGIC = b"WEIR"
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 KIND_JSON = 1
+KIND_BINARY = 2
 HEADER_LEN = 24
 MAX_PAYLOAD = 256 * 1024 * 1024
 
@@ -84,8 +86,10 @@ def check_header(index: int, expected_seq: int, header: bytes):
         raise FrameError(
             index, "version", "expected %d, got %d" % (PROTOCOL_VERSION, version), seq, kind
         )
-    if kind != KIND_JSON:
-        raise FrameError(index, "kind", "expected %d, got %d" % (KIND_JSON, kind), seq, kind)
+    if kind not in (KIND_JSON, KIND_BINARY):
+        raise FrameError(
+            index, "kind", "expected %d or %d, got %d" % (KIND_JSON, KIND_BINARY, kind), seq, kind
+        )
     if flags != 0:
         raise FrameError(index, "flags", "expected 0, got %d" % flags, seq, kind)
     if seq != expected_seq:
@@ -127,6 +131,31 @@ class Channel:
             if advance_seq:
                 self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
 
+    def send_with_buffers(self, message: dict, buffers) -> None:
+        """Send a JSON message and then each buffer as binary frames, with
+        nothing from another thread in between.  A buffer over MAX_PAYLOAD
+        is split across frames; an empty one is one empty frame.  Buffers
+        are written as they are (memoryviews: no copy)."""
+        with self._send_lock:
+            frame = encode_message(self._send_seq, message)
+            self._write_all(frame)
+            self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+            for buf in buffers:
+                view = memoryview(buf).cast("B")
+                for part in split_buffer(view):
+                    head = _HEADER_NO_CRC.pack(
+                        MAGIC,
+                        PROTOCOL_VERSION,
+                        KIND_BINARY,
+                        0,
+                        self._send_seq,
+                        len(part),
+                        zlib.crc32(part),
+                    )
+                    self._write_all(head + struct.pack("<I", zlib.crc32(head)))
+                    self._write_all(part)
+                    self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
     @property
     def next_send_seq(self) -> int:
         return self._send_seq
@@ -159,6 +188,8 @@ class Channel:
         header = self._read_exact(HEADER_LEN, index, "header", at_boundary=True)
         kind, length, pcrc = check_header(index, self._recv_seq, header)
         seq = self._recv_seq
+        if kind != KIND_JSON:
+            raise FrameError(index, "kind", "a binary frame where a message was due", seq, kind)
         payload = self._read_exact(length, index, "payload", at_boundary=False)
         actual = zlib.crc32(payload)
         if actual != pcrc:
@@ -175,6 +206,47 @@ class Channel:
                 index, "message", "payload is not a JSON object with a string \"type\"", seq, kind
             )
         return message
+
+
+    def receive_binary(self, into: memoryview) -> int:
+        """Read one binary frame's payload straight into `into` (no copy);
+        return its length.  Raises FrameError, also when the frame is not
+        binary or longer than `into`."""
+        index = self._recv_seq
+        header = self._read_exact(HEADER_LEN, index, "header", at_boundary=False)
+        kind, length, pcrc = check_header(index, self._recv_seq, header)
+        seq = self._recv_seq
+        if kind != KIND_BINARY:
+            raise FrameError(index, "kind", "a message where a binary frame was due", seq, kind)
+        if length > len(into):
+            raise FrameError(
+                index, "length", "%d bytes where at most %d were announced" % (length, len(into)),
+                seq, kind,
+            )
+        have = 0
+        while have < length:
+            n = self._in.readinto(into[have:length])
+            if not n:
+                raise FrameError(
+                    index, "truncated",
+                    "end of stream inside the payload: %d of %d bytes" % (have, length),
+                )
+            have += n
+        actual = zlib.crc32(into[:length])
+        if actual != pcrc:
+            raise FrameError(
+                index, "payload_crc", "expected %08x, computed %08x" % (pcrc, actual), seq, kind
+            )
+        self._recv_seq = (self._recv_seq + 1) & 0xFFFFFFFF
+        return length
+
+
+def split_buffer(view: memoryview):
+    """The frame payloads one buffer travels in: at least one frame, none
+    over MAX_PAYLOAD (the Rust side splits the same way)."""
+    if len(view) == 0:
+        return [view]
+    return [view[i : i + MAX_PAYLOAD] for i in range(0, len(view), MAX_PAYLOAD)]
 
 
 # The worker's channel while a worker runs in this process; tests of the

@@ -129,6 +129,15 @@ class Worker:
             interrupts.pending = False
             raise KeyboardInterrupt()
 
+    def send_with_buffers(self, message, buffers):
+        """A message and its binary frames, as one critical section."""
+        interrupts = self.interrupts
+        interrupts.critical += 1
+        try:
+            self.channel.send_with_buffers(message, buffers)
+        finally:
+            interrupts.critical -= 1
+
     def hello(self):
         from . import __version__
         from ._wire import PROTOCOL_VERSION
@@ -170,6 +179,18 @@ class Worker:
                 self.run(message)
             elif kind == "delete":
                 self.delete(message)
+            elif kind == "capture":
+                from ._persist import capture
+
+                capture(self, message)
+            elif kind == "restore":
+                from ._persist import restore
+
+                try:
+                    restore(self, message)
+                except FrameError as exc:
+                    self._protocol_error(exc.index, exc.check, str(exc), exc.seq)
+                    return EXIT_PROTOCOL_ERROR
             elif kind == "shutdown":
                 return 0
             else:

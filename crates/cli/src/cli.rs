@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -51,7 +51,33 @@ pub enum Command {
         /// Print one JSON object per cell, then a summary line.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Recompute persisted cells and replace their stored entries: every one, or
+        /// `--refresh=CELL` (a cell name or index; repeatable).
+        #[arg(long, value_name = "CELL", num_args = 0..=1, default_missing_value = "*")]
+        refresh: Vec<String>,
+        /// A failed integrity check, or a store that cannot be used, is an error
+        /// instead of a reported recovery.
+        #[arg(long)]
+        strict: bool,
     },
+    /// Reproducibility audit: re-run the notebook in a fresh worker (no restores) and
+    /// compare each persisted cell's values with the stored ones.
+    Verify {
+        path: PathBuf,
+        /// Print one JSON object per persisted cell, then a summary line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The Python interpreter (as for `weir exec`).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+    },
+    /// Check, clean and count a store of persisted cells.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Run a notebook and write its results as a static page.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -75,6 +101,47 @@ pub enum ExportCommand {
         /// installed in a virtual environment, the `python` beside it; else `python3`).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
+    },
+}
+
+/// Where the store of persisted cells is.
+#[derive(Args, Clone, Default)]
+pub struct StoreArgs {
+    /// The store directory (default: `$WEIR_STORE`, else `__weir__/store/` beside the notebook).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// A replica directory, a full copy that repairs the primary (repeatable; default:
+    /// `$WEIR_STORE_REPLICAS`, colon-separated).
+    #[arg(long = "replica", value_name = "DIR")]
+    pub replicas: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Verify every object and record; repair from a replica where one exists.
+    Scrub {
+        /// A notebook: its store is `__weir__/store/` beside it (unless --store).
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove objects no record reaches.
+    Gc {
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count objects, records, bytes and quarantined files.
+    Stats {
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -124,6 +124,21 @@ pub enum WorkerError {
         running_cell: Option<String>,
     },
 
+    /// A buffer from the worker does not hash to what the worker said it
+    /// hashed to before sending: damaged in transit (or in memory). The
+    /// value is refused; nothing is stored.
+    #[error(
+        "cell {cell_id}: value `{name}` (buffer {buffer}) failed its BLAKE2b-256 check \
+         crossing from the worker: the worker sent {expected}, the runtime computed {actual}"
+    )]
+    TransferHash {
+        cell_id: String,
+        name: String,
+        buffer: usize,
+        expected: String,
+        actual: String,
+    },
+
     /// The worker was shut down or failed earlier; spawn a new one.
     #[error("the worker is no longer running")]
     Closed,

@@ -7,7 +7,7 @@
 //! |--------|-----------------------------------------------|
 //! | 0..4   | magic `b"WEIR"`                               |
 //! | 4      | protocol version (1)                          |
-//! | 5      | kind (1 = JSON message)                       |
+//! | 5      | kind (1 = JSON message, 2 = binary buffer)    |
 //! | 6..8   | flags (0)                                     |
 //! | 8..12  | sequence number, per direction, from 0        |
 //! | 12..16 | payload length (at most [`MAX_PAYLOAD`])      |
@@ -24,18 +24,30 @@ use thiserror::Error;
 /// The four bytes every frame starts with.
 pub const MAGIC: [u8; 4] = *b"WEIR";
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 24;
 /// Largest payload a frame may carry (256 MiB).
 pub const MAX_PAYLOAD: u32 = 256 * 1024 * 1024;
 
-/// What a frame's payload is. Only JSON messages exist in version 1; the
-/// other values are reserved and refused.
+/// What a frame's payload is; other values are reserved and refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameKind {
     /// A UTF-8 JSON object with a `"type"` field.
     Json = 1,
+    /// Raw bytes: (part of) a buffer that the JSON message just before
+    /// announced (`captured` / `restore`, docs/protocol.md).
+    Binary = 2,
+}
+
+impl FrameKind {
+    fn from_byte(b: u8) -> Option<FrameKind> {
+        match b {
+            1 => Some(FrameKind::Json),
+            2 => Some(FrameKind::Binary),
+            _ => None,
+        }
+    }
 }
 
 /// One decoded, fully checked frame.
@@ -55,7 +67,7 @@ pub enum FrameCheck {
     HeaderCrc { expected: u32, actual: u32 },
     #[error("protocol version: expected {expected}, found {actual}")]
     Version { expected: u8, actual: u8 },
-    #[error("frame kind: expected 1 (JSON), found {actual}")]
+    #[error("frame kind: expected 1 (JSON) or 2 (binary), found {actual}")]
     Kind { actual: u8 },
     #[error("flags: expected 0, found {actual:#06x}")]
     Flags { actual: u16 },
@@ -91,22 +103,48 @@ pub struct PayloadTooLarge {
 
 /// Encode one frame.
 pub fn encode(kind: FrameKind, seq: u32, payload: &[u8]) -> Result<Vec<u8>, PayloadTooLarge> {
+    let header = encode_header(kind, seq, payload)?;
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(payload);
+    Ok(out)
+}
+
+/// Just the header of the frame carrying `payload`: large binary payloads
+/// are written after it as they are, without copying them into a frame.
+pub fn encode_header(
+    kind: FrameKind,
+    seq: u32,
+    payload: &[u8],
+) -> Result<[u8; HEADER_LEN], PayloadTooLarge> {
     let len = u32::try_from(payload.len())
         .ok()
         .filter(|&n| n <= MAX_PAYLOAD)
         .ok_or(PayloadTooLarge { len: payload.len() })?;
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(&MAGIC);
-    out.push(PROTOCOL_VERSION);
-    out.push(kind as u8);
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&seq.to_le_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    let mut out = [0u8; HEADER_LEN];
+    out[..4].copy_from_slice(&MAGIC);
+    out[4] = PROTOCOL_VERSION;
+    out[5] = kind as u8;
+    out[8..12].copy_from_slice(&seq.to_le_bytes());
+    out[12..16].copy_from_slice(&len.to_le_bytes());
+    out[16..20].copy_from_slice(&crc32fast::hash(payload).to_le_bytes());
     let header_crc = crc32fast::hash(&out[..20]);
-    out.extend_from_slice(&header_crc.to_le_bytes());
-    out.extend_from_slice(payload);
+    out[20..24].copy_from_slice(&header_crc.to_le_bytes());
     Ok(out)
+}
+
+/// How a buffer of `len` bytes is cut into frame payloads: at least one
+/// frame (an empty buffer is one empty frame), none over [`MAX_PAYLOAD`].
+pub fn split_ranges(len: usize) -> Vec<std::ops::Range<usize>> {
+    let max = MAX_PAYLOAD as usize;
+    if len == 0 {
+        #[allow(clippy::single_range_in_vec_init)] // one empty range: one empty frame
+        return vec![0..0];
+    }
+    (0..len)
+        .step_by(max)
+        .map(|start| start..(start + max).min(len))
+        .collect()
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -120,6 +158,7 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 /// A checked header, before its payload has arrived.
 #[derive(Debug, Clone, Copy)]
 struct Header {
+    kind: FrameKind,
     seq: u32,
     len: usize,
     payload_crc: u32,
@@ -252,7 +291,7 @@ impl FrameDecoder {
         if actual != header.payload_crc {
             return Err(self.error(
                 Some(header.seq),
-                Some(FrameKind::Json as u8),
+                Some(header.kind as u8),
                 FrameCheck::PayloadCrc {
                     expected: header.payload_crc,
                     actual,
@@ -260,7 +299,7 @@ impl FrameDecoder {
             ));
         }
         let frame = Frame {
-            kind: FrameKind::Json,
+            kind: header.kind,
             seq: header.seq,
             payload: payload.to_vec(),
         };
@@ -292,9 +331,9 @@ impl FrameDecoder {
                 actual: version,
             });
         }
-        if kind != FrameKind::Json as u8 {
+        let Some(frame_kind) = FrameKind::from_byte(kind) else {
             return fail(FrameCheck::Kind { actual: kind });
-        }
+        };
         if flags != 0 {
             return fail(FrameCheck::Flags { actual: flags });
         }
@@ -311,6 +350,7 @@ impl FrameDecoder {
             });
         }
         Ok(Header {
+            kind: frame_kind,
             seq,
             len: len as usize,
             payload_crc: u32_at(h, 16),
@@ -393,7 +433,7 @@ mod tests {
     fn oversized_length_with_valid_header_crc() {
         let mut h = Vec::new();
         h.extend_from_slice(&MAGIC);
-        h.extend_from_slice(&[1, 1, 0, 0]);
+        h.extend_from_slice(&[PROTOCOL_VERSION, 1, 0, 0]);
         h.extend_from_slice(&0u32.to_le_bytes());
         h.extend_from_slice(&(MAX_PAYLOAD + 1).to_le_bytes());
         h.extend_from_slice(&0u32.to_le_bytes());
@@ -408,6 +448,30 @@ mod tests {
         let bytes = encode(FrameKind::Json, 0, b"{\"x\":1}").unwrap();
         let err = decode_all(&bytes[..bytes.len() - 2]).unwrap_err();
         assert!(matches!(err.check, FrameCheck::Truncated { .. }), "{err}");
+    }
+
+    #[test]
+    fn binary_frames_round_trip_and_unknown_kinds_are_refused() {
+        let mut bytes = encode(FrameKind::Json, 0, b"{}").unwrap();
+        bytes.extend(encode(FrameKind::Binary, 1, &[0, 255, 7]).unwrap());
+        let frames = decode_all(&bytes).unwrap();
+        assert_eq!(frames[1].kind, FrameKind::Binary);
+        assert_eq!(frames[1].payload, vec![0, 255, 7]);
+        let mut bad = encode(FrameKind::Binary, 0, b"x").unwrap();
+        bad[5] = 3;
+        let crc = crc32fast::hash(&bad[..20]);
+        bad[20..24].copy_from_slice(&crc.to_le_bytes());
+        let err = decode_all(&bad).unwrap_err();
+        assert_eq!(err.check, FrameCheck::Kind { actual: 3 });
+    }
+
+    #[test]
+    fn buffers_split_at_the_frame_maximum() {
+        let max = MAX_PAYLOAD as usize;
+        assert_eq!(split_ranges(0), vec![0..0]);
+        assert_eq!(split_ranges(5), vec![0..5]);
+        assert_eq!(split_ranges(max), vec![0..max]);
+        assert_eq!(split_ranges(max + 1), vec![0..max, max..max + 1]);
     }
 
     #[test]

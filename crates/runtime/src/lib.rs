@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod frame;
 pub mod message;
+pub mod persist;
 mod pipes;
 pub mod python;
 pub mod scheduler;
@@ -23,10 +24,13 @@ pub use message::{
     CellError, CellStatus, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
     ToWorker, TracebackFrame,
 };
+pub use persist::{
+    CellPersist, PersistAction, PersistMode, PersistTotals, Persistence, Refresh, ValueHash,
+};
 pub use python::resolve_python;
 pub use scheduler::{
     CellRef, CellRun, ConsoleChunk, NotRunReason, RunReport, RunStatus, RunSummary, Session,
     SessionConfig, SessionError, SessionEvent, SessionInterrupter, WorkerDeath,
     default_python_path_extra,
 };
-pub use worker::{Interrupter, RUNTIME_VERSION, Worker, WorkerConfig};
+pub use worker::{Captured, CapturedValue, Interrupter, RUNTIME_VERSION, Worker, WorkerConfig};

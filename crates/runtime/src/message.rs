@@ -34,8 +34,74 @@ pub enum ToWorker {
     },
     /// Remove names from the namespace (missing names are ignored).
     Delete { names: Vec<String> },
+    /// Hash (and, in mode `store`, pickle) these names of a cell that just
+    /// ran; the reply is `captured`, followed by its binary frames.
+    Capture {
+        cell_id: String,
+        names: Vec<String>,
+        mode: CaptureMode,
+    },
+    /// Put these values into the namespace; each value's buffers follow
+    /// this message as binary frames, in order. The reply is `restored`.
+    Restore {
+        cell_id: String,
+        values: Vec<RestoreValue>,
+    },
     /// Exit with status 0.
     Shutdown,
+}
+
+/// What `capture` computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureMode {
+    /// Value hashes and pickle buffers (for the store).
+    Store,
+    /// Value hashes only (for `weir verify`).
+    Hash,
+}
+
+/// One value of a `restore`: its name and the lengths of its buffers (the
+/// pickle stream first, then its out-of-band buffers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreValue {
+    pub name: String,
+    pub buffers: Vec<u64>,
+}
+
+/// One buffer announced by `captured`: its length and the BLAKE2b-256
+/// (hex) the worker computed before sending it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BufferSpec {
+    pub len: u64,
+    pub blake2b: String,
+}
+
+/// One name in `captured`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedSpec {
+    pub name: String,
+    /// Canonical value hash (BLAKE2b-256, hex), stable across processes.
+    pub value_hash: String,
+    /// Empty in mode `hash`.
+    #[serde(default)]
+    pub buffers: Vec<BufferSpec>,
+}
+
+/// A name whose value could not be pickled, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unpicklable {
+    pub name: String,
+    pub error: String,
+}
+
+/// Why a `restore` did not load a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreFailure {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub exc_type: String,
+    pub message: String,
 }
 
 /// Which of the worker's Python streams text came from.
@@ -133,6 +199,19 @@ pub enum FromWorker {
     },
     /// Reply to `delete`.
     Deleted { names_removed: Vec<String> },
+    /// Reply to `capture`; each announced buffer follows as binary frames.
+    Captured {
+        cell_id: String,
+        values: Vec<CapturedSpec>,
+        #[serde(default)]
+        unpicklable: Vec<Unpicklable>,
+    },
+    /// Reply to `restore`: the names now in the namespace, or why not.
+    Restored {
+        cell_id: String,
+        names: Vec<String>,
+        error: Option<RestoreFailure>,
+    },
     /// The worker received a bad frame from us and is exiting.
     ProtocolError {
         frame_index: Option<u64>,
@@ -149,6 +228,8 @@ const FROM_WORKER_TYPES: &[&str] = &[
     "output",
     "done",
     "deleted",
+    "captured",
+    "restored",
     "protocol_error",
 ];
 

@@ -11,7 +11,7 @@ use std::sync::mpsc::SyncSender;
 use std::thread;
 
 use crate::error::WorkerError;
-use crate::frame::FrameDecoder;
+use crate::frame::{FrameDecoder, FrameKind};
 use crate::message::FromWorker;
 
 /// Bytes read from the protocol pipe per `read` call.
@@ -25,6 +25,8 @@ pub(crate) const CHANNEL_BOUND: usize = 64;
 #[derive(Debug)]
 pub(crate) enum Incoming {
     Message(FromWorker),
+    /// A binary frame's payload (a buffer announced by `captured`).
+    Binary(Vec<u8>),
     /// Bytes from the worker's fd 2, split at newlines (lossy UTF-8).
     StderrLine(String),
     /// A frame or message check failed; the protocol reader has stopped.
@@ -63,6 +65,9 @@ pub(crate) fn spawn_protocol_reader<R: Read + Send + 'static>(
                 loop {
                     let item = match decoder.next_frame() {
                         Ok(None) => break,
+                        Ok(Some(frame)) if frame.kind == FrameKind::Binary => {
+                            Incoming::Binary(frame.payload)
+                        }
                         Ok(Some(frame)) => match FromWorker::decode(&frame.payload) {
                             Ok(msg) => Incoming::Message(msg),
                             Err(error) => Incoming::Bad(WorkerError::Message {

@@ -10,6 +10,7 @@
 
 mod blockers;
 mod event;
+mod persisting;
 mod report;
 mod run;
 mod session;

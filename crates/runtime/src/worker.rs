@@ -22,6 +22,9 @@ use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_reader};
 use crate::python::{probe_version, version_ok};
 
+mod transfer;
+pub use transfer::{Captured, CapturedValue};
+
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
 pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -229,6 +232,13 @@ impl Worker {
                         return Err(e);
                     }
                     return Ok(info);
+                }
+                Incoming::Binary(_) => {
+                    self.kill_and_reap();
+                    return Err(WorkerError::UnexpectedMessage {
+                        expected: "ready",
+                        got: "a binary frame".into(),
+                    });
                 }
                 Incoming::Message(other) => {
                     self.kill_and_reap();
@@ -491,6 +501,13 @@ impl Worker {
                     });
                 }
                 Incoming::Message(msg) => return Ok(msg),
+                Incoming::Binary(_) => {
+                    self.kill_and_reap();
+                    return Err(WorkerError::UnexpectedMessage {
+                        expected: "a message",
+                        got: "a binary frame".into(),
+                    });
+                }
                 Incoming::Bad(err) => {
                     // The stream cannot be trusted any more: end the worker.
                     self.kill_and_reap();
@@ -702,6 +719,8 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Output { .. } => "output",
         FromWorker::Done { .. } => "done",
         FromWorker::Deleted { .. } => "deleted",
+        FromWorker::Captured { .. } => "captured",
+        FromWorker::Restored { .. } => "restored",
         FromWorker::ProtocolError { .. } => "protocol_error",
     }
 }

@@ -15,13 +15,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use weir_runtime::{RunReport, Session, SessionConfig, SessionEvent, SessionInterrupter};
+use weir_runtime::persist::is_persisted;
+use weir_runtime::{
+    PersistMode, Persistence, Refresh, RunReport, Session, SessionConfig, SessionEvent,
+    SessionInterrupter,
+};
+
+use crate::cli::StoreArgs;
 
 /// The status a shell gives a process ended by SIGINT.
 const INTERRUPTED: u8 = 130;
 
-pub fn run(path: &Path, python: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+/// The persistence flags of `weir exec` (docs/persistence.md).
+pub struct PersistArgs {
+    pub store: StoreArgs,
+    /// `*` for every persisted cell, else cell names or indices.
+    pub refresh: Vec<String>,
+    pub strict: bool,
+}
+
+pub fn run(
+    path: &Path,
+    python: Option<PathBuf>,
+    json: bool,
+    persist: PersistArgs,
+) -> anyhow::Result<ExitCode> {
     let project = super::load(path)?;
+    let persistence = persistence(path, &project, &persist)?;
     let names: Vec<String> = (0..project.cells().len())
         .map(|i| project.display_name(i))
         .collect();
@@ -29,6 +49,7 @@ pub fn run(path: &Path, python: Option<PathBuf>, json: bool) -> anyhow::Result<E
     config.python = python;
     let mut session = Session::start(project, config)
         .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
+    session.set_persistence(persistence);
     let interrupter = session.interrupter();
     let presses = install_ctrl_c(interrupter.clone());
     // A Ctrl-C pressed just before the run began was cleared when it
@@ -105,7 +126,62 @@ fn summary_line(report: &RunReport, ctrl_c: bool) -> String {
     if ctrl_c {
         line.push_str("\ninterrupted (Ctrl-C)");
     }
+    if let Some(p) = &report.persist {
+        line.push_str(&format!(
+            "\nstore: {} restored, {} stored, {} not needed\nintegrity: {} checks failed, {} repaired",
+            p.restored, p.stored, p.not_needed, p.checks_failed, p.repaired
+        ));
+        for w in &p.warnings {
+            eprintln!("weir: warning: {w}");
+        }
+    }
     line
+}
+
+/// The store to use, if any cell persists. A store that cannot be used is
+/// a warning and the notebook runs without persistence, unless `--strict`.
+fn persistence(
+    path: &Path,
+    project: &weir_project::Project,
+    args: &PersistArgs,
+) -> anyhow::Result<Option<Persistence>> {
+    let n = project.cells().len();
+    if !(0..n).any(|i| is_persisted(project, i)) {
+        return Ok(None);
+    }
+    let refresh = if args.refresh.iter().any(|r| r == "*") {
+        Refresh::All
+    } else if args.refresh.is_empty() {
+        Refresh::None
+    } else {
+        let mut cells = std::collections::BTreeSet::new();
+        for r in &args.refresh {
+            let found = r.parse::<usize>().ok().filter(|&i| i < n).or_else(|| {
+                (0..n).find(|&i| project.cells()[i].name == *r || project.display_name(i) == *r)
+            });
+            match found {
+                Some(i) => cells.insert(i),
+                None => anyhow::bail!("--refresh {r}: no such cell in {}", path.display()),
+            };
+        }
+        Refresh::Cells(cells)
+    };
+    let Some(config) = super::store::config(Some(path), &args.store) else {
+        return Ok(None);
+    };
+    match super::store::open(config) {
+        Ok(store) => Ok(Some(Persistence {
+            store,
+            mode: PersistMode::Exec,
+            refresh,
+            strict: args.strict,
+        })),
+        Err(e) if args.strict => Err(e.context("--strict: the store cannot be used")),
+        Err(e) => {
+            eprintln!("weir: warning: {e:#}; running without persistence");
+            Ok(None)
+        }
+    }
 }
 
 /// The first Ctrl-C interrupts the running cell and ends the run (the

@@ -9,7 +9,9 @@ mod fmt;
 mod graph;
 mod interpreter;
 mod new;
+mod store;
 mod time_load;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -21,9 +23,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { path, format } => check::run(&path, format),
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
-        Command::Exec { path, python, json } => {
-            exec::run(&path, python.or_else(interpreter::installed_python), json)
-        }
+        Command::Exec {
+            path,
+            python,
+            json,
+            store,
+            refresh,
+            strict,
+        } => exec::run(
+            &path,
+            python.or_else(interpreter::installed_python),
+            json,
+            exec::PersistArgs {
+                store,
+                refresh,
+                strict,
+            },
+        ),
+        Command::Verify {
+            path,
+            json,
+            store,
+            python,
+        } => verify::run(
+            &path,
+            python.or_else(interpreter::installed_python),
+            json,
+            &store,
+        ),
+        Command::Store(command) => store::run(command),
         Command::Export(ExportCommand::Html {
             path,
             output,

@@ -8,6 +8,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::message::{CellError, MimeBundle, StreamName};
+use crate::persist::{CellPersist, PersistTotals};
 
 /// Where a cell stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,6 +124,9 @@ pub enum NotRunReason {
         cell: CellRef,
         status: String,
     },
+    /// Every cell reading this one's names was restored from the store,
+    /// so its values were not needed. Not a failure.
+    NotNeeded,
 }
 
 impl NotRunReason {
@@ -142,6 +146,7 @@ impl NotRunReason {
             NotRunReason::AncestorNotRun { .. } => "ancestor_not_run",
             NotRunReason::RunInterrupted => "run_interrupted",
             NotRunReason::WorkerDied { .. } => "worker_died",
+            NotRunReason::NotNeeded => "not_needed",
         }
     }
 
@@ -160,7 +165,8 @@ impl NotRunReason {
             NotRunReason::DeletesNonlocal { definers, .. } => definers.first(),
             NotRunReason::SyntaxError { .. }
             | NotRunReason::Disabled
-            | NotRunReason::RunInterrupted => None,
+            | NotRunReason::RunInterrupted
+            | NotRunReason::NotNeeded => None,
         }
     }
 
@@ -173,6 +179,7 @@ impl NotRunReason {
             NotRunReason::Disabled
                 | NotRunReason::AncestorDisabled { .. }
                 | NotRunReason::StoppedByAncestor { .. }
+                | NotRunReason::NotNeeded
         )
     }
 
@@ -269,6 +276,9 @@ impl fmt::Display for NotRunReason {
             NotRunReason::WorkerDied { cell, status } => {
                 write!(f, "the worker died ({status}) while running {cell}")
             }
+            NotRunReason::NotNeeded => {
+                f.write_str("not needed: every cell reading its names was restored")
+            }
         }
     }
 }
@@ -311,6 +321,10 @@ pub struct CellRun {
     /// How long the code ran, as the worker measured it.
     #[serde(rename = "duration_ms", serialize_with = "millis")]
     pub duration: Option<Duration>,
+    /// For a persisted cell (and any cell whose run involved the store):
+    /// restored or stored, with what was checked (docs/persistence.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist: Option<CellPersist>,
 }
 
 impl CellRun {
@@ -324,6 +338,7 @@ impl CellRun {
             console: Vec::new(),
             error: None,
             duration: None,
+            persist: None,
         }
     }
 
@@ -377,6 +392,9 @@ pub struct RunReport {
     /// The run was interrupted (a cell ended `interrupted`).
     pub interrupted: bool,
     pub worker_died: Option<WorkerDeath>,
+    /// Store totals of this run, when persistence is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist: Option<PersistTotals>,
 }
 
 /// Counts over the cells of one run.

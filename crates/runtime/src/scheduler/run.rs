@@ -6,7 +6,7 @@
 //! parents outside the run) does not let it (see `blockers::inherited`).
 //! Plans are topological, so every parent inside the run is decided first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use crate::events::WorkerEvent;
 use crate::message::{CellError, CellStatus, OutputAction, ToWorker};
 use crate::scheduler::blockers::{cell_ref, inherited, static_problems};
 use crate::scheduler::event::SessionEvent;
+use crate::scheduler::persisting::{PersistPlan, Restore};
 use crate::scheduler::report::{ConsoleChunk, NotRunReason, RunReport, RunStatus, WorkerDeath};
 use crate::scheduler::session::{CellState, Session};
 
@@ -27,7 +28,7 @@ const MAX_CONSOLE: usize = 8 * 1024 * 1024;
 type OnEvent<'f> = dyn FnMut(SessionEvent<'_>) + 'f;
 
 /// How running one cell ended, for the loop.
-enum Ran {
+pub(crate) enum Ran {
     Finished(RunStatus),
     WorkerDied(WorkerDeath),
 }
@@ -82,6 +83,10 @@ impl Session {
             self.states[index].run.status = RunStatus::Queued;
             on_event(SessionEvent::CellQueued { index });
         }
+        let mut plan = self.persist_begin(&order, &problems);
+        // Cells not needed (every reader restored), in run order; run
+        // later only if a restore fails and needs them.
+        let mut deferred: Vec<usize> = Vec::new();
         // Once set, every remaining cell is skipped with this reason.
         let mut halt: Option<NotRunReason> = None;
         let mut interrupted = false;
@@ -95,12 +100,16 @@ impl Session {
             let reason = halt
                 .clone()
                 .or_else(|| problems.get(&id).cloned())
-                .or_else(|| self.parent_reason(id, &problems));
+                .or_else(|| self.parent_reason(id, &problems, &deferred));
             if let Some(reason) = reason {
                 self.skip(index, reason, on_event);
                 continue;
             }
-            match self.run_one(index, on_event) {
+            if plan.deferrable.contains(&index) {
+                deferred.push(index);
+                continue;
+            }
+            match self.run_or_restore(index, &mut plan, &mut deferred, &problems, on_event) {
                 Ran::Finished(RunStatus::Interrupted) => {
                     // An interrupt means "stop", whoever sent it.
                     halt = Some(NotRunReason::RunInterrupted);
@@ -116,13 +125,93 @@ impl Session {
                 }
             }
         }
+        let not_needed = deferred.len();
+        for index in deferred {
+            self.skip(index, NotRunReason::NotNeeded, on_event);
+        }
+        let persist = self.persist_end(not_needed);
         RunReport {
             cells: self.cells(),
             order,
             elapsed: started.elapsed(),
             interrupted,
             worker_died,
+            persist,
         }
+    }
+
+    /// Restore a cell the store has; else (or if that fails) run it, first
+    /// running the deferred ancestors it then needs: recomputation from
+    /// its lineage.
+    fn run_or_restore(
+        &mut self,
+        index: usize,
+        plan: &mut PersistPlan,
+        deferred: &mut Vec<usize>,
+        problems: &HashMap<CellId, NotRunReason>,
+        on_event: &mut OnEvent,
+    ) -> Ran {
+        let strict = self.persist.as_ref().is_some_and(|p| p.cfg.strict);
+        if let Some((meta, record)) = plan.restorable.remove(&index) {
+            match self.restore_one(index, &meta, &record, on_event) {
+                Restore::Done => return Ran::Finished(RunStatus::Ok),
+                Restore::Halted(ran) => return ran,
+                Restore::Failed { integrity: true } if strict => {
+                    return self.fail_integrity(index, on_event);
+                }
+                Restore::Failed { .. } => {}
+            }
+        }
+        if self
+            .persist
+            .as_ref()
+            .is_some_and(|p| p.cfg.strict && p.recovering.contains(&index))
+        {
+            return self.fail_integrity(index, on_event);
+        }
+        let id = self.project.cell_id(index);
+        if !deferred.is_empty() {
+            // Deferred parents, their deferred parents, ...: a parent that
+            // was restored or ran already cuts the chain.
+            let mut wanted: HashSet<CellId> = HashSet::new();
+            let mut stack = vec![id];
+            while let Some(c) = stack.pop() {
+                for p in self.project.graph().parents(c) {
+                    let is_deferred = self
+                        .project
+                        .index_of(p)
+                        .is_some_and(|pi| deferred.contains(&pi));
+                    if is_deferred && wanted.insert(p) {
+                        stack.push(p);
+                    }
+                }
+            }
+            let needed: Vec<usize> = deferred
+                .iter()
+                .copied()
+                .filter(|&i| wanted.contains(&self.project.cell_id(i)))
+                .collect();
+            deferred.retain(|i| !needed.contains(i));
+            for a in needed {
+                let a_id = self.project.cell_id(a);
+                if let Some(reason) = self.parent_reason(a_id, problems, deferred) {
+                    self.skip(a, reason, on_event);
+                    continue;
+                }
+                match self.run_one(a, on_event) {
+                    Ran::Finished(RunStatus::Interrupted) => {
+                        return Ran::Finished(RunStatus::Interrupted);
+                    }
+                    Ran::WorkerDied(death) => return Ran::WorkerDied(death),
+                    Ran::Finished(_) => {}
+                }
+            }
+            if let Some(reason) = self.parent_reason(id, problems, deferred) {
+                self.skip(index, reason, on_event);
+                return Ran::Finished(RunStatus::NotRun);
+            }
+        }
+        self.run_one(index, on_event)
     }
 
     /// The first parent (in notebook order) whose state keeps this cell
@@ -131,9 +220,14 @@ impl Session {
         &self,
         id: CellId,
         problems: &HashMap<CellId, NotRunReason>,
+        deferred: &[usize],
     ) -> Option<NotRunReason> {
         self.project.graph().parents(id).into_iter().find_map(|p| {
             let index = self.project.index_of(p)?;
+            if deferred.contains(&index) {
+                // Not run because not needed: its readers were restored.
+                return None;
+            }
             inherited(
                 cell_ref(&self.project, index),
                 &self.states[index].run,
@@ -175,6 +269,8 @@ impl Session {
             worker,
             states,
             interrupter,
+            persist,
+            project,
             ..
         } = self;
         let state = &mut states[index];
@@ -263,7 +359,16 @@ impl Session {
                 if let Some(output) = outcome.output {
                     state.run.outputs = vec![output];
                 }
-                finish(state, status, outcome.error, outcome.duration);
+                let mut status = status;
+                let mut error = outcome.error;
+                if status == RunStatus::Ok
+                    && let Some(p) = persist.as_mut()
+                    && let Some(e) = p.after_run(worker, project, index, state)
+                {
+                    status = RunStatus::Error;
+                    error = Some(e);
+                }
+                finish(state, status, error, outcome.duration);
                 let run = &state.run;
                 on_event(SessionEvent::CellFinished {
                     index,
@@ -296,7 +401,8 @@ fn filename(index: usize, id: CellId, name: &str) -> String {
     }
 }
 
-fn reset(state: &mut CellState) {
+pub(crate) fn reset(state: &mut CellState) {
+    state.run.persist = None;
     state.run.reason = None;
     state.run.outputs.clear();
     state.run.console.clear();
@@ -334,6 +440,29 @@ fn finish(state: &mut CellState, status: RunStatus, error: Option<CellError>, du
     state.run.status = status;
     state.run.error = error;
     state.run.duration = Some(duration);
+}
+
+/// The worker died (or the protocol failed) while this cell was being
+/// handled: end the cell `error` (`WorkerDied`) and halt the run.
+pub(crate) fn worker_death(
+    state: &mut CellState,
+    index: usize,
+    error: WorkerError,
+    on_event: &mut OnEvent,
+) -> Ran {
+    let status = match &error {
+        WorkerError::WorkerDied { status, .. } => status.to_string(),
+        other => other.to_string(),
+    };
+    state.run.status = RunStatus::Error;
+    state.run.error = Some(CellError {
+        exc_type: "WorkerDied".into(),
+        message: format!("the worker process ended ({status}) while running this cell"),
+        traceback: String::new(),
+        frames: Vec::new(),
+    });
+    let cell = state.run.label();
+    finish_death(state, index, cell, status, on_event)
 }
 
 fn finish_death(

@@ -15,6 +15,7 @@ use weir_project::Project;
 use crate::error::{ExitKind, WorkerError};
 use crate::python::resolve_python;
 use crate::scheduler::event::SessionEvent;
+use crate::scheduler::persisting::PersistSession;
 use crate::scheduler::report::{CellRun, RunReport};
 use crate::worker::{Interrupter, Worker, WorkerConfig};
 
@@ -177,6 +178,8 @@ pub struct Session {
     /// Parallel to the project's cells.
     pub(crate) states: Vec<CellState>,
     pub(crate) interrupter: SessionInterrupter,
+    /// Set by [`Session::set_persistence`].
+    pub(crate) persist: Option<PersistSession>,
 }
 
 impl Session {
@@ -201,6 +204,7 @@ impl Session {
             config,
             states,
             interrupter,
+            persist: None,
         })
     }
 

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use serde::Serialize;
-use weir_runtime::{CellRun, MimeBundle, RunReport, StreamName, WorkerDeath};
+use weir_runtime::{
+    CellPersist, CellRun, MimeBundle, PersistTotals, RunReport, StreamName, WorkerDeath,
+};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -24,6 +26,9 @@ struct CellLine<'a> {
     stderr: String,
     error: Option<ErrorJson<'a>>,
     duration_ms: Option<f64>,
+    /// Persisted cells only: restored or stored, and every failed check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    persist: Option<&'a CellPersist>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +55,10 @@ struct SummaryLine<'a> {
     elapsed_ms: f64,
     worker_died: Option<&'a WorkerDeath>,
     exit_status: u8,
+    /// When a store was used: restored / stored / not needed, and
+    /// `checks_failed` / `repaired` (never silent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    persist: Option<&'a PersistTotals>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -74,6 +83,7 @@ pub fn cell(run: &CellRun) -> io::Result<()> {
             traceback: &e.traceback,
         }),
         duration_ms: run.duration.map(ms),
+        persist: run.persist.as_ref(),
     };
     print_line(&line)
 }
@@ -95,6 +105,7 @@ pub fn summary(path: &std::path::Path, report: &RunReport, exit_status: u8) -> i
         elapsed_ms: ms(report.elapsed),
         worker_died: report.worker_died.as_ref(),
         exit_status,
+        persist: report.persist.as_ref(),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use weir_runtime::{CellRun, MimeBundle, RunStatus, RunSummary};
+use weir_runtime::{CellRun, MimeBundle, PersistAction, RunStatus, RunSummary};
 
 /// What a terminal shows for one output. Markdown is its source text;
 /// images and HTML without a plain-text form become a one-line note with
@@ -88,9 +88,26 @@ pub fn label(index: usize, name: &str) -> String {
 /// "── cell 3 `_` ─ error ZeroDivisionError".
 pub fn header(run: &CellRun) -> String {
     let what = match run.status {
+        RunStatus::Ok
+            if run
+                .persist
+                .as_ref()
+                .is_some_and(|p| p.action == PersistAction::Restored) =>
+        {
+            let saved = run
+                .persist
+                .as_ref()
+                .and_then(|p| p.saved_at_text.clone())
+                .unwrap_or_default();
+            format!("ok (restored, verified; saved {saved})")
+        }
         RunStatus::Ok | RunStatus::Stopped => {
             let took = run.duration.map(duration).unwrap_or_default();
-            format!("{} {took}", run.status)
+            let stored = match run.persist.as_ref().map(|p| p.action) {
+                Some(PersistAction::Stored) => " (stored)",
+                _ => "",
+            };
+            format!("{} {took}{stored}", run.status)
         }
         RunStatus::Error => match &run.error {
             Some(e) => format!("error {}", e.exc_type),
@@ -107,7 +124,17 @@ pub fn header(run: &CellRun) -> String {
         RunStatus::Disabled => "disabled".to_owned(),
         other => other.to_string(),
     };
-    format!("── {} ─ {what}", label(run.index, &run.name))
+    let mut out = format!("── {} ─ {what}", label(run.index, &run.name));
+    if let Some(p) = &run.persist {
+        // A failed check is never silent.
+        for problem in &p.problems {
+            out.push_str(&format!("\n   integrity: {problem}"));
+        }
+        if let Some(note) = &p.note {
+            out.push_str(&format!("\n   store: {note}"));
+        }
+    }
+    out
 }
 
 /// "4 cells: 2 ok, 1 error, 1 not run" (zero counts left out).

@@ -1,0 +1,174 @@
+//! `weir store scrub|gc|stats`, and where a notebook's store is (shared
+//! with `weir exec` and `weir verify`).
+//!
+//! The store is `--store DIR`, else `$WEIR_STORE`, else `__weir__/store/`
+//! beside the notebook; replicas are `--replica DIR` (repeatable), else
+//! `$WEIR_STORE_REPLICAS` (colon-separated). Exit status: 0 healthy (or
+//! everything found was repaired), 1 problems left, 2 the store cannot be
+//! used.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use weir_store::{Store, StoreConfig};
+
+use crate::cli::{StoreArgs, StoreCommand};
+
+/// The store directory and replicas for a notebook (or none).
+pub(crate) fn config(notebook: Option<&Path>, args: &StoreArgs) -> Option<StoreConfig> {
+    let root = args
+        .store
+        .clone()
+        .or_else(|| {
+            std::env::var_os("WEIR_STORE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| {
+            let nb = notebook?;
+            let dir = nb
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            Some(dir.join("__weir__").join("store"))
+        })?;
+    let replicas = if args.replicas.is_empty() {
+        std::env::var("WEIR_STORE_REPLICAS")
+            .unwrap_or_default()
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect()
+    } else {
+        args.replicas.clone()
+    };
+    Some(StoreConfig {
+        root,
+        replicas,
+        ..StoreConfig::default()
+    })
+}
+
+/// Opens (creating if absent) the store; the error names the directory.
+pub(crate) fn open(config: StoreConfig) -> anyhow::Result<Arc<Store>> {
+    let root = config.root.clone();
+    Store::open(config)
+        .map(Arc::new)
+        .with_context(|| format!("store {}", root.display()))
+}
+
+pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
+    let (path, args, json, what) = match &command {
+        StoreCommand::Scrub { path, store, json } => (path, store, *json, "scrub"),
+        StoreCommand::Gc { path, store, json } => (path, store, *json, "gc"),
+        StoreCommand::Stats { path, store, json } => (path, store, *json, "stats"),
+    };
+    let Some(cfg) = config(path.as_deref(), args) else {
+        bail!("which store? give a notebook, --store DIR, or set WEIR_STORE");
+    };
+    let root = cfg.root.clone();
+    // Never create a store just to look at it.
+    if !root.exists() {
+        bail!("store {}: no such directory", root.display());
+    }
+    let store = open(cfg)?;
+    let ctx = || format!("store {}", root.display());
+    match what {
+        "scrub" => {
+            let r = store.scrub().with_context(ctx)?;
+            let c = r.counts;
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "type": "scrub", "store": root.display().to_string(),
+                        "objects": r.objects, "records": r.records,
+                        "checked": c.checked, "ok": c.ok, "failed": c.failed,
+                        "repaired": c.repaired, "quarantined": c.quarantined,
+                        "unrepairable": c.unrepairable, "lost_writes": c.lost_writes,
+                        "dangling_records": r.dangling_records,
+                        "problems": r.problems, "healthy": r.healthy(),
+                    })
+                );
+            } else {
+                println!(
+                    "scrub {}: {} objects, {} records; {} copies checked, {} failed, {} repaired, {} quarantined, {} unrepairable",
+                    root.display(),
+                    r.objects,
+                    r.records,
+                    c.checked,
+                    c.failed,
+                    c.repaired,
+                    c.quarantined,
+                    c.unrepairable
+                );
+                for p in &r.problems {
+                    println!("  problem: {p}");
+                }
+                println!(
+                    "{}",
+                    if r.healthy() {
+                        "healthy"
+                    } else {
+                        "NOT healthy: problems remain"
+                    }
+                );
+            }
+            Ok(ExitCode::from(if r.healthy() { 0 } else { 1 }))
+        }
+        "gc" => {
+            let r = store.gc(|_| true).with_context(ctx)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "type": "gc", "store": root.display().to_string(),
+                        "objects_removed": r.objects_removed, "bytes_freed": r.bytes_freed,
+                        "skipped": r.skipped,
+                    })
+                );
+            } else if r.skipped {
+                println!(
+                    "gc {}: skipped: a record could not be read (run `weir store scrub`); nothing removed",
+                    root.display()
+                );
+            } else {
+                println!(
+                    "gc {}: {} objects removed, {} bytes freed",
+                    root.display(),
+                    r.objects_removed,
+                    r.bytes_freed
+                );
+            }
+            Ok(ExitCode::from(if r.skipped { 1 } else { 0 }))
+        }
+        _ => {
+            let s = store.stats().with_context(ctx)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "type": "stats", "store": root.display().to_string(),
+                        "copies": s.copies, "objects": s.objects, "object_bytes": s.object_bytes,
+                        "records": s.records, "quarantined_files": s.quarantined_files,
+                        "journal_keys": s.journal_keys, "generation": s.generation,
+                    })
+                );
+            } else {
+                println!(
+                    "stats {}: {} copies, {} objects ({} bytes), {} records, {} quarantined files",
+                    root.display(),
+                    s.copies,
+                    s.objects,
+                    s.object_bytes,
+                    s.records,
+                    s.quarantined_files
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

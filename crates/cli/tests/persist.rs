@@ -1,0 +1,279 @@
+//! Persistent cells end to end: real Python workers, real store files.
+//! Each test's cells append a line to a side file every time they run, so
+//! "did not re-run" is counted, not guessed.
+
+#[path = "persist_common.rs"]
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// ancestor (a) → persisted cell (b) → reader.
+fn pipeline(dir: &Path, factor: &str, comment: &str) -> PathBuf {
+    let side = dir.join("side.txt");
+    let side = side.to_str().unwrap();
+    notebook(
+        dir,
+        "",
+        &[
+            (
+                &format!("with open({side:?}, 'a') as _f:\n    _f.write('a\\n')\nbase = 20"),
+                "",
+            ),
+            (
+                &format!(
+                    "{comment}\nwith open({side:?}, 'a') as _f:\n    _f.write('b\\n')\n\
+                     import math\ndata = {{'x': base * {factor}, 's': {{'p', 'q'}}}}\n\
+                     print('computed', data['x'])"
+                ),
+                "persist=True",
+            ),
+            ("print('reader', data['x'], math.pi > 3)", ""),
+        ],
+    )
+}
+
+#[test]
+fn cold_stores_warm_restores_without_running_and_skips_the_ancestor() {
+    let d = dir("warm");
+    let nb = pipeline(&d, "2", "");
+    let side = d.join("side.txt");
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(stored)"), "{out}");
+    assert!(out.contains("reader 40 True"), "{out}");
+    assert!(d.join("__weir__/store/WEIR-STORE").exists());
+    assert_eq!((runs(&side, "a"), runs(&side, "b")), (1, 1));
+
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("restored, verified; saved "), "{out}");
+    // Console text comes back with the values.
+    assert!(out.contains("computed 40"), "{out}");
+    assert!(out.contains("reader 40 True"), "{out}");
+    assert!(out.contains("not needed"), "{out}");
+    assert!(
+        out.contains("store: 1 restored, 0 stored, 1 not needed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("integrity: 0 checks failed, 0 repaired"),
+        "{out}"
+    );
+    assert_eq!(
+        (runs(&side, "a"), runs(&side, "b")),
+        (1, 1),
+        "neither the persisted cell nor its ancestor ran again"
+    );
+
+    // --json carries the same story.
+    let (code, out, _) = exec(&nb, &["--json"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cell1 = lines.iter().find(|v| v["index"] == 1).unwrap();
+    assert_eq!(cell1["persist"]["action"], "restored", "{cell1}");
+    let cell0 = lines.iter().find(|v| v["index"] == 0).unwrap();
+    assert_eq!(cell0["reason_kind"], "not_needed", "{cell0}");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["persist"]["restored"], 1, "{summary}");
+    assert_eq!(summary["persist"]["checks_failed"], 0, "{summary}");
+    assert_eq!(runs(&side, "b"), 1);
+}
+
+#[test]
+fn code_edits_invalidate_the_key_comments_do_not() {
+    let d = dir("edits");
+    let side = d.join("side.txt");
+    let nb = pipeline(&d, "2", "");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    assert_eq!(runs(&side, "b"), 1);
+
+    pipeline(&d, "2", "# only a comment changed");
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("restored, verified"), "{out}");
+    assert_eq!(runs(&side, "b"), 1, "a comment does not change the key");
+
+    pipeline(&d, "3", "");
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("restored, verified"), "{out}");
+    assert!(out.contains("reader 60 True"), "{out}");
+    assert_eq!(runs(&side, "b"), 2, "new code, new key: the cell ran");
+}
+
+#[test]
+fn refresh_recomputes_and_replaces() {
+    let d = dir("refresh");
+    let side = d.join("side.txt");
+    let nb = pipeline(&d, "2", "");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let (code, out, _) = exec(&nb, &["--refresh"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("refreshed"), "{out}");
+    assert!(out.contains("(stored)"), "{out}");
+    assert_eq!(runs(&side, "b"), 2);
+    let (code, out, _) = exec(&nb, &["--refresh=1"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(runs(&side, "b"), 3);
+    let (code, out, _) = exec(&nb, &["--refresh=nosuchcell"]);
+    assert_eq!(code, 2, "{out}");
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("restored, verified"), "{out}");
+    assert_eq!(runs(&side, "b"), 3);
+}
+
+#[test]
+fn a_corrupted_entry_is_reported_recomputed_and_stored_again() {
+    let d = dir("corrupt");
+    let side = d.join("side.txt");
+    let nb = pipeline(&d, "2", "");
+    let store = d.join("__weir__/store");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let objects = objects(&store);
+    assert!(!objects.is_empty());
+    for o in &objects {
+        flip(o);
+    }
+
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "recovery is not a failure: {out}{err}");
+    assert!(
+        out.contains("integrity: record"),
+        "the failed check is named: {out}"
+    );
+    assert!(out.contains("recomputed from its lineage"), "{out}");
+    assert!(out.contains("reader 40 True"), "the correct value: {out}");
+    assert!(out.contains("(stored)"), "{out}");
+    let failed = format!("integrity: {} checks failed, 1 repaired", objects.len());
+    assert!(out.contains(&failed), "{out}");
+    assert_eq!(
+        (runs(&side, "a"), runs(&side, "b")),
+        (2, 2),
+        "the cell and the ancestor it needs ran again"
+    );
+    assert!(
+        std::fs::read_dir(store.join("quarantine")).unwrap().count() >= 1,
+        "the bad files were quarantined"
+    );
+
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("restored, verified"), "stored again: {out}");
+    assert_eq!(runs(&side, "b"), 2);
+}
+
+#[test]
+fn strict_turns_a_failed_check_into_an_error() {
+    let d = dir("strict");
+    let nb = pipeline(&d, "2", "");
+    let store = d.join("__weir__/store");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    for o in objects(&store) {
+        flip(&o);
+    }
+    let (code, out, _) = exec(&nb, &["--strict"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error IntegrityError"), "{out}");
+    assert!(
+        out.contains("ancestor cell 1 (`_`) raised IntegrityError"),
+        "{out}"
+    );
+    assert!(out.contains("checks failed"), "{out}");
+}
+
+#[test]
+fn unpicklable_values_are_named_and_the_cell_runs_each_time() {
+    let d = dir("unpicklable");
+    let side = d.join("side.txt");
+    let s = side.to_str().unwrap();
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                &format!(
+                    "with open({s:?}, 'a') as _f:\n    _f.write('g\\n')\n\
+                     gen = (i for i in range(3))\nsquare = lambda v: v * v\nn = 3"
+                ),
+                "persist=True",
+            ),
+            ("print('sum', sum(gen), square(n))", ""),
+        ],
+    );
+    for round in 1..=2 {
+        let (code, out, err) = exec(&nb, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("cannot be pickled"), "{out}");
+        assert!(out.contains("`gen`") && out.contains("`square`"), "{out}");
+        assert!(out.contains("sum 3 9"), "{out}");
+        assert_eq!(runs(&side, "g"), round);
+    }
+}
+
+#[test]
+fn a_store_that_cannot_be_used_is_a_warning_and_the_notebook_runs() {
+    let d = dir("badstore");
+    let nb = pipeline(&d, "2", "");
+    let file = d.join("a-file");
+    std::fs::write(&file, "not a store").unwrap();
+    let (code, out, err) = exec(&nb, &["--store", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("warning") && err.contains("not a Weir store"),
+        "{err}"
+    );
+    assert!(out.contains("reader 40 True"), "{out}");
+
+    let foreign = d.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.txt"), "mine").unwrap();
+    let (code, out, err) = exec(&nb, &["--store", foreign.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("not a Weir store"), "{err}");
+    assert!(out.contains("reader 40 True"), "{out}");
+    assert_eq!(
+        std::fs::read_dir(&foreign).unwrap().count(),
+        1,
+        "left alone"
+    );
+
+    let (code, _, err) = exec_env(
+        &nb,
+        &["--strict"],
+        &[("WEIR_STORE", file.to_str().unwrap())],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a Weir store"), "{err}");
+}
+
+#[test]
+fn app_wide_persist_and_weir_store_env() {
+    let d = dir("appwide");
+    let side = d.join("side.txt");
+    let s = side.to_str().unwrap();
+    let store = d.join("elsewhere");
+    let nb = notebook(
+        &d,
+        "persist=True",
+        &[
+            (
+                &format!("with open({s:?}, 'a') as _f:\n    _f.write('x\\n')\nx = [1, 2]"),
+                "",
+            ),
+            ("y = len(x)\nprint('y', y)", ""),
+        ],
+    );
+    let env = [("WEIR_STORE", store.to_str().unwrap())];
+    assert_eq!(exec_env(&nb, &[], &env).0, 0);
+    let (code, out, _) = exec_env(&nb, &[], &env);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("store: 2 restored"), "{out}");
+    assert_eq!(runs(&side, "x"), 1);
+    assert!(store.join("WEIR-STORE").exists());
+    assert!(!d.join("__weir__").exists());
+}

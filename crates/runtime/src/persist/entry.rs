@@ -1,0 +1,228 @@
+//! A persisted cell's entry in the store, under its lineage key.
+//!
+//! The record's objects are: `[result, buffers...]` where `result` is a
+//! JSON document with the cell's outputs and console text, and the buffers
+//! are each value's pickle stream and out-of-band buffers (NumPy arrays
+//! travel as their own objects, never copied into the pickle). The
+//! record's metadata, [`EntryMeta`], says which buffers make which value,
+//! with each value's canonical hash (for `weir verify`) and a hash of the
+//! whole result. Every object is content-addressed and verified on read by
+//! the store; nothing here re-checks what the store already checked.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use weir_project::LineageKey;
+use weir_store::{ObjectId, Record, RecordKey, Store, StoreError};
+
+use crate::message::{MimeBundle, StreamName};
+use crate::scheduler::ConsoleChunk;
+use crate::worker::CapturedValue;
+
+/// Bumped when the layout changes; an entry of another version is not
+/// restored (the cell recomputes and overwrites it).
+pub const ENTRY_VERSION: u32 = 1;
+
+/// The record's metadata (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    pub v: u32,
+    /// The cell's display name when saved (for people reading a store).
+    pub cell: String,
+    /// Unix seconds.
+    pub saved_at: u64,
+    pub python: String,
+    pub weir: String,
+    pub duration_ms: Option<f64>,
+    /// Hash over every (name, value hash) pair: the result as a whole.
+    pub result_hash: String,
+    pub values: Vec<EntryValue>,
+}
+
+/// One name: its value hash and its buffers (indices into the record's
+/// objects; the pickle stream first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryValue {
+    pub name: String,
+    pub hash: String,
+    pub buffers: Vec<usize>,
+}
+
+/// Object 0: what the cell showed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultDoc {
+    pub outputs: Vec<MimeBundle>,
+    pub console: Vec<StoredChunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChunk {
+    pub stream: StreamName,
+    pub text: String,
+}
+
+/// Why an entry could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    /// The store refused: I/O, or a failed integrity check (see
+    /// [`StoreError::is_integrity`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The record verified but is not an entry this Weir can read.
+    #[error("stored entry {key}: {why}")]
+    Format { key: String, why: String },
+}
+
+impl EntryError {
+    pub fn is_integrity(&self) -> bool {
+        matches!(self, EntryError::Store(e) if e.is_integrity())
+    }
+}
+
+pub fn record_key(key: &LineageKey) -> RecordKey {
+    RecordKey(key.0)
+}
+
+/// The result hash over (name, value hash) pairs, order-independent.
+pub fn result_hash<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort();
+    let mut h = blake3::Hasher::new();
+    for (name, hash) in pairs {
+        h.update(name.as_bytes());
+        h.update(b"\0");
+        h.update(hash.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The entry's record and metadata, verified by the store (the record's
+/// checksum and hash; its objects' presence). `Ok(None)`: no entry.
+pub fn load_meta(
+    store: &Store,
+    key: &LineageKey,
+) -> Result<Option<(EntryMeta, Record)>, EntryError> {
+    let Some(record) = store.get_record(&record_key(key))? else {
+        return Ok(None);
+    };
+    let format = |why: String| EntryError::Format {
+        key: key.to_hex(),
+        why,
+    };
+    let meta: EntryMeta = serde_json::from_slice(&record.meta)
+        .map_err(|e| format(format!("unreadable metadata: {e}")))?;
+    if meta.v != ENTRY_VERSION {
+        return Err(format(format!(
+            "entry version {} (this Weir reads {ENTRY_VERSION})",
+            meta.v
+        )));
+    }
+    let n = record.objects.len();
+    if n == 0
+        || meta
+            .values
+            .iter()
+            .flat_map(|v| &v.buffers)
+            .any(|&i| i == 0 || i >= n)
+    {
+        return Err(format("buffer indices do not match the record".into()));
+    }
+    Ok(Some((meta, record)))
+}
+
+/// A loaded entry: what the cell showed and its values' buffers, every
+/// byte verified by the store on the way in.
+pub struct Loaded {
+    pub result: ResultDoc,
+    pub values: Vec<(String, Vec<Vec<u8>>)>,
+}
+
+pub fn load_values(
+    store: &Store,
+    key: &LineageKey,
+    meta: &EntryMeta,
+    record: &Record,
+) -> Result<Loaded, EntryError> {
+    let result_bytes = store.get_object(&record.objects[0])?;
+    let result: ResultDoc =
+        serde_json::from_slice(&result_bytes).map_err(|e| EntryError::Format {
+            key: key.to_hex(),
+            why: format!("unreadable result document: {e}"),
+        })?;
+    let mut values = Vec::with_capacity(meta.values.len());
+    for v in &meta.values {
+        let mut bufs = Vec::with_capacity(v.buffers.len());
+        for &i in &v.buffers {
+            bufs.push(store.get_object(&record.objects[i])?);
+        }
+        values.push((v.name.clone(), bufs));
+    }
+    Ok(Loaded { result, values })
+}
+
+/// Store a cell's result under its key, replacing any older entry.
+/// Objects first, the record last: a crash in between leaves unreferenced
+/// objects (for `weir store gc`), never a record naming missing objects.
+#[allow(clippy::too_many_arguments)]
+pub fn save(
+    store: &Store,
+    key: &LineageKey,
+    cell: &str,
+    python: &str,
+    values: &[CapturedValue],
+    outputs: &[MimeBundle],
+    console: &[ConsoleChunk],
+    duration: Option<Duration>,
+) -> Result<EntryMeta, StoreError> {
+    let doc = ResultDoc {
+        outputs: outputs.to_vec(),
+        console: console
+            .iter()
+            .map(|c| StoredChunk {
+                stream: c.stream,
+                text: c.text.clone(),
+            })
+            .collect(),
+    };
+    let doc_bytes = serde_json::to_vec(&doc).unwrap_or_default();
+    let mut objects: Vec<ObjectId> = vec![store.put_object(&doc_bytes)?];
+    let mut entry_values = Vec::with_capacity(values.len());
+    for v in values {
+        let mut indices = Vec::with_capacity(v.buffers.len());
+        for b in &v.buffers {
+            indices.push(objects.len());
+            objects.push(store.put_object(b)?);
+        }
+        entry_values.push(EntryValue {
+            name: v.name.clone(),
+            hash: v.value_hash.clone(),
+            buffers: indices,
+        });
+    }
+    let meta = EntryMeta {
+        v: ENTRY_VERSION,
+        cell: cell.to_owned(),
+        saved_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        python: python.to_owned(),
+        weir: crate::worker::RUNTIME_VERSION.to_owned(),
+        duration_ms: duration.map(|d| d.as_secs_f64() * 1000.0),
+        result_hash: result_hash(
+            values
+                .iter()
+                .map(|v| (v.name.as_str(), v.value_hash.as_str())),
+        ),
+        values: entry_values,
+    };
+    let meta_bytes = serde_json::to_vec(&meta).unwrap_or_default();
+    store.put_record(
+        &record_key(key),
+        &Record {
+            objects,
+            meta: meta_bytes,
+        },
+    )?;
+    Ok(meta)
+}
