@@ -15,7 +15,7 @@ use crate::frame::{FrameDecoder, FrameKind};
 use crate::message::FromWorker;
 
 /// Bytes read from the protocol pipe per `read` call.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 /// Longest stderr "line" forwarded in one event; longer lines are split.
 const MAX_LINE: usize = 64 * 1024;
 /// Messages in flight between the reader threads and the runtime.

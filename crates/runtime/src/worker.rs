@@ -154,6 +154,7 @@ impl Worker {
                 source,
             },
         })?;
+        widen_pipes(&child);
         let (tx, rx) = sync_channel(CHANNEL_BOUND);
         let pipes = (child.stdout.take(), child.stderr.take());
         let started = match pipes {
@@ -686,6 +687,29 @@ impl Drop for Worker {
             self.wait_or_kill(Duration::from_millis(200));
         }
     }
+}
+
+/// Ask for 1 MiB protocol pipes (Linux; the default is 64 KiB): a 100 MB
+/// value then crosses in 100 writes, not 1,600. Best effort: the kernel
+/// may refuse (`/proc/sys/fs/pipe-max-size`), and that only costs speed.
+fn widen_pipes(child: &Child) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        const WIDE: libc::c_int = 1 << 20;
+        let fds = [
+            child.stdin.as_ref().map(|p| p.as_raw_fd()),
+            child.stdout.as_ref().map(|p| p.as_raw_fd()),
+        ];
+        for fd in fds.into_iter().flatten() {
+            // SAFETY: fcntl on a pipe fd we own; failure is ignored.
+            unsafe {
+                libc::fcntl(fd, libc::F_SETPIPE_SZ, WIDE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = child;
 }
 
 /// `"text\0WEIR-SYNC 12\n"` → `("text", Some("12"))`.
