@@ -272,8 +272,60 @@ fn app_wide_persist_and_weir_store_env() {
     assert_eq!(exec_env(&nb, &[], &env).0, 0);
     let (code, out, _) = exec_env(&nb, &[], &env);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("store: 2 restored"), "{out}");
+    // Cell 0's only reader was restored: even its restore is not needed.
+    assert!(
+        out.contains("store: 1 restored, 0 stored, 1 not needed"),
+        "{out}"
+    );
     assert_eq!(runs(&side, "x"), 1);
     assert!(store.join("WEIR-STORE").exists());
     assert!(!d.join("__weir__").exists());
+}
+
+#[test]
+fn a_warm_chain_restores_only_what_is_read_and_recovers_through_restores() {
+    let d = dir("chain");
+    let side = d.join("side.txt");
+    let s = side.to_str().unwrap();
+    let w = |tag: &str| format!("with open({s:?}, 'a') as _f:\n    _f.write('{tag}\\n')\n");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (&format!("{}a = 1", w("p1")), "persist=True"),
+            (&format!("{}b = a + 1", w("p2")), "persist=True"),
+            // The largest object in the store: easy to find on disk.
+            (&format!("{}c = str(b) * 20000", w("p3")), "persist=True"),
+            ("print('len', len(c), c[:3])", ""),
+        ],
+    );
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("store: 1 restored, 0 stored, 2 not needed"),
+        "{out}"
+    );
+    assert!(out.contains("len 20000 222"), "{out}");
+
+    // Damage only the third cell's value: it recomputes from a *restored*
+    // second cell; the first is still not needed.
+    let store = d.join("__weir__/store");
+    let largest = objects(&store)
+        .into_iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    flip(&largest);
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("recomputed from its lineage"), "{out}");
+    assert!(
+        out.contains("store: 1 restored, 1 stored, 1 not needed"),
+        "{out}"
+    );
+    assert!(out.contains("len 20000 222"), "{out}");
+    assert_eq!(
+        (runs(&side, "p1"), runs(&side, "p2"), runs(&side, "p3")),
+        (1, 1, 2)
+    );
 }

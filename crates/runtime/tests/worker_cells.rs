@@ -10,7 +10,10 @@ use weir_runtime::{CellStatus, OutputAction, StreamName, StreamSource, WorkerEve
 fn ready_reports_versions() {
     let worker = spawn();
     let info = worker.info();
-    assert_eq!(info.protocol, u32::from(weir_runtime::frame::PROTOCOL_VERSION));
+    assert_eq!(
+        info.protocol,
+        u32::from(weir_runtime::frame::PROTOCOL_VERSION)
+    );
     assert_eq!(info.weir_version, weir_runtime::RUNTIME_VERSION);
     assert!(info.python_version.starts_with("3."));
     assert_eq!(info.pid, worker.pid());

@@ -289,10 +289,10 @@ impl Session {
         // Reverse run order: children are decided before their parents.
         let position: HashMap<usize, usize> =
             order.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        // A restorable cell can be deferred too: if all its readers are
+        // restored, even its restore is not needed.
         for &index in order.iter().rev() {
-            if plan.restorable.contains_key(&index)
-                || problems.contains_key(&self.project.cell_id(index))
-            {
+            if problems.contains_key(&self.project.cell_id(index)) {
                 continue;
             }
             let children = self.project.graph().children(self.project.cell_id(index));

@@ -172,16 +172,20 @@ impl Session {
         let id = self.project.cell_id(index);
         if !deferred.is_empty() {
             // Deferred parents, their deferred parents, ...: a parent that
-            // was restored or ran already cuts the chain.
+            // was restored or ran already cuts the chain, and so does a
+            // deferred parent the store can restore (if that restore fails,
+            // its own call here finds what it needs).
             let mut wanted: HashSet<CellId> = HashSet::new();
             let mut stack = vec![id];
             while let Some(c) = stack.pop() {
                 for p in self.project.graph().parents(c) {
-                    let is_deferred = self
-                        .project
-                        .index_of(p)
-                        .is_some_and(|pi| deferred.contains(&pi));
-                    if is_deferred && wanted.insert(p) {
+                    let Some(pi) = self.project.index_of(p) else {
+                        continue;
+                    };
+                    if deferred.contains(&pi)
+                        && wanted.insert(p)
+                        && !plan.restorable.contains_key(&pi)
+                    {
                         stack.push(p);
                     }
                 }
@@ -198,7 +202,10 @@ impl Session {
                     self.skip(a, reason, on_event);
                     continue;
                 }
-                match self.run_one(a, on_event) {
+                // Recursion only through failed restores, one level per
+                // failure in a chain: bounded by the notebook's depth in
+                // the worst case, and in practice shallow.
+                match self.run_or_restore(a, plan, deferred, problems, on_event) {
                     Ran::Finished(RunStatus::Interrupted) => {
                         return Ran::Finished(RunStatus::Interrupted);
                     }
