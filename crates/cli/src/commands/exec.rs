@@ -169,9 +169,12 @@ fn persistence(
     let Some(config) = super::store::config(Some(path), &args.store) else {
         return Ok(None);
     };
+    let mut dirs = vec![config.root.clone()];
+    dirs.extend(config.replicas.iter().cloned());
     match super::store::open(config) {
         Ok(store) => Ok(Some(Persistence {
             store,
+            dirs,
             mode: PersistMode::Exec,
             refresh,
             strict: args.strict,

@@ -60,6 +60,7 @@ pub fn run(
         .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
     session.set_persistence(Some(Persistence {
         store: store.clone(),
+        dirs: Vec::new(),
         mode: PersistMode::Verify,
         refresh: Refresh::All,
         strict: false,

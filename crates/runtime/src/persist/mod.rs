@@ -8,6 +8,7 @@
 pub mod entry;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -21,6 +22,11 @@ use crate::message::Unpicklable;
 #[derive(Debug, Clone)]
 pub struct Persistence {
     pub store: Arc<Store>,
+    /// The store's directories (primary, then replicas), for a cheap look
+    /// at which entries exist before a run, so entries that turn out not
+    /// to be needed are never read. Empty: every persisted cell's entry is
+    /// loaded and verified before the run instead.
+    pub dirs: Vec<PathBuf>,
     pub mode: PersistMode,
     pub refresh: Refresh,
     /// A failed integrity check (or an unusable store) is an error of the

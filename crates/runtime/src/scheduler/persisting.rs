@@ -46,7 +46,9 @@ pub(crate) struct PersistSession {
 /// Decided before a run.
 #[derive(Default)]
 pub(crate) struct PersistPlan {
-    pub restorable: HashMap<usize, (EntryMeta, Record)>,
+    /// With the entry when it was already loaded (and verified); `None`
+    /// when only its record file was seen: it is loaded at restore time.
+    pub restorable: HashMap<usize, Option<(EntryMeta, Record)>>,
     /// Cells every reader of which will be restored: deferred, and run
     /// only if a restore fails and needs them.
     pub deferrable: HashSet<usize>,
@@ -260,9 +262,25 @@ impl Session {
                 continue;
             }
             let Some(key) = p.keys[index] else { continue };
+            if !p.cfg.dirs.is_empty() {
+                // A cheap look (no reads): every byte is verified when the
+                // entry is restored, and an entry that is never restored
+                // (not needed) is never read. Workaround for weir-store
+                // having no "does this record exist" call: its layout is
+                // `DIR/records/<key hex>` in every copy.
+                let hex = key.to_hex();
+                if p.cfg
+                    .dirs
+                    .iter()
+                    .any(|d| d.join("records").join(&hex).is_file())
+                {
+                    plan.restorable.insert(index, None);
+                }
+                continue;
+            }
             match entry::load_meta(&p.cfg.store, &key) {
                 Ok(Some(found)) => {
-                    plan.restorable.insert(index, found);
+                    plan.restorable.insert(index, Some(found));
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -327,8 +345,7 @@ impl Session {
     pub(crate) fn restore_one(
         &mut self,
         index: usize,
-        meta: &EntryMeta,
-        record: &Record,
+        found: Option<(EntryMeta, Record)>,
         on_event: &mut OnEvent,
     ) -> Restore {
         let Some(p) = self.persist.as_mut() else {
@@ -337,8 +354,24 @@ impl Session {
         let Some(key) = p.keys.get(index).copied().flatten() else {
             return Restore::Failed { integrity: false };
         };
-        let loaded = match entry::load_values(&p.cfg.store, &key, meta, record) {
-            Ok(l) => l,
+        let fetched = match found {
+            Some(f) => Ok(Some(f)),
+            None => entry::load_meta(&p.cfg.store, &key),
+        }
+        .and_then(|f| match f {
+            Some((meta, record)) => {
+                entry::load_values(&p.cfg.store, &key, &meta, &record).map(|l| Some((meta, l)))
+            }
+            None => Ok(None),
+        });
+        let (meta, loaded) = match fetched {
+            Ok(Some(x)) => x,
+            Ok(None) => {
+                let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);
+                info.note = Some("ran: the stored entry is gone (deleted meanwhile)".into());
+                p.pending.insert(index, info);
+                return Restore::Failed { integrity: false };
+            }
             Err(e) => {
                 let integrity = e.is_integrity() || matches!(e, entry::EntryError::Format { .. });
                 if matches!(e, entry::EntryError::Format { .. }) {

@@ -152,8 +152,8 @@ impl Session {
         on_event: &mut OnEvent,
     ) -> Ran {
         let strict = self.persist.as_ref().is_some_and(|p| p.cfg.strict);
-        if let Some((meta, record)) = plan.restorable.remove(&index) {
-            match self.restore_one(index, &meta, &record, on_event) {
+        if let Some(found) = plan.restorable.remove(&index) {
+            match self.restore_one(index, found, on_event) {
                 Restore::Done => return Ran::Finished(RunStatus::Ok),
                 Restore::Halted(ran) => return ran,
                 Restore::Failed { integrity: true } if strict => {
