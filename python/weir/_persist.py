@@ -41,6 +41,18 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+def _check_not_notebook_definition(value):
+    """A function or class defined in the notebook pickles as a bare
+    reference to `__main__.name`, which a fresh worker does not have until
+    the defining cell runs: refuse it, so the cell runs instead of storing
+    an entry that can never be restored."""
+    if isinstance(value, (types.FunctionType, type)) and value.__module__ == "__main__":
+        raise pickle.PicklingError(
+            "%s %r is defined in the notebook; pickle can only refer to it by name"
+            % ("class" if isinstance(value, type) else "function", value.__qualname__)
+        )
+
+
 def _dumps(value, buffer_callback=None) -> bytes:
     out = io.BytesIO()
     _Pickler(out, protocol=5, buffer_callback=buffer_callback).dump(value)
@@ -49,6 +61,7 @@ def _dumps(value, buffer_callback=None) -> bytes:
 
 def _buffers_of(value):
     """[main pickle, out-of-band buffers...] as flat byte memoryviews."""
+    _check_not_notebook_definition(value)
     oob = []
     main = _dumps(value, buffer_callback=oob.append)
     try:

@@ -329,3 +329,42 @@ fn a_warm_chain_restores_only_what_is_read_and_recovers_through_restores() {
         (1, 1, 2)
     );
 }
+
+#[test]
+fn a_value_of_a_notebook_class_restores_after_its_class_cell_runs() {
+    let d = dir("classes");
+    let side = d.join("side.txt");
+    let s = side.to_str().unwrap();
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                "class Thing:\n    def __init__(self, v):\n        self.v = v",
+                "",
+            ),
+            (
+                &format!("with open({s:?}, 'a') as _f:\n    _f.write('t\\n')\nt = Thing(5)"),
+                "persist=True",
+            ),
+            ("print('v', t.v, type(t).__name__)", ""),
+        ],
+    );
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("restored, verified"), "{out}");
+    assert!(out.contains("restored after running the cells"), "{out}");
+    assert!(out.contains("v 5 Thing"), "{out}");
+    assert_eq!(runs(&side, "t"), 1, "restored, not re-run");
+
+    // A function defined in the notebook is not stored at all.
+    let nb = notebook(
+        &d,
+        "",
+        &[("def double(v):\n    return 2 * v", "persist=True")],
+    );
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("`double` cannot be pickled"), "{out}");
+}

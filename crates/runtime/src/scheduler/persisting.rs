@@ -57,9 +57,12 @@ pub(crate) struct PersistPlan {
 pub(crate) enum Restore {
     Done,
     /// The entry could not be used; the cell must run. `integrity`: the
-    /// reason was a failed check.
+    /// reason was a failed check. `unloadable`: the bytes were fine but a
+    /// value would not unpickle (it refers to a class or function a
+    /// deferred ancestor defines): worth one more try once they ran.
     Failed {
         integrity: bool,
+        unloadable: bool,
     },
     Halted(Ran),
 }
@@ -349,10 +352,16 @@ impl Session {
         on_event: &mut OnEvent,
     ) -> Restore {
         let Some(p) = self.persist.as_mut() else {
-            return Restore::Failed { integrity: false };
+            return Restore::Failed {
+                integrity: false,
+                unloadable: false,
+            };
         };
         let Some(key) = p.keys.get(index).copied().flatten() else {
-            return Restore::Failed { integrity: false };
+            return Restore::Failed {
+                integrity: false,
+                unloadable: false,
+            };
         };
         let fetched = match found {
             Some(f) => Ok(Some(f)),
@@ -370,7 +379,10 @@ impl Session {
                 let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);
                 info.note = Some("ran: the stored entry is gone (deleted meanwhile)".into());
                 p.pending.insert(index, info);
-                return Restore::Failed { integrity: false };
+                return Restore::Failed {
+                    integrity: false,
+                    unloadable: false,
+                };
             }
             Err(e) => {
                 let integrity = e.is_integrity() || matches!(e, entry::EntryError::Format { .. });
@@ -388,7 +400,10 @@ impl Session {
                     info.note = Some(format!("recomputed: the store could not be read ({e})"));
                 }
                 p.pending.insert(index, info);
-                return Restore::Failed { integrity };
+                return Restore::Failed {
+                    integrity,
+                    unloadable: false,
+                };
             }
         };
         let defs = self.project.analysis(index).defs.clone();
@@ -411,7 +426,10 @@ impl Session {
                     failure.name, failure.exc_type, failure.message
                 ));
                 p.pending.insert(index, info);
-                return Restore::Failed { integrity: false };
+                return Restore::Failed {
+                    integrity: false,
+                    unloadable: true,
+                };
             }
             Err(e) => return Restore::Halted(worker_death(state, index, e, on_event)),
         }
@@ -442,6 +460,11 @@ impl Session {
                 hash: v.hash.clone(),
             })
             .collect();
+        if p.pending.remove(&index).is_some() {
+            info.note = Some(
+                "restored after running the cells that define what its values refer to".into(),
+            );
+        }
         state.run.persist = Some(info);
         p.totals.restored += 1;
         // The same events as a run, so every consumer shows it alike.

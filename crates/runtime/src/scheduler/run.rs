@@ -152,14 +152,17 @@ impl Session {
         on_event: &mut OnEvent,
     ) -> Ran {
         let strict = self.persist.as_ref().is_some_and(|p| p.cfg.strict);
+        let mut retry = false;
         if let Some(found) = plan.restorable.remove(&index) {
             match self.restore_one(index, found, on_event) {
                 Restore::Done => return Ran::Finished(RunStatus::Ok),
                 Restore::Halted(ran) => return ran,
-                Restore::Failed { integrity: true } if strict => {
+                Restore::Failed {
+                    integrity: true, ..
+                } if strict => {
                     return self.fail_integrity(index, on_event);
                 }
-                Restore::Failed { .. } => {}
+                Restore::Failed { unloadable, .. } => retry = unloadable,
             }
         }
         if self
@@ -196,6 +199,7 @@ impl Session {
                 .filter(|&i| wanted.contains(&self.project.cell_id(i)))
                 .collect();
             deferred.retain(|i| !needed.contains(i));
+            let ran_any = !needed.is_empty();
             for a in needed {
                 let a_id = self.project.cell_id(a);
                 if let Some(reason) = self.parent_reason(a_id, problems, deferred) {
@@ -216,6 +220,14 @@ impl Session {
             if let Some(reason) = self.parent_reason(id, problems, deferred) {
                 self.skip(index, reason, on_event);
                 return Ran::Finished(RunStatus::NotRun);
+            }
+            if retry && ran_any {
+                // The classes and functions its values refer to exist now.
+                match self.restore_one(index, None, on_event) {
+                    Restore::Done => return Ran::Finished(RunStatus::Ok),
+                    Restore::Halted(ran) => return ran,
+                    Restore::Failed { .. } => {}
+                }
             }
         }
         self.run_one(index, on_event)
