@@ -368,3 +368,25 @@ fn a_value_of_a_notebook_class_restores_after_its_class_cell_runs() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("`double` cannot be pickled"), "{out}");
 }
+
+#[test]
+fn a_store_from_a_newer_weir_is_left_alone_with_a_warning() {
+    let d = dir("newer");
+    let nb = pipeline(&d, "2", "");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    // Rewrite the marker as a future format version would (intact block,
+    // valid checksum, version 99).
+    let marker = d.join("__weir__/store/WEIR-STORE");
+    let mut b = std::fs::read(&marker).unwrap();
+    b[8..10].copy_from_slice(&99u16.to_le_bytes());
+    let c = weir_store::format::block_checksum(&b[..56]);
+    b[56..64].copy_from_slice(&c.to_le_bytes());
+    std::fs::write(&marker, &b).unwrap();
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("format version 99 is newer"), "{err}");
+    assert!(err.contains("running without persistence"), "{err}");
+    assert!(out.contains("reader 40 True"), "{out}");
+    assert!(!out.contains("restored, verified"), "{out}");
+    assert_eq!(std::fs::read(&marker).unwrap(), b, "not touched");
+}
