@@ -55,7 +55,10 @@ def main() -> None:
                 subprocess.run([sys.executable, str(HERE / "gen_notebook.py"), "chain", str(n), str(path),
                                 "--flavor", flavor], check=True)
             flat.write_text("x_0 = 0\n" + "".join(f"x_{i} = x_{i - 1} + 1\n" for i in range(1, n)))
-            results["weir exec"][n] = timed([args.weir, "exec", str(weir_nb)], args.repeat, env)
+            # --python: the interpreter itself, not a pyenv shim script in
+            # front of it, so Weir and the other runners start the same binary.
+            results["weir exec"][n] = timed(
+                [args.weir, "exec", str(weir_nb), "--python", sys.executable], args.repeat, env)
             results["weir script"][n] = timed([sys.executable, str(weir_nb)], args.repeat, env)
             results["marimo"][n] = timed([args.marimo_python, str(marimo_nb)], args.repeat)
             results["flat"][n] = timed([sys.executable, str(flat)], args.repeat)

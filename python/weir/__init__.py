@@ -5,8 +5,6 @@ Python >= 3.9.  See docs/python.md.
 """
 
 from ._api import Markdown, StopCell, md, output, stop
-from ._app import App, RunError
-from ._cells import Cell, NotebookError
 
 # Must equal the Rust workspace version (Cargo.toml): the runtime refuses a
 # worker whose version differs.
@@ -24,3 +22,20 @@ __all__ = [
     "output",
     "stop",
 ]
+
+
+# Script mode's machinery (`App` and what it needs: `ast`, `heapq`, ...) is
+# imported on first use, so the worker, which never runs `App`, starts
+# without it: worker start-up is paid on every `weir exec`.
+_LAZY = {"App": "_app", "RunError": "_app", "Cell": "_cells", "NotebookError": "_cells"}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'weir' has no attribute %r" % name)
+    from importlib import import_module
+
+    value = getattr(import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value

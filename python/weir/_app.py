@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import heapq
 import sys
-import traceback
 
 from . import _context
 from ._api import StopCell
@@ -144,6 +142,8 @@ class App:
                     result = cell.invoke(args)
                     if cell.is_coroutine:
                         if loop is None:
+                            import asyncio  # lazily: ~30 ms to import, and most notebooks never await
+
                             loop = asyncio.new_event_loop()
                         result = loop.run_until_complete(result)
                     defined, output = cell.unpack(result)
@@ -234,4 +234,6 @@ def _print_error(cell, exc):
     while tb is not None and tb.tb_frame.f_code.co_filename != cell.filename:
         tb = tb.tb_next
     print("weir: %s raised:" % cell.label, file=sys.stderr)
+    import traceback
+
     traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)

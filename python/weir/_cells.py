@@ -11,7 +11,6 @@ numbers are kept, so tracebacks point into the notebook file.
 from __future__ import annotations
 
 import ast
-import inspect
 import textwrap
 
 
@@ -38,6 +37,8 @@ class Cell:
             self.params = tuple(code.co_varnames[: code.co_argcount])
             self.filename = code.co_filename
             self.lineno = code.co_firstlineno
+            import inspect  # script mode only; the worker never loads it
+
             self.is_coroutine = inspect.iscoroutinefunction(fn)
         else:
             self.params = ()
@@ -111,6 +112,8 @@ def _names(node, label):
 
 
 def _rewrite(fn, label):
+    import inspect
+
     try:
         lines, start = inspect.getsourcelines(fn)
     except (OSError, TypeError):

@@ -10,10 +10,11 @@ event loop, which persists so tasks may outlive the cell that made them.
 from __future__ import annotations
 
 import ast
-import asyncio
-import inspect
 import linecache
-import traceback
+
+# inspect.CO_COROUTINE, without importing inspect (and asyncio, imported
+# only when a cell awaits): the worker's start-up time is every run's cost.
+_CO_COROUTINE = 0x80
 
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
@@ -40,6 +41,8 @@ class Executor:
         self._loop = None
 
     def _await(self, coroutine):
+        import asyncio
+
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
             # Current loop for non-async cells too, so e.g.
@@ -62,7 +65,7 @@ class Executor:
 
     def _run(self, code):
         result = eval(code, self.namespace)
-        if code.co_flags & inspect.CO_COROUTINE:
+        if code.co_flags & _CO_COROUTINE:
             result = self._await(result)
         return result
 
@@ -85,6 +88,8 @@ def error_info(exc: BaseException, filename: str, cell_files: dict) -> dict:
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
         tb = tb.tb_next
+    import traceback
+
     text = "".join(traceback.format_exception(type(exc), exc, tb))
     frames = []
     for frame in traceback.extract_tb(tb) if tb is not None else []:
