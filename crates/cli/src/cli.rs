@@ -55,7 +55,7 @@ pub enum Command {
         store: StoreArgs,
         /// Recompute persisted cells and replace their stored entries: every one, or
         /// `--refresh=CELL` (a cell name or index; repeatable).
-        #[arg(long, value_name = "CELL", num_args = 0..=1, default_missing_value = "*")]
+        #[arg(long, value_name = "CELL", num_args = 0..=1, require_equals = true, default_missing_value = "*")]
         refresh: Vec<String>,
         /// A failed integrity check, or a store that cannot be used, is an error
         /// instead of a reported recovery.

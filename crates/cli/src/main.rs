@@ -5,8 +5,37 @@
 //! --check found changes), 2 the input could not be used at all (missing,
 //! not a notebook, not UTF-8, too large) or the command line was wrong.
 
+/// `print!`/`println!` that treat a closed standard output (`weir graph
+/// nb.py | head`) as the reader having seen enough: exit quietly with the
+/// shell's status for SIGPIPE, rather than panicking as `println!` does.
+/// (SIGPIPE itself stays ignored, so a dead worker's pipe is an error the
+/// runtime reports, not a signal that kills `weir`.)
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+macro_rules! outln {
+    () => { $crate::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod cli;
 mod commands;
+
+pub(crate) fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_fmt(args) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to standard output: {err}");
+        std::process::exit(2);
+    }
+}
 
 use std::process::ExitCode;
 
@@ -16,9 +45,19 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match commands::run(args) {
         Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(141),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error comes from writing to a reader that went away.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

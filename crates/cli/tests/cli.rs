@@ -231,3 +231,36 @@ fn marimo_notebooks() -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = temp_dir("pipe");
+    let nb = dir.join("big.py");
+    // Enough graph output to overflow a pipe buffer many times over.
+    let mut source = String::from("import weir\n\napp = weir.App()\n\n\n");
+    for i in 0..3000 {
+        let (params, code) = if i == 0 {
+            (String::new(), "x_0 = 0".to_string())
+        } else {
+            (format!("x_{}", i - 1), format!("x_{i} = x_{} + 1", i - 1))
+        };
+        source.push_str(&format!("@app.cell\ndef _({params}):\n    {code}\n    return (x_{i},)\n\n\n"));
+    }
+    std::fs::write(&nb, source).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["graph", nb.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first, "flowchart TD\n");
+    // The reader is dropped here, as `head -1` would exit.
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

@@ -35,7 +35,7 @@ pub fn run(path: &Path, format: TextOrJson) -> anyhow::Result<ExitCode> {
                 warnings,
                 diagnostics: &diagnostics,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
         TextOrJson::Text => {
             for d in &diagnostics {
@@ -43,7 +43,7 @@ pub fn run(path: &Path, format: TextOrJson) -> anyhow::Result<ExitCode> {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 };
-                println!(
+                outln!(
                     "{}:{}:{}: {severity}[{}] in {}: {}",
                     path.display(),
                     d.line,
@@ -55,9 +55,9 @@ pub fn run(path: &Path, format: TextOrJson) -> anyhow::Result<ExitCode> {
             }
             let cells = project.cells().len();
             if diagnostics.is_empty() {
-                println!("{}: {cells} cells, no problems", path.display());
+                outln!("{}: {cells} cells, no problems", path.display());
             } else {
-                println!(
+                outln!(
                     "{}: {cells} cells, {errors} errors, {warnings} warnings",
                     path.display()
                 );

@@ -54,6 +54,6 @@ pub fn run_html(
             death.status, death.cell
         ));
     }
-    println!("{line}");
+    outln!("{line}");
     Ok(ExitCode::SUCCESS)
 }

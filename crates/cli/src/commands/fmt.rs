@@ -10,15 +10,15 @@ pub fn run(path: &Path, check: bool) -> anyhow::Result<ExitCode> {
     let canonical = project.to_source();
     if canonical == original {
         if !check {
-            println!("{}: already canonical", path.display());
+            outln!("{}: already canonical", path.display());
         }
         return Ok(ExitCode::SUCCESS);
     }
     if check {
-        println!("{}: would be reformatted", path.display());
+        outln!("{}: would be reformatted", path.display());
         return Ok(ExitCode::from(1));
     }
     super::write_atomically(path, &canonical)?;
-    println!("{}: reformatted", path.display());
+    outln!("{}: reformatted", path.display());
     Ok(ExitCode::SUCCESS)
 }

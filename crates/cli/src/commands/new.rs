@@ -13,6 +13,6 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     }
     let project = Project::new(weir_notebook::Notebook::starter());
     super::write_atomically(path, &project.to_source())?;
-    println!("created {}", path.display());
+    outln!("created {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
             let r = store.scrub().with_context(ctx)?;
             let c = r.counts;
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "type": "scrub", "store": root.display().to_string(),
@@ -94,7 +94,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
                     })
                 );
             } else {
-                println!(
+                outln!(
                     "scrub {}: {} objects, {} records; {} copies checked, {} failed, {} repaired, {} quarantined, {} unrepairable",
                     root.display(),
                     r.objects,
@@ -106,9 +106,9 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
                     c.unrepairable
                 );
                 for p in &r.problems {
-                    println!("  problem: {p}");
+                    outln!("  problem: {p}");
                 }
-                println!(
+                outln!(
                     "{}",
                     if r.healthy() {
                         "healthy"
@@ -122,7 +122,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
         "gc" => {
             let r = store.gc(|_| true).with_context(ctx)?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "type": "gc", "store": root.display().to_string(),
@@ -131,12 +131,12 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
                     })
                 );
             } else if r.skipped {
-                println!(
+                outln!(
                     "gc {}: skipped: a record could not be read (run `weir store scrub`); nothing removed",
                     root.display()
                 );
             } else {
-                println!(
+                outln!(
                     "gc {}: {} objects removed, {} bytes freed",
                     root.display(),
                     r.objects_removed,
@@ -148,7 +148,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
         _ => {
             let s = store.stats().with_context(ctx)?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "type": "stats", "store": root.display().to_string(),
@@ -158,7 +158,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
                     })
                 );
             } else {
-                println!(
+                outln!(
                     "stats {}: {} copies, {} objects ({} bytes), {} records, {} quarantined files",
                     root.display(),
                     s.copies,

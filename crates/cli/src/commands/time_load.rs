@@ -54,7 +54,7 @@ pub fn run(path: &Path, repeat: usize) -> anyhow::Result<ExitCode> {
         "load_ms_min": load_ms.iter().cloned().fold(f64::INFINITY, f64::min),
         "edit_us_median": median(&mut edit_us),
     });
-    println!("{report}");
+    outln!("{report}");
     Ok(ExitCode::SUCCESS)
 }
 

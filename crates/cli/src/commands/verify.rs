@@ -150,9 +150,9 @@ pub fn run(
     let status: u8 = if bad > 0 { 1 } else { 0 };
     if json {
         for v in &verdicts {
-            println!("{}", serde_json::to_string(v)?);
+            outln!("{}", serde_json::to_string(v)?);
         }
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "type": "summary",
@@ -179,9 +179,9 @@ pub fn run(
             {
                 line.push_str(&format!(": {d}"));
             }
-            println!("{line}");
+            outln!("{line}");
         }
-        println!(
+        outln!(
             "verify: {} persisted cells: {} identical, {} differ, {} missing, {} corrupt, {} not run",
             verdicts.len(),
             count("identical"),

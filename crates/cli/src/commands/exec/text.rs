@@ -173,7 +173,7 @@ impl Printer {
                 Msg::End { summary } => {
                     self.clear_progress();
                     self.end_lines();
-                    println!("{summary}");
+                    outln!("{summary}");
                     let _ = io::stdout().flush();
                     return;
                 }
@@ -215,7 +215,7 @@ impl Printer {
         let line = format!("── {} ─ running", running.label);
         self.clear_progress();
         self.end_lines();
-        println!("{line}");
+        outln!("{line}");
         for (stream, text) in held {
             self.write(stream, &text);
         }
@@ -229,7 +229,7 @@ impl Printer {
         };
         self.clear_progress();
         self.end_lines();
-        println!("{}", done.header);
+        outln!("{}", done.header);
         self.out_at_start = true;
         for (stream, text) in held {
             self.write(stream, &text);
@@ -238,16 +238,16 @@ impl Printer {
         for output in &done.outputs {
             let text = render::bundle_text(output);
             if !text.is_empty() {
-                println!("{}", text.trim_end_matches('\n'));
+                outln!("{}", text.trim_end_matches('\n'));
             }
         }
         if let Some(error) = &done.error {
             if error.traceback.is_empty() {
-                println!("{}: {}", error.exc_type, error.message);
+                outln!("{}: {}", error.exc_type, error.message);
             } else {
-                print!("{}", error.traceback);
+                out!("{}", error.traceback);
                 if !error.traceback.ends_with('\n') {
-                    println!();
+                    outln!();
                 }
             }
         }
@@ -283,7 +283,7 @@ impl Printer {
     /// Finish a partial line a cell left, so the next header starts a line.
     fn end_lines(&mut self) {
         if !self.out_at_start {
-            println!();
+            outln!();
             self.out_at_start = true;
         }
         if !self.err_at_start {
