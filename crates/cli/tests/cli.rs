@@ -246,7 +246,9 @@ fn a_closed_stdout_ends_quietly() {
         } else {
             (format!("x_{}", i - 1), format!("x_{i} = x_{} + 1", i - 1))
         };
-        source.push_str(&format!("@app.cell\ndef _({params}):\n    {code}\n    return (x_{i},)\n\n\n"));
+        source.push_str(&format!(
+            "@app.cell\ndef _({params}):\n    {code}\n    return (x_{i},)\n\n\n"
+        ));
     }
     std::fs::write(&nb, source).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
@@ -256,7 +258,9 @@ fn a_closed_stdout_ends_quietly() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     assert_eq!(first, "flowchart TD\n");
     // The reader is dropped here, as `head -1` would exit.
     let out = child.wait_with_output().unwrap();
