@@ -47,6 +47,9 @@ fn assert_refused(path: &Path, expect_in_message: &str) {
             stderr.contains(expect_in_message),
             "{stderr} should say {expect_in_message:?}"
         );
+        // Said once: a cause is not repeated after a message that holds it.
+        let tail = stderr.trim_end().rsplit(": ").next().unwrap_or_default();
+        assert_eq!(stderr.matches(tail).count(), 1, "repeated: {stderr}");
     }
 }
 

@@ -181,7 +181,10 @@ fn persistence(
         })),
         Err(e) if args.strict => Err(e.context("--strict: the store cannot be used")),
         Err(e) => {
-            eprintln!("weir: warning: {e:#}; running without persistence");
+            eprintln!(
+                "weir: warning: {}; running without persistence",
+                crate::describe(&e)
+            );
             Ok(None)
         }
     }
