@@ -19,6 +19,14 @@ if [ "${WEIR_SKIP_BROWSER:-}" != 1 ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+step "a Python with matplotlib and pandas (rich-output tests)"
+# The worker renders matplotlib figures and DataFrames when the user has
+# them; crates/runtime/tests/worker_rich.rs checks that with real libraries.
+mkdir -p target
+[ -x target/rich-venv/bin/python ] || python3 -m venv target/rich-venv
+target/rich-venv/bin/pip install --quiet --disable-pip-version-check matplotlib pandas
+export WEIR_TEST_RICH_PYTHON="$PWD/target/rich-venv/bin/python"
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

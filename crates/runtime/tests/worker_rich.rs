@@ -1,0 +1,69 @@
+//! Rich outputs from the libraries people actually use: a matplotlib figure
+//! becomes a PNG, a pandas DataFrame an HTML table. Those libraries are not
+//! in the standard library, so these tests need an interpreter that has
+//! them: `$WEIR_TEST_RICH_PYTHON` (scripts/test.sh makes a venv with
+//! matplotlib and pandas and sets it; CI therefore always runs them).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{python_dir, run};
+use weir_runtime::{Worker, WorkerConfig};
+
+fn rich_worker() -> Option<Worker> {
+    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set WEIR_TEST_RICH_PYTHON (scripts/test.sh does)"
+        );
+        eprintln!("skipped: set WEIR_TEST_RICH_PYTHON to a python with matplotlib and pandas");
+        return None;
+    };
+    let mut config = WorkerConfig::new(PathBuf::from(python));
+    config.python_path_extra = Some(python_dir());
+    Some(Worker::spawn(config).expect("worker starts"))
+}
+
+#[test]
+fn a_matplotlib_figure_is_a_png() {
+    let Some(mut worker) = rich_worker() else {
+        return;
+    };
+    run(
+        &mut worker,
+        "c0",
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
+    );
+    let ran = run(
+        &mut worker,
+        "c1",
+        "fig, ax = plt.subplots(figsize=(2, 1))\nax.plot([1, 3, 2])\nfig",
+    );
+    let output = ran.outcome.output.expect("the figure is the cell's output");
+    let png = output["image/png"].as_str().expect("a PNG in the bundle");
+    // The PNG signature, \x89PNG\r\n\x1a\n, in base64.
+    assert!(
+        png.starts_with("iVBORw0KGgo"),
+        "{}",
+        &png[..png.len().min(40)]
+    );
+    assert!(png.len() > 300, "a real image, not a stub");
+}
+
+#[test]
+fn a_pandas_dataframe_is_an_html_table() {
+    let Some(mut worker) = rich_worker() else {
+        return;
+    };
+    let ran = run(
+        &mut worker,
+        "c0",
+        "import pandas as pd\npd.DataFrame({'city': ['Oslo', 'Lima'], 'n': [1, 2]})",
+    );
+    let output = ran.outcome.output.expect("the frame is the cell's output");
+    let html = output["text/html"].as_str().expect("an HTML table");
+    assert!(html.contains("<table"), "{html}");
+    assert!(html.contains("Oslo") && html.contains("Lima"), "{html}");
+    assert!(output.contains_key("text/plain"));
+}
