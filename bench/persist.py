@@ -12,8 +12,9 @@ cells (issue 5)").
    `arr = np.random.default_rng(0).random(12_500_000)` with `persist=True`
    (timed warm, i.e. restored), `arr = np.load("arr.npy")` (the same array
    from a .npy file, page cache warm), and `arr = None` (baseline). Each
-   then prints `arr.shape`. Restore cost = t(restored) - t(baseline);
-   load cost = t(np.load) - t(baseline). Also: np.load in-process alone.
+   then prints `arr.shape`. Runs are interleaved (one of each per round);
+   restore cost = median over rounds of t(restored) - t(baseline), load
+   cost likewise for np.load. Also: np.load in-process alone.
 
 2. **Ten ~1 s cells.** A chain of 10 cells, each a CPU loop of ~1 s
    (calibrated here) reading the previous cell's value: `weir exec` with
@@ -77,33 +78,41 @@ def array_restore(weir, python, repeat, env, tmp: Path):
         "np.load": [("import numpy as np", ""), ("arr = np.load(%r)" % str(d / "arr.npy"), ""), (show, "")],
         "baseline": [("import numpy as np", ""), ("arr = None", ""), (show, "")],
     }
-    times = {}
-    runs = {}
+    cmds = {}
     for name, cells in variants.items():
         nb = d / ("%s.py" % name.replace(".", "_"))
         nb.write_text(weir_nb(cells))
-        cmd = [weir, "exec", str(nb), "--python", python, "--json"]
-        if name == "restored":
-            subprocess.run(cmd, env=env, check=True, capture_output=True)  # cold: store it
-        walls, inner = [], []
-        for _ in range(repeat):
+        cmds[name] = [weir, "exec", str(nb), "--python", python, "--json"]
+    subprocess.run(cmds["restored"], env=env, check=True, capture_output=True)  # cold: store it
+    # Interleaved: every round runs each variant once (in rotating order),
+    # and costs are the median of per-round differences, so a machine
+    # whose load drifts (shared CI cores) shifts all three alike.
+    walls = {name: [] for name in variants}
+    inner = {name: [] for name in variants}
+    names = list(variants)
+    for r in range(repeat):
+        for name in names[r % 3:] + names[:r % 3]:
             start = time.perf_counter()
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-            walls.append(time.perf_counter() - start)
+            p = subprocess.run(cmds[name], env=env, capture_output=True, text=True, check=True)
+            walls[name].append(time.perf_counter() - start)
             summary = json.loads(p.stdout.splitlines()[-1])
-            inner.append(summary["elapsed_ms"] / 1000)
+            inner[name].append(summary["elapsed_ms"] / 1000)
             if name == "restored":
                 assert summary["persist"]["restored"] == 1, p.stdout
-        times[name] = statistics.median(walls)
-        runs[name] = statistics.median(inner)
+    times = {name: statistics.median(v) for name, v in walls.items()}
+    runs = {name: statistics.median(v) for name, v in inner.items()}
+
+    def cost(name):
+        return statistics.median(a - b for a, b in zip(inner[name], inner["baseline"]))
+
     inproc = subprocess.run(
         [python, "-c", "import numpy as np,time\nnp.load(%r)\nt=time.perf_counter()\nnp.load(%r)\n"
          "print(time.perf_counter()-t)" % (str(d / "arr.npy"), str(d / "arr.npy"))],
         capture_output=True, text=True, check=True).stdout
     # The run's own time (`elapsed_ms`: no process or worker start-up, which
     # is most of the wall time and most of its noise).
-    restore = runs["restored"] - runs["baseline"]
-    load = runs["np.load"] - runs["baseline"]
+    restore = cost("restored")
+    load = cost("np.load")
     print("| notebook (100 MB float64 array) | `weir exec` wall | run (`elapsed_ms`) | run minus baseline |")
     print("|---|---:|---:|---:|")
     print("| baseline (`arr = None`) | %.3f s | %.3f s | - |" % (times["baseline"], runs["baseline"]))

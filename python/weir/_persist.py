@@ -8,9 +8,11 @@ recomputes the hash, so a corruption between the two processes is caught),
 and computes each value's canonical hash for `weir verify`
 (`_valuehash`).  A value that cannot be pickled is reported by name.
 
-Restore receives each value's buffers as binary frames, straight into
-preallocated memory, and unpickles over memoryviews of it: NumPy arrays
-come back backed by the received bytes, not a copy.
+Restore receives each value's small buffers as binary frames, straight into
+preallocated memory, and maps large ones from the store object files the
+runtime has just verified (private copy-on-write mappings), then unpickles
+over memoryviews of them: NumPy arrays come back backed by those bytes, not
+a copy, and stay writeable.
 
 docs/protocol.md has the messages; docs/persistence.md the whole flow.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import mmap
 import os
 import pickle
 import types
@@ -110,40 +113,82 @@ def capture(worker, message):
     worker.send_with_buffers(reply, buffers)
 
 
+def map_object(path, offset, length):
+    """A store object file's payload as a writable memoryview over a private
+    copy-on-write mapping: zero copies, NumPy arrays over it stay writeable,
+    and writes only ever touch this process's pages, never the file.
+
+    The runtime verified the file (BLAKE3 of the whole payload) just before
+    sending the path; the worker does not hash it again (docs/persistence.md,
+    "The worker boundary", has the argument and its limits).  mmap offsets
+    must be multiples of the allocation granularity, so the whole file is
+    mapped and the header sliced off."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        if size != offset + length:
+            raise OSError("%s is %d bytes, %d expected" % (path, size, offset + length))
+        # ACCESS_COPY: MAP_PRIVATE with PROT_READ|PROT_WRITE (copy-on-write
+        # on Windows too).  The mapping outlives the descriptor.
+        mapping = mmap.mmap(fd, offset + length, access=mmap.ACCESS_COPY)
+    finally:
+        os.close(fd)
+    return memoryview(mapping)[offset : offset + length]
+
+
 def restore(worker, message):
-    """Read the announced binary frames, unpickle each value into the
-    namespace, reply `restored` (with an `error` if a value would not
-    load: the runtime then runs the cell instead)."""
+    """Read the announced binary frames and map the announced object files,
+    unpickle each value into the namespace, reply `restored` (with an
+    `error` if a value would not load: the runtime then runs the cell
+    instead; `"file": true` if a file could not be mapped: the runtime then
+    sends its bytes)."""
     cell_id = str(message.get("cell_id"))
     channel = worker.channel
     from ._wire import MAX_PAYLOAD
 
     # Every announced frame is read before anything can fail, so the
-    # stream stays in step whatever happens below.
+    # stream stays in step whatever happens below.  A buffer spec is a
+    # length (frames follow) or {path, offset, len} (a verified file).
     received = []
     for spec in message.get("values") or []:
         bufs = []
-        for length in spec.get("buffers") or []:
-            memory = bytearray(length)
+        for buf in spec.get("buffers") or []:
+            if isinstance(buf, dict):
+                bufs.append(buf)
+                continue
+            memory = bytearray(buf)
             view = memoryview(memory)
             at = 0
             while True:
-                want = min(MAX_PAYLOAD, length - at)
+                want = min(MAX_PAYLOAD, buf - at)
                 at += channel.receive_binary(view[at : at + want])
-                if at >= length:
+                if at >= buf:
                     break
             bufs.append(view)
         received.append((spec.get("name"), bufs))
-    restored, error = [], None
+    error = None
     for name, bufs in received:
-        try:
-            if not bufs:
-                raise ValueError("no buffers")
-            worker.namespace[name] = pickle.loads(bufs[0], buffers=bufs[1:])
-            restored.append(name)
-        except Exception as exc:
-            error = {"name": name, "type": type(exc).__qualname__, "message": str(exc)}
+        for i, buf in enumerate(bufs):
+            if isinstance(buf, dict):
+                try:
+                    bufs[i] = map_object(str(buf["path"]), int(buf["offset"]), int(buf["len"]))
+                except Exception as exc:  # OSError, ValueError, KeyError
+                    error = {"name": name, "type": type(exc).__qualname__,
+                             "message": str(exc), "file": True}
+                    break
+        if error is not None:
             break
+    restored = []
+    if error is None:
+        for name, bufs in received:
+            try:
+                if not bufs:
+                    raise ValueError("no buffers")
+                worker.namespace[name] = pickle.loads(bufs[0], buffers=bufs[1:])
+                restored.append(name)
+            except Exception as exc:
+                error = {"name": name, "type": type(exc).__qualname__, "message": str(exc)}
+                break
     if error is not None:
         for name in restored:
             worker.namespace.pop(name, None)

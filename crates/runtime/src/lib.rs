@@ -33,4 +33,6 @@ pub use scheduler::{
     SessionConfig, SessionError, SessionEvent, SessionInterrupter, WorkerDeath,
     default_python_path_extra,
 };
-pub use worker::{Captured, CapturedValue, Interrupter, RUNTIME_VERSION, Worker, WorkerConfig};
+pub use worker::{
+    Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, Worker, WorkerConfig,
+};

@@ -61,12 +61,23 @@ pub enum CaptureMode {
     Hash,
 }
 
-/// One value of a `restore`: its name and the lengths of its buffers (the
-/// pickle stream first, then its out-of-band buffers).
+/// One value of a `restore`: its name and its buffers (the pickle stream
+/// first, then its out-of-band buffers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreValue {
     pub name: String,
-    pub buffers: Vec<u64>,
+    pub buffers: Vec<RestoreBufferSpec>,
+}
+
+/// How one buffer of a `restore` reaches the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RestoreBufferSpec {
+    /// This many bytes, in binary frames after the message.
+    Frames(u64),
+    /// A store object file the runtime has just verified: the worker maps
+    /// `len` bytes at `offset` copy-on-write (docs/persistence.md).
+    File { path: String, offset: u64, len: u64 },
 }
 
 /// One buffer announced by `captured`: its length and the BLAKE2b-256
@@ -102,6 +113,10 @@ pub struct RestoreFailure {
     #[serde(rename = "type")]
     pub exc_type: String,
     pub message: String,
+    /// A file buffer could not be opened or mapped (nothing was
+    /// unpickled): the bytes themselves may be fine, so send them as frames.
+    #[serde(default)]
+    pub file: bool,
 }
 
 /// Which of the worker's Python streams text came from.

@@ -23,7 +23,7 @@ use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_
 use crate::python::{probe_version, version_ok};
 
 mod transfer;
-pub use transfer::{Captured, CapturedValue};
+pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
 pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");

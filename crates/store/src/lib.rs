@@ -20,6 +20,7 @@ mod open;
 mod scrub;
 pub mod sim;
 mod store;
+mod verified;
 
 pub use error::{Corruption, FileKind, Result, StoreError};
 pub use format::{ObjectId, Record, RecordKey, StoredRecord};
@@ -28,3 +29,4 @@ pub use open::open_dir;
 pub use scrub::{GcReport, ScrubReport, StoreStats};
 pub use sim::{SimFaults, SimFs};
 pub use store::{IntegrityCounters, Store, StoreConfig};
+pub use verified::{ObjectFile, VerifiedObject};

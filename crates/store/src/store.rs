@@ -376,9 +376,21 @@ impl Store {
     }
 
     pub(crate) fn load_object(&self, id: &ObjectId, t: &mut IntegrityCounters) -> Result<Vec<u8>> {
-        let mut bad = Vec::new();
-        let mut first_err = None;
-        for c in 0..self.copies.len() {
+        self.load_object_from(id, t, 0, Vec::new(), None)
+    }
+
+    /// [`Store::load_object`] from copy `start` on, when the copies before
+    /// it were already tried: `bad` (copy, was-corrupt) and the first error
+    /// they gave, so they are repaired and reported as if tried here.
+    pub(crate) fn load_object_from(
+        &self,
+        id: &ObjectId,
+        t: &mut IntegrityCounters,
+        start: usize,
+        mut bad: Vec<(usize, bool)>,
+        mut first_err: Option<StoreError>,
+    ) -> Result<Vec<u8>> {
+        for c in start..self.copies.len() {
             match self.read_object_copy(c, id, t) {
                 Found::Good(data) => {
                     self.repair_object(id, &data, &bad, t);

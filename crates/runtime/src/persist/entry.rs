@@ -8,20 +8,27 @@
 //! with each value's canonical hash (for `weir verify`) and a hash of the
 //! whole result. Every object is content-addressed and verified on read by
 //! the store; nothing here re-checks what the store already checked.
+//! A restore reads each object once ([`load`]); large ones are verified in
+//! their files and mapped by the worker (docs/persistence.md).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use weir_project::LineageKey;
-use weir_store::{ObjectId, Record, RecordKey, Store, StoreError};
+use weir_store::{ObjectFile, ObjectId, Record, RecordKey, Store, StoreError, VerifiedObject};
 
 use crate::message::{MimeBundle, StreamName};
 use crate::scheduler::ConsoleChunk;
-use crate::worker::CapturedValue;
+use crate::worker::{CapturedValue, RestoreBuffer};
 
 /// Bumped when the layout changes; an entry of another version is not
 /// restored (the cell recomputes and overwrites it).
 pub const ENTRY_VERSION: u32 = 1;
+
+/// Objects of at least this many bytes are not sent to the worker: it
+/// maps their (verified) files instead. Below it, a frame costs less than
+/// opening and mapping a file.
+pub const MAP_FROM: u64 = 1 << 20;
 
 /// The record's metadata (JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +113,11 @@ pub fn load_meta(
     let Some(record) = store.get_record(&record_key(key))? else {
         return Ok(None);
     };
+    Ok(Some((parse_meta(key, &record)?, record)))
+}
+
+/// The metadata of a verified record, checked against it.
+fn parse_meta(key: &LineageKey, record: &Record) -> Result<EntryMeta, EntryError> {
     let format = |why: String| EntryError::Format {
         key: key.to_hex(),
         why,
@@ -128,37 +140,132 @@ pub fn load_meta(
     {
         return Err(format("buffer indices do not match the record".into()));
     }
-    Ok(Some((meta, record)))
+    Ok(meta)
 }
 
 /// A loaded entry: what the cell showed and its values' buffers, every
 /// byte verified by the store on the way in.
 pub struct Loaded {
     pub result: ResultDoc,
-    pub values: Vec<(String, Vec<Vec<u8>>)>,
+    /// Per value: its name and buffers (bytes, or a verified object file
+    /// for the worker to map).
+    pub values: Vec<(String, Vec<RestoreBuffer>)>,
+    /// The object behind each buffer, in the same shape as `values`.
+    pub ids: Vec<Vec<ObjectId>>,
 }
 
+impl Loaded {
+    /// Replace every file buffer by its bytes (verified again by the
+    /// store): for when the worker could not map a file.
+    pub fn inline_files(&mut self, store: &Store) -> Result<(), EntryError> {
+        for ((_, bufs), ids) in self.values.iter_mut().zip(&self.ids) {
+            for (b, id) in bufs.iter_mut().zip(ids) {
+                if matches!(b, RestoreBuffer::File { .. }) {
+                    *b = RestoreBuffer::Bytes(store.get_object(id)?);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The values of an entry whose record [`load_meta`] returned (its objects
+/// are read, and verified, again).
 pub fn load_values(
     store: &Store,
     key: &LineageKey,
     meta: &EntryMeta,
     record: &Record,
 ) -> Result<Loaded, EntryError> {
-    let result_bytes = store.get_object(&record.objects[0])?;
+    let mut objects = Vec::with_capacity(record.objects.len());
+    for id in &record.objects {
+        objects.push(VerifiedObject::Bytes(store.get_object(id)?));
+    }
+    assemble(store, key, meta, record, objects)
+}
+
+/// The entry under `key`: record, metadata and values, every object read
+/// and verified once. Objects of at least `map_from` bytes whose primary
+/// copy verifies stay in their files, for the worker to map
+/// ([`RestoreBuffer::File`]). `Ok(None)`: no entry.
+pub fn load(
+    store: &Store,
+    key: &LineageKey,
+    map_from: u64,
+) -> Result<Option<(EntryMeta, Loaded)>, EntryError> {
+    let Some((record, objects)) = store.get_record_in_place(&record_key(key), map_from)? else {
+        return Ok(None);
+    };
+    let meta = parse_meta(key, &record)?;
+    let loaded = assemble(store, key, &meta, &record, objects)?;
+    Ok(Some((meta, loaded)))
+}
+
+fn assemble(
+    store: &Store,
+    key: &LineageKey,
+    meta: &EntryMeta,
+    record: &Record,
+    objects: Vec<VerifiedObject>,
+) -> Result<Loaded, EntryError> {
+    let mut objects: Vec<Option<VerifiedObject>> = objects.into_iter().map(Some).collect();
+    // Object 0 is needed here, as bytes (a result document large enough to
+    // have stayed in its file is read, and verified, once more).
+    let result_bytes = match objects[0].take() {
+        Some(VerifiedObject::Bytes(b)) => b,
+        _ => store.get_object(&record.objects[0])?,
+    };
     let result: ResultDoc =
         serde_json::from_slice(&result_bytes).map_err(|e| EntryError::Format {
             key: key.to_hex(),
             why: format!("unreadable result document: {e}"),
         })?;
     let mut values = Vec::with_capacity(meta.values.len());
+    let mut ids = Vec::with_capacity(meta.values.len());
     for v in &meta.values {
         let mut bufs = Vec::with_capacity(v.buffers.len());
         for &i in &v.buffers {
-            bufs.push(store.get_object(&record.objects[i])?);
+            // An object used twice (equal buffers) was verified once; its
+            // second use is read again.
+            bufs.push(match objects[i].take() {
+                Some(VerifiedObject::Bytes(b)) => RestoreBuffer::Bytes(b),
+                Some(VerifiedObject::InFile(f)) => file_buffer(f),
+                None => RestoreBuffer::Bytes(store.get_object(&record.objects[i])?),
+            });
         }
         values.push((v.name.clone(), bufs));
+        ids.push(v.buffers.iter().map(|&i| record.objects[i]).collect());
     }
-    Ok(Loaded { result, values })
+    let mut loaded = Loaded {
+        result,
+        values,
+        ids,
+    };
+    // A path the worker cannot be told (not UTF-8) travels as bytes.
+    if loaded
+        .values
+        .iter()
+        .flat_map(|(_, b)| b)
+        .any(|b| matches!(b, RestoreBuffer::File { path, .. } if path.is_empty()))
+    {
+        loaded.inline_files(store)?;
+    }
+    Ok(loaded)
+}
+
+/// A verified object file as a buffer for the worker: an absolute path
+/// (the worker's working directory may differ from ours), or an empty
+/// one when the path cannot travel as UTF-8 (then it is read instead).
+fn file_buffer(f: ObjectFile) -> RestoreBuffer {
+    let path = std::path::absolute(&f.path)
+        .ok()
+        .and_then(|p| p.into_os_string().into_string().ok())
+        .unwrap_or_default();
+    RestoreBuffer::File {
+        path,
+        offset: f.offset,
+        len: f.len,
+    }
 }
 
 /// Store a cell's result under its key, replacing any older entry.

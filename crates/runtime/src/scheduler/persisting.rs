@@ -207,6 +207,34 @@ impl PersistSession {
     }
 }
 
+/// A restore whose entry could not be used: note why; a failed check
+/// makes the cell recompute from its lineage (a repair once stored again).
+fn entry_failed(
+    p: &mut PersistSession,
+    index: usize,
+    key: &LineageKey,
+    e: entry::EntryError,
+) -> Restore {
+    let integrity = e.is_integrity() || matches!(e, entry::EntryError::Format { .. });
+    if matches!(e, entry::EntryError::Format { .. }) {
+        p.totals.checks_failed += 1;
+    }
+    let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);
+    if integrity {
+        info.problems.push(e.to_string());
+        info.note =
+            Some("recomputed from its lineage: the stored entry failed verification".into());
+        p.recovering.insert(index);
+    } else {
+        info.note = Some(format!("recomputed: the store could not be read ({e})"));
+    }
+    p.pending.insert(index, info);
+    Restore::Failed {
+        integrity,
+        unloadable: false,
+    }
+}
+
 fn integrity_error(message: String) -> CellError {
     CellError {
         exc_type: "IntegrityError".into(),
@@ -364,16 +392,12 @@ impl Session {
             };
         };
         let fetched = match found {
-            Some(f) => Ok(Some(f)),
-            None => entry::load_meta(&p.cfg.store, &key),
-        }
-        .and_then(|f| match f {
             Some((meta, record)) => {
                 entry::load_values(&p.cfg.store, &key, &meta, &record).map(|l| Some((meta, l)))
             }
-            None => Ok(None),
-        });
-        let (meta, loaded) = match fetched {
+            None => entry::load(&p.cfg.store, &key, entry::MAP_FROM),
+        };
+        let (meta, mut loaded) = match fetched {
             Ok(Some(x)) => x,
             Ok(None) => {
                 let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);
@@ -384,27 +408,7 @@ impl Session {
                     unloadable: false,
                 };
             }
-            Err(e) => {
-                let integrity = e.is_integrity() || matches!(e, entry::EntryError::Format { .. });
-                if matches!(e, entry::EntryError::Format { .. }) {
-                    p.totals.checks_failed += 1;
-                }
-                let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);
-                if integrity {
-                    info.problems.push(e.to_string());
-                    info.note = Some(
-                        "recomputed from its lineage: the stored entry failed verification".into(),
-                    );
-                    p.recovering.insert(index);
-                } else {
-                    info.note = Some(format!("recomputed: the store could not be read ({e})"));
-                }
-                p.pending.insert(index, info);
-                return Restore::Failed {
-                    integrity,
-                    unloadable: false,
-                };
-            }
+            Err(e) => return entry_failed(p, index, &key, e),
         };
         let defs = self.project.analysis(index).defs.clone();
         let cell_id = format!("c{}", self.project.cell_id(index).0);
@@ -417,7 +421,16 @@ impl Session {
         {
             return Restore::Halted(worker_death(state, index, e, on_event));
         }
-        match self.worker.restore(&cell_id, &loaded.values) {
+        let mut restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+        if matches!(&restored, Ok(Err(f)) if f.file) {
+            // The worker could not map a verified object file (nothing was
+            // restored): send the bytes instead.
+            if let Err(e) = loaded.inline_files(&p.cfg.store) {
+                return entry_failed(p, index, &key, e);
+            }
+            restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+        }
+        match restored {
             Ok(Ok(_)) => {}
             Ok(Err(failure)) => {
                 let mut info = CellPersist::new(Some(key.to_hex()), PersistAction::NotStored);

@@ -17,7 +17,7 @@ use crate::error::WorkerError;
 use crate::events::WorkerEvent;
 use crate::frame::{self, FrameKind};
 use crate::message::{
-    CaptureMode, FromWorker, RestoreFailure, RestoreValue, ToWorker, Unpicklable,
+    CaptureMode, FromWorker, RestoreBufferSpec, RestoreFailure, RestoreValue, ToWorker, Unpicklable,
 };
 use crate::pipes::Incoming;
 use crate::worker::Worker;
@@ -31,6 +31,29 @@ pub fn blake2b_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// One buffer of a value to restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreBuffer {
+    /// Sent to the worker as binary frames.
+    Bytes(Vec<u8>),
+    /// `len` bytes at `offset` in a file the caller has verified and that
+    /// nothing rewrites in place (a store object file; `path` absolute, as
+    /// the worker may have another working directory). The worker maps it
+    /// copy-on-write: zero copies, and writes to the value never reach the
+    /// file.
+    File { path: String, offset: u64, len: u64 },
+}
+
+#[derive(Clone, Copy)]
+enum BufferRef<'a> {
+    Bytes(&'a [u8]),
+    File {
+        path: &'a str,
+        offset: u64,
+        len: u64,
+    },
 }
 
 /// One captured name: its canonical value hash and (mode `store`) its
@@ -123,13 +146,69 @@ impl Worker {
         cell_id: &str,
         values: &[(String, Vec<Vec<u8>>)],
     ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
+        let values: Vec<(&str, Vec<BufferRef<'_>>)> = values
+            .iter()
+            .map(|(n, bufs)| {
+                (
+                    n.as_str(),
+                    bufs.iter().map(|b| BufferRef::Bytes(b)).collect(),
+                )
+            })
+            .collect();
+        self.restore_refs(cell_id, &values)
+    }
+
+    /// Like [`Worker::restore`], with buffers that may be store object
+    /// files the caller has verified: the worker maps those (copy-on-write)
+    /// instead of receiving them. `Ok(Err(f))` with `f.file` when a file
+    /// could not be mapped: nothing was restored, retry with bytes.
+    pub fn restore_buffers(
+        &mut self,
+        cell_id: &str,
+        values: &[(String, Vec<RestoreBuffer>)],
+    ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
+        let values: Vec<(&str, Vec<BufferRef<'_>>)> = values
+            .iter()
+            .map(|(n, bufs)| {
+                let refs = bufs
+                    .iter()
+                    .map(|b| match b {
+                        RestoreBuffer::Bytes(b) => BufferRef::Bytes(b),
+                        RestoreBuffer::File { path, offset, len } => BufferRef::File {
+                            path,
+                            offset: *offset,
+                            len: *len,
+                        },
+                    })
+                    .collect();
+                (n.as_str(), refs)
+            })
+            .collect();
+        self.restore_refs(cell_id, &values)
+    }
+
+    fn restore_refs(
+        &mut self,
+        cell_id: &str,
+        values: &[(&str, Vec<BufferRef<'_>>)],
+    ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
         let request = ToWorker::Restore {
             cell_id: cell_id.to_owned(),
             values: values
                 .iter()
                 .map(|(name, bufs)| RestoreValue {
-                    name: name.clone(),
-                    buffers: bufs.iter().map(|b| b.len() as u64).collect(),
+                    name: (*name).to_owned(),
+                    buffers: bufs
+                        .iter()
+                        .map(|b| match *b {
+                            BufferRef::Bytes(b) => RestoreBufferSpec::Frames(b.len() as u64),
+                            BufferRef::File { path, offset, len } => RestoreBufferSpec::File {
+                                path: path.to_owned(),
+                                offset,
+                                len,
+                            },
+                        })
+                        .collect(),
                 })
                 .collect(),
         };
@@ -137,7 +216,9 @@ impl Worker {
         self.send(&request, None, &mut ignore)?;
         for (_, bufs) in values {
             for b in bufs {
-                self.send_buffer(b)?;
+                if let BufferRef::Bytes(b) = b {
+                    self.send_buffer(b)?;
+                }
             }
         }
         loop {

@@ -1,0 +1,166 @@
+//! Reading a record together with its objects, each verified exactly once.
+//!
+//! [`Store::get_record`] checks every object a record names, and a caller
+//! that then reads them with [`Store::get_object`] reads and hashes every
+//! byte a second time. These calls return the objects from that one
+//! verified pass instead. With [`Store::get_record_in_place`], an object
+//! at least `in_place_from` bytes long whose primary copy verifies is not
+//! even kept: the caller gets where its verified payload lies in that
+//! file (to map it, say) and the store never holds it in memory.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::error::{FileKind, Result, StoreError};
+use crate::format::{BLOCK_LEN, ObjectId, Record, RecordKey, verify_object};
+use crate::store::{IntegrityCounters, Store};
+
+/// One object of a record, verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifiedObject {
+    /// Its bytes (small objects, and any object whose primary copy was
+    /// missing or bad and came from a replica).
+    Bytes(Vec<u8>),
+    /// Its primary copy verified where it lies.
+    InFile(ObjectFile),
+}
+
+/// Where a verified object's payload lies. Object files are written once
+/// (temporary file, then rename) and never modified in place, so the
+/// bytes stay as verified unless something outside the store writes to
+/// the file; a file the store quarantines or collects is renamed or
+/// unlinked, never truncated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectFile {
+    pub id: ObjectId,
+    /// The object file in the primary copy.
+    pub path: PathBuf,
+    /// The payload's offset in the file (after the header).
+    pub offset: u64,
+    /// The payload's length.
+    pub len: u64,
+}
+
+impl Store {
+    /// The record under `key` and its objects' bytes (in the record's
+    /// order), everything verified once, with the same checks, repairs and
+    /// errors as [`Store::get_record`] followed by [`Store::get_object`].
+    pub fn get_record_with_objects(
+        &self,
+        key: &RecordKey,
+    ) -> Result<Option<(Record, Vec<Vec<u8>>)>> {
+        Ok(self
+            .get_record_in_place(key, u64::MAX)?
+            .map(|(r, objects)| {
+                let bytes = objects
+                    .into_iter()
+                    .map(|o| match o {
+                        VerifiedObject::Bytes(b) => b,
+                        VerifiedObject::InFile(_) => {
+                            unreachable!("nothing is in place at u64::MAX")
+                        }
+                    })
+                    .collect();
+                (r, bytes)
+            }))
+    }
+
+    /// Like [`Store::get_record_with_objects`], but an object of at least
+    /// `in_place_from` bytes whose primary copy verifies is returned as
+    /// [`VerifiedObject::InFile`] (hashed while streaming through a small
+    /// buffer, never held). Any failed or missing copy falls back to the
+    /// ordinary verified read with repair, returning bytes.
+    pub fn get_record_in_place(
+        &self,
+        key: &RecordKey,
+        in_place_from: u64,
+    ) -> Result<Option<(Record, Vec<VerifiedObject>)>> {
+        let mut t = IntegrityCounters::default();
+        let r = self.load_record_in_place(key, in_place_from, &mut t);
+        self.count(&t);
+        r
+    }
+
+    fn load_record_in_place(
+        &self,
+        key: &RecordKey,
+        in_place_from: u64,
+        t: &mut IntegrityCounters,
+    ) -> Result<Option<(Record, Vec<VerifiedObject>)>> {
+        let Some(stored) = self.load_record(key, t, false)? else {
+            return Ok(None);
+        };
+        let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
+        let mut objects = Vec::with_capacity(stored.record.objects.len());
+        for o in &stored.record.objects {
+            match self.load_object_in_place(o, in_place_from, t) {
+                Ok(v) => objects.push(v),
+                Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
+                Err(e) if e.is_integrity() => corrupt.push(*o),
+                Err(e) => return Err(e),
+            }
+        }
+        if !missing.is_empty() || !corrupt.is_empty() {
+            return Err(StoreError::RecordIncomplete {
+                key: *key,
+                missing,
+                corrupt,
+            });
+        }
+        Ok(Some((stored.record, objects)))
+    }
+
+    fn load_object_in_place(
+        &self,
+        id: &ObjectId,
+        in_place_from: u64,
+        t: &mut IntegrityCounters,
+    ) -> Result<VerifiedObject> {
+        let path = self.copies[0].object(id);
+        let large = in_place_from != u64::MAX
+            && self
+                .fs
+                .len(&path)
+                .is_ok_and(|n| n >= (BLOCK_LEN as u64).saturating_add(in_place_from));
+        if !large {
+            return self.load_object(id, t).map(VerifiedObject::Bytes);
+        }
+        let mut hasher = blake3::Hasher::new();
+        let streamed = self.fs.read_streaming(&path, BLOCK_LEN, &mut |chunk| {
+            hasher.update(chunk);
+        });
+        let (head, len) = match streamed {
+            Ok(x) => x,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return self
+                    .load_object_from(id, t, 1, vec![(0, false)], None)
+                    .map(VerifiedObject::Bytes);
+            }
+            Err(e) => {
+                t.checked += 1;
+                t.failed += 1;
+                let err = StoreError::io(&path, e);
+                return self
+                    .load_object_from(id, t, 1, vec![(0, true)], Some(err))
+                    .map(VerifiedObject::Bytes);
+            }
+        };
+        t.checked += 1;
+        match verify_object(&head, len, hasher.finalize().as_bytes(), id) {
+            Ok(()) => {
+                t.ok += 1;
+                Ok(VerifiedObject::InFile(ObjectFile {
+                    id: *id,
+                    path,
+                    offset: BLOCK_LEN as u64,
+                    len,
+                }))
+            }
+            Err(e) => {
+                let err = self.corrupt(0, FileKind::Object, &path, &e, &head, t);
+                self.load_object_from(id, t, 1, vec![(0, true)], Some(err))
+                    .map(VerifiedObject::Bytes)
+            }
+        }
+    }
+}
