@@ -42,20 +42,26 @@ pub trait Fs: Send + Sync + Debug {
         head_len: usize,
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<(Vec<u8>, Vec<u8>)>;
-    /// Like [`Fs::read`], but keeps only the head: the rest is handed to
-    /// `visit` chunk by chunk and then dropped; returns the head and the
-    /// length of the rest. For verifying a large file in place, so a
-    /// caller that will not use the bytes never holds them (the default
-    /// goes through `read`, so a simulated disk's faults still apply).
-    fn read_streaming(
+    /// Reads up to `len` bytes of `path` from `offset`, handing them to
+    /// `visit` chunk by chunk and keeping none; returns how many there were
+    /// (fewer than `len` at the end of the file). For verifying a large
+    /// file in place without holding it, and for hashing disjoint ranges of
+    /// one file on several threads. The default goes through `read`, so a
+    /// simulated disk's faults still apply.
+    fn read_range(
         &self,
         path: &Path,
-        head_len: usize,
+        offset: u64,
+        len: u64,
         visit: &mut dyn FnMut(&[u8]),
-    ) -> io::Result<(Vec<u8>, u64)> {
-        let (head, rest) = self.read(path, head_len, &mut |_| {})?;
-        visit(&rest);
-        Ok((head, rest.len() as u64))
+    ) -> io::Result<u64> {
+        let (all, _) = self.read(path, usize::MAX, &mut |_| {})?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(all.len());
+        let end = usize::try_from(len)
+            .map_or(all.len(), |l| start.saturating_add(l))
+            .min(all.len());
+        visit(&all[start..end]);
+        Ok((end - start) as u64)
     }
     /// Removes a file.
     fn remove(&self, path: &Path) -> io::Result<()>;
@@ -190,32 +196,36 @@ impl Fs for RealFs {
         Ok((head, buf))
     }
 
-    fn read_streaming(
+    #[cfg(unix)]
+    fn read_range(
         &self,
         path: &Path,
-        head_len: usize,
+        offset: u64,
+        len: u64,
         visit: &mut dyn FnMut(&[u8]),
-    ) -> io::Result<(Vec<u8>, u64)> {
-        let mut f = File::open(path)?;
-        let mut head = Vec::with_capacity(head_len.min(1 << 20));
-        (&mut f).take(head_len as u64).read_to_end(&mut head)?;
+    ) -> io::Result<u64> {
+        use std::os::unix::fs::FileExt;
+        let f = File::open(path)?;
         // One chunk-sized buffer, reused: it stays in cache between the
-        // kernel's copy and the hash, and nothing the size of the file is
-        // allocated (no page faults, no zero-fill).
-        let mut chunk = vec![0u8; READ_CHUNK];
-        let mut len = 0u64;
-        loop {
-            match f.read(&mut chunk) {
+        // kernel's copy and the visitor (a hash), and nothing the size of
+        // the range is allocated (no page faults, no zero-fill).
+        let mut chunk = vec![0u8; READ_CHUNK.min(usize::try_from(len).unwrap_or(READ_CHUNK))];
+        let mut done = 0u64;
+        while done < len {
+            let want = chunk
+                .len()
+                .min(usize::try_from(len - done).unwrap_or(usize::MAX));
+            match f.read_at(&mut chunk[..want], offset + done) {
                 Ok(0) => break,
                 Ok(n) => {
                     visit(&chunk[..n]);
-                    len += n as u64;
+                    done += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok((head, len))
+        Ok(done)
     }
 
     fn remove(&self, path: &Path) -> io::Result<()> {

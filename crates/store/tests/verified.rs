@@ -138,3 +138,38 @@ fn the_simulated_disk_streams_through_read() {
         assert_eq!(f.len, b.len() as u64);
     }
 }
+
+#[test]
+fn objects_over_the_subtree_size_hash_in_parallel_to_the_same_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = weir_store::open_dir(dir.path()).unwrap();
+    // Not a power of two: uneven subtrees, a partial last chunk.
+    for len in [(16 << 20) + 1, (40 << 20) + 12_345] {
+        let big: Vec<u8> = (0..len).map(|i: usize| (i % 253) as u8).collect();
+        let id = s.put_object(&big).unwrap();
+        let key = RecordKey([len as u8; 32]);
+        s.put_record(
+            &key,
+            &Record {
+                objects: vec![id],
+                meta: vec![],
+            },
+        )
+        .unwrap();
+        let (_, objects) = s.get_record_in_place(&key, 1 << 20).unwrap().unwrap();
+        assert!(
+            matches!(&objects[0], VerifiedObject::InFile(f) if f.len == len as u64),
+            "{len}"
+        );
+        // One flipped byte in the last subtree is caught.
+        let path = object_path(dir.path(), &id);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() - 7;
+        bytes[at] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(matches!(
+            s.get_record_in_place(&key, 1 << 20),
+            Err(StoreError::RecordIncomplete { .. })
+        ));
+    }
+}
