@@ -32,6 +32,10 @@ from ._valuehash import value_hash
 # Test hook: flip a bit of the first buffer *after* it was hashed, as a
 # corruption in transit would (crates/cli/tests/persist_boundary.rs).
 _CORRUPT_ENV = "WEIR_TEST_CORRUPT_TRANSFER"
+# Test hook: refuse to map object files, as a worker that cannot open them
+# would, so the runtime's fall-back to frames is exercised
+# (crates/runtime/tests/persist_mapped.rs).
+_REFUSE_MAP_ENV = "WEIR_TEST_REFUSE_MAP"
 
 
 class _Pickler(pickle.Pickler):
@@ -123,6 +127,8 @@ def map_object(path, offset, length):
     "The worker boundary", has the argument and its limits).  mmap offsets
     must be multiples of the allocation granularity, so the whole file is
     mapped and the header sliced off."""
+    if os.environ.get(_REFUSE_MAP_ENV):
+        raise PermissionError("mapping refused (%s)" % _REFUSE_MAP_ENV)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         size = os.fstat(fd).st_size

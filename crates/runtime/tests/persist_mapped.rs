@@ -19,9 +19,11 @@ use weir_store::Store;
 const MIB5: usize = 5 << 20;
 
 /// A 5 MiB bytearray in a persisted cell (a pattern whose middle byte
-/// says whether it is the original), then a cell that mutates it.
-fn notebook() -> Project {
-    let cells = [
+/// says whether it is the original), then a cell that mutates it; after
+/// `extra` cells (which do not change the persisted cell's key).
+fn notebook(extra: &[&str]) -> Project {
+    let mut cells: Vec<(&str, &str)> = extra.iter().map(|c| ("", *c)).collect();
+    cells.extend([
         ("persist=True", "data = bytearray(range(256)) * (5 * 4096)"),
         (
             "",
@@ -30,7 +32,7 @@ fn notebook() -> Project {
              data[0] = 255\ndata[mid] ^= 1\n\
              print('after', data[0], data[mid])",
         ),
-    ];
+    ]);
     let mut src = String::from("import weir\n\napp = weir.App()\n\n");
     for (opts, code) in cells {
         src.push_str(&format!("@app.cell({opts})\ndef _():\n"));
@@ -44,13 +46,17 @@ fn notebook() -> Project {
 }
 
 fn run(root: &Path) -> (RunReport, Arc<Store>) {
+    run_project(root, notebook(&[]))
+}
+
+fn run_project(root: &Path, project: Project) -> (RunReport, Arc<Store>) {
     let store = Arc::new(weir_store::open_dir(root).expect("store opens"));
     let config = SessionConfig {
         python: Some(common::python()),
         python_path_extra: Some(common::python_dir()),
         ..SessionConfig::default()
     };
-    let mut s = Session::start(notebook(), config).expect("session starts");
+    let mut s = Session::start(project, config).expect("session starts");
     s.set_persistence(Some(Persistence {
         store: store.clone(),
         dirs: vec![root.to_path_buf()],
@@ -181,4 +187,25 @@ fn a_file_the_worker_cannot_map_is_reported_as_such_and_the_worker_stays_usable(
     assert_eq!(ok, vec!["n".to_string()]);
     let shown = common::run(&mut w, "c3", "n + 1");
     assert_eq!(shown.plain(), Some("42"));
+}
+
+#[test]
+fn when_the_worker_cannot_map_a_file_the_bytes_go_as_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    run(&root);
+    let (_, store) = run(&root);
+    let mapped_checks = store.integrity_counters().checked;
+    // An independent first cell runs first (notebook order) and arms the
+    // worker's test hook before the restore.
+    let hook = "import os\nos.environ['WEIR_TEST_REFUSE_MAP'] = '1'";
+    let (r, store) = run_project(&root, notebook(&[hook]));
+    let info = r.cells[1].persist.as_ref().unwrap();
+    assert_eq!(info.action, PersistAction::Restored, "{info:?}");
+    assert!(info.problems.is_empty(), "{info:?}");
+    assert_eq!(stdout(&r, 2), ORIGINAL);
+    let c = store.integrity_counters();
+    assert_eq!(c.failed, 0);
+    // The large object was verified once more, as bytes for the frames.
+    assert_eq!(c.checked, mapped_checks + 1);
 }
