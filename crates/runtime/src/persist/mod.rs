@@ -157,25 +157,14 @@ pub struct PersistTotals {
     pub warnings: Vec<String>,
 }
 
-/// "2026-11-26 04:50:05 UTC" for Unix seconds (no time-zone database).
+/// "2026-11-26 04:50:05 UTC" for Unix seconds.
 pub fn utc_text(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    // RFC 3339 ("2026-11-26T04:50:05Z"), spaced out for people.
+    let rfc3339 = humantime::format_rfc3339_seconds(at).to_string();
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{} UTC",
+        rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
     )
 }
 
