@@ -295,20 +295,6 @@ impl Session {
         let state = &mut states[index];
         reset(state);
         state.run.status = RunStatus::Running;
-        let died = |state: &mut CellState, error: WorkerError| {
-            let status = match &error {
-                WorkerError::WorkerDied { status, .. } => status.to_string(),
-                other => other.to_string(),
-            };
-            state.run.status = RunStatus::Error;
-            state.run.error = Some(CellError {
-                exc_type: "WorkerDied".into(),
-                message: format!("the worker process ended ({status}) while running this cell"),
-                traceback: String::new(),
-                frames: Vec::new(),
-            });
-            state.run.label()
-        };
 
         // Before the cell runs again, the names it defined (last time and
         // now) leave the namespace: nothing it no longer defines survives.
@@ -397,14 +383,7 @@ impl Session {
                 });
                 Ran::Finished(status)
             }
-            Err(e) => {
-                let status = match &e {
-                    WorkerError::WorkerDied { status, .. } => status.to_string(),
-                    other => other.to_string(),
-                };
-                let cell = died(state, e);
-                finish_death(state, index, cell, status, on_event)
-            }
+            Err(e) => worker_death(state, index, e, on_event),
         }
     }
 }
