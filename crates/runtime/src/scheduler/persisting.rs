@@ -266,11 +266,13 @@ impl Session {
         problems: &HashMap<CellId, NotRunReason>,
     ) -> PersistPlan {
         let mut plan = PersistPlan::default();
-        let keys = self.lineage_keys();
         let Some(p) = self.persist.as_mut() else {
+            // No store: no keys either (they hash every cell's code).
             return plan;
         };
-        p.keys = keys;
+        p.keys = self
+            .project
+            .lineage_keys(&salt(&self.worker.info().python_version));
         p.totals = PersistTotals::default();
         p.pending.clear();
         p.recovering.clear();
