@@ -480,27 +480,14 @@ impl Worker {
         on_event: &mut dyn FnMut(WorkerEvent),
     ) -> Result<FromWorker, WorkerError> {
         loop {
-            let incoming = match self.pending.pop_front() {
-                Some(i) => i,
-                None => self.rx.recv().unwrap_or(Incoming::Eof),
-            };
-            match incoming {
+            match self.next_incoming() {
                 Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
                 Incoming::Message(FromWorker::ProtocolError {
                     frame_index,
                     check,
                     message,
                     ..
-                }) => {
-                    self.closed = true;
-                    let status = self.wait_or_kill(EXIT_GRACE);
-                    return Err(WorkerError::WorkerRejectedFrame {
-                        frame_index,
-                        check,
-                        message,
-                        status,
-                    });
-                }
+                }) => return Err(self.rejected(frame_index, check, message)),
                 Incoming::Message(msg) => return Ok(msg),
                 Incoming::Binary(_) => {
                     self.kill_and_reap();
@@ -516,6 +503,31 @@ impl Worker {
                 }
                 Incoming::Eof => return Err(self.death(running, on_event)),
             }
+        }
+    }
+
+    /// The next item from the reader threads, items put aside first.
+    fn next_incoming(&mut self) -> Incoming {
+        match self.pending.pop_front() {
+            Some(i) => i,
+            None => self.rx.recv().unwrap_or(Incoming::Eof),
+        }
+    }
+
+    /// The worker said `protocol_error` about a frame we sent and is
+    /// exiting: wait for it (closing the `Worker`) and say why.
+    fn rejected(
+        &mut self,
+        frame_index: Option<u64>,
+        check: String,
+        message: String,
+    ) -> WorkerError {
+        let status = self.wait_or_kill(EXIT_GRACE);
+        WorkerError::WorkerRejectedFrame {
+            frame_index,
+            check,
+            message,
+            status,
         }
     }
 
@@ -536,22 +548,12 @@ impl Worker {
                     check,
                     message,
                     ..
-                }) => {
-                    self.closed = true;
-                    let status = self.wait_or_kill(EXIT_GRACE);
-                    return WorkerError::WorkerRejectedFrame {
-                        frame_index,
-                        check,
-                        message,
-                        status,
-                    };
-                }
+                }) => return self.rejected(frame_index, check, message),
                 Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
                 _ => {}
             }
         }
         let status = self.wait_or_kill(EXIT_GRACE);
-        self.closed = true;
         self.drain_stderr(|text| {
             let (before, _) = split_sync_marker(&text);
             if !before.is_empty() {

@@ -267,11 +267,7 @@ impl Worker {
         on_event: &mut dyn FnMut(WorkerEvent),
     ) -> Result<Vec<u8>, WorkerError> {
         loop {
-            let incoming = match self.pending.pop_front() {
-                Some(i) => i,
-                None => self.rx.recv().unwrap_or(Incoming::Eof),
-            };
-            match incoming {
+            match self.next_incoming() {
                 Incoming::Binary(data) => return Ok(data),
                 Incoming::StderrLine(text) => self.forward_stderr(text, None, on_event),
                 Incoming::Message(FromWorker::Stream { .. }) => {}
