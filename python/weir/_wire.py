@@ -46,7 +46,9 @@ class EndOfStream(Exception):
     """The peer closed the pipe cleanly, between frames."""
 
 
-def encode_frame(seq: int, payload: bytes, kind: int = KIND_JSON) -> bytes:
+def encode_header(seq: int, payload, kind: int = KIND_JSON) -> bytes:
+    """The 24-byte header of the frame carrying `payload` (bytes or a
+    memoryview), so large payloads can be written after it uncopied."""
     if len(payload) > MAX_PAYLOAD:
         raise ValueError(
             "payload of %d bytes exceeds the %d byte maximum" % (len(payload), MAX_PAYLOAD)
@@ -54,7 +56,11 @@ def encode_frame(seq: int, payload: bytes, kind: int = KIND_JSON) -> bytes:
     head = _HEADER_NO_CRC.pack(
         MAGIC, PROTOCOL_VERSION, kind, 0, seq & 0xFFFFFFFF, len(payload), zlib.crc32(payload)
     )
-    return head + struct.pack("<I", zlib.crc32(head)) + payload
+    return head + struct.pack("<I", zlib.crc32(head))
+
+
+def encode_frame(seq: int, payload: bytes, kind: int = KIND_JSON) -> bytes:
+    return encode_header(seq, payload, kind) + payload
 
 
 def encode_message(seq: int, message: dict) -> bytes:
@@ -143,16 +149,7 @@ class Channel:
             for buf in buffers:
                 view = memoryview(buf).cast("B")
                 for part in split_buffer(view):
-                    head = _HEADER_NO_CRC.pack(
-                        MAGIC,
-                        PROTOCOL_VERSION,
-                        KIND_BINARY,
-                        0,
-                        self._send_seq,
-                        len(part),
-                        zlib.crc32(part),
-                    )
-                    self._write_all(head + struct.pack("<I", zlib.crc32(head)))
+                    self._write_all(encode_header(self._send_seq, part, KIND_BINARY))
                     self._write_all(part)
                     self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
 
