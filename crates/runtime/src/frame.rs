@@ -6,7 +6,7 @@
 //! | bytes  | field                                         |
 //! |--------|-----------------------------------------------|
 //! | 0..4   | magic `b"WEIR"`                               |
-//! | 4      | protocol version (1)                          |
+//! | 4      | protocol version ([`PROTOCOL_VERSION`], 2)    |
 //! | 5      | kind (1 = JSON message, 2 = binary buffer)    |
 //! | 6..8   | flags (0)                                     |
 //! | 8..12  | sequence number, per direction, from 0        |

@@ -1,7 +1,7 @@
 //! The JSON messages carried in frames, one serde type per direction.
 //!
-//! Receivers ignore fields they do not know (a later version-1 worker may
-//! add some); an unknown `"type"` is an error. docs/protocol.md describes
+//! Receivers ignore fields they do not know (a later worker of the same
+//! protocol version may add some); an unknown `"type"` is an error. docs/protocol.md describes
 //! every message.
 
 use std::collections::BTreeMap;
