@@ -532,37 +532,61 @@ impl Worker {
     }
 
     /// The worker went away unasked: collect its status, its last stderr
-    /// lines, and say which cell was running.
+    /// lines, and say which cell was running, or, when it left because it
+    /// refused a frame, which frame and why.
     fn death(
         &mut self,
         running: Option<&str>,
         on_event: &mut dyn FnMut(WorkerEvent),
     ) -> WorkerError {
-        // Messages still queued (e.g. a protocol_error) come first.
+        let status = self.wait_or_kill(EXIT_GRACE);
+        // The process is gone, but what it wrote last (a protocol_error
+        // naming the frame it refused, its final stderr lines) may still be
+        // in the reader threads: a broken pipe on our side can be noticed
+        // before they deliver. So read until both pipes are drained (or a
+        // short grace), queued messages first.
+        let mut refused = None;
         let queued: Vec<Incoming> = self.pending.drain(..).collect();
+        let deadline = Instant::now() + DEATH_STDERR_GRACE;
         let mut queued = queued.into_iter();
-        while let Some(incoming) = queued.next().or_else(|| self.rx.try_recv().ok()) {
+        loop {
+            let incoming = match queued.next() {
+                Some(incoming) => incoming,
+                None => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match self.rx.recv_timeout(left) {
+                        Ok(incoming) => incoming,
+                        Err(_) => break, // timed out, or both readers finished
+                    }
+                }
+            };
             match incoming {
                 Incoming::Message(FromWorker::ProtocolError {
                     frame_index,
                     check,
                     message,
                     ..
-                }) => return self.rejected(frame_index, check, message),
-                Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
+                }) if refused.is_none() => refused = Some((frame_index, check, message)),
+                Incoming::StderrLine(text) => {
+                    let (before, _) = split_sync_marker(&text);
+                    if !before.is_empty() {
+                        on_event(stderr_event(running, before.to_owned()));
+                    }
+                }
                 _ => {}
             }
         }
-        let status = self.wait_or_kill(EXIT_GRACE);
-        self.drain_stderr(|text| {
-            let (before, _) = split_sync_marker(&text);
-            if !before.is_empty() {
-                on_event(stderr_event(running, before.to_owned()));
-            }
-        });
-        WorkerError::WorkerDied {
-            status,
-            running_cell: running.map(str::to_owned),
+        match refused {
+            Some((frame_index, check, message)) => WorkerError::WorkerRejectedFrame {
+                frame_index,
+                check,
+                message,
+                status,
+            },
+            None => WorkerError::WorkerDied {
+                status,
+                running_cell: running.map(str::to_owned),
+            },
         }
     }
 

@@ -86,7 +86,7 @@ impl Session {
         let mut plan = self.persist_begin(&order, &problems);
         // Cells not needed (every reader restored), in run order; run
         // later only if a restore fails and needs them.
-        let mut deferred: Vec<usize> = Vec::new();
+        let mut deferred = Deferred::default();
         // Once set, every remaining cell is skipped with this reason.
         let mut halt: Option<NotRunReason> = None;
         let mut interrupted = false;
@@ -125,8 +125,8 @@ impl Session {
                 }
             }
         }
-        let not_needed = deferred.len();
-        for index in deferred {
+        let not_needed = deferred.order.len();
+        for index in deferred.order {
             self.skip(index, NotRunReason::NotNeeded, on_event);
         }
         let persist = self.persist_end(not_needed);
@@ -147,7 +147,7 @@ impl Session {
         &mut self,
         index: usize,
         plan: &mut PersistPlan,
-        deferred: &mut Vec<usize>,
+        deferred: &mut Deferred,
         problems: &HashMap<CellId, NotRunReason>,
         on_event: &mut OnEvent,
     ) -> Ran {
@@ -173,7 +173,7 @@ impl Session {
             return self.fail_integrity(index, on_event);
         }
         let id = self.project.cell_id(index);
-        if !deferred.is_empty() {
+        if !deferred.order.is_empty() {
             // Deferred parents, their deferred parents, ...: a parent that
             // was restored or ran already cuts the chain, and so does a
             // deferred parent the store can restore (if that restore fails,
@@ -193,12 +193,7 @@ impl Session {
                     }
                 }
             }
-            let needed: Vec<usize> = deferred
-                .iter()
-                .copied()
-                .filter(|&i| wanted.contains(&self.project.cell_id(i)))
-                .collect();
-            deferred.retain(|i| !needed.contains(i));
+            let needed = deferred.take(|i| wanted.contains(&self.project.cell_id(i)));
             let ran_any = !needed.is_empty();
             for a in needed {
                 let a_id = self.project.cell_id(a);
@@ -239,7 +234,7 @@ impl Session {
         &self,
         id: CellId,
         problems: &HashMap<CellId, NotRunReason>,
-        deferred: &[usize],
+        deferred: &Deferred,
     ) -> Option<NotRunReason> {
         self.project.graph().parents(id).into_iter().find_map(|p| {
             let index = self.project.index_of(p)?;
@@ -385,6 +380,38 @@ impl Session {
             }
             Err(e) => worker_death(state, index, e, on_event),
         }
+    }
+}
+
+/// Cells not needed this run (every reader restored), in run order, with a
+/// set beside the order so membership tests stay O(1): parents are checked
+/// against it for every cell, and a linear scan would make a long warm
+/// pipeline quadratic.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    order: Vec<usize>,
+    members: HashSet<usize>,
+}
+
+impl Deferred {
+    fn push(&mut self, index: usize) {
+        if self.members.insert(index) {
+            self.order.push(index);
+        }
+    }
+
+    fn contains(&self, index: &usize) -> bool {
+        self.members.contains(index)
+    }
+
+    /// Removes and returns, in run order, the cells `wanted` selects.
+    fn take(&mut self, mut wanted: impl FnMut(usize) -> bool) -> Vec<usize> {
+        let (taken, kept): (Vec<usize>, Vec<usize>) = self.order.iter().partition(|&&i| wanted(i));
+        for i in &taken {
+            self.members.remove(i);
+        }
+        self.order = kept;
+        taken
     }
 }
 
