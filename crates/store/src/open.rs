@@ -13,7 +13,7 @@ use crate::format::{
 };
 use crate::fs::Fs;
 use crate::journal;
-use crate::store::{Dir, IntegrityCounters, LAYOUT, Store, StoreConfig};
+use crate::store::{Dir, IntegrityCounters, JOURNAL_FILE, LAYOUT, MARKER_FILE, Store, StoreConfig};
 
 /// What a directory turned out to be.
 enum Copy {
@@ -46,12 +46,12 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
         return Ok(Copy::Fresh);
     }
     let has = |n: &str| names.iter().any(|x| x == n);
-    let marker = if has(LAYOUT[0]) {
+    let marker = if has(MARKER_FILE) {
         Some(read_all(fs, &d.marker)?)
     } else {
         None
     };
-    let journal = if has(LAYOUT[1]) {
+    let journal = if has(JOURNAL_FILE) {
         Some(read_all(fs, &d.journal)?)
     } else {
         None
@@ -91,9 +91,9 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
     };
     if not_ours {
         let reason = match (&marker, foreign) {
-            (Some(_), _) => format!("{} is not a Weir store marker", LAYOUT[0]),
-            (None, Some(f)) => format!("no {} marker; holds {:?}", LAYOUT[0], f),
-            (None, None) => format!("no {} marker", LAYOUT[0]),
+            (Some(_), _) => format!("{MARKER_FILE} is not a Weir store marker"),
+            (None, Some(f)) => format!("no {MARKER_FILE} marker; holds {f:?}"),
+            (None, None) => format!("no {MARKER_FILE} marker"),
         };
         return Err(StoreError::NotAStore {
             path: d.root.clone(),
