@@ -13,7 +13,9 @@ use crate::format::{
 };
 use crate::fs::Fs;
 use crate::journal;
-use crate::store::{Dir, IntegrityCounters, JOURNAL_FILE, LAYOUT, MARKER_FILE, Store, StoreConfig};
+use crate::store::{
+    Dir, IntegrityCounters, JOURNAL_FILE, LAYOUT, MARKER_FILE, Store, StoreConfig, lock,
+};
 
 /// What a directory turned out to be.
 enum Copy {
@@ -231,7 +233,7 @@ impl Store {
                         }
                         match store.write_atomic(
                             c,
-                            &store.copies[c].marker.clone(),
+                            &store.copies[c].marker,
                             &[&encode_ident(&MARKER_MAGIC, &store_id)],
                         ) {
                             Ok(()) => t.repaired += 1,
@@ -285,10 +287,10 @@ impl Store {
                 .map_err(|e| StoreError::io(parent, e))?;
         }
         let header = encode_ident(&JOURNAL_MAGIC, &self.store_id);
-        self.write_atomic(c, &d.journal.clone(), &[&header])?;
+        self.write_atomic(c, &d.journal, &[&header])?;
         self.write_atomic(
             c,
-            &d.marker.clone(),
+            &d.marker,
             &[&encode_ident(&MARKER_MAGIC, &self.store_id)],
         )
     }
@@ -393,7 +395,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        *self.journal.lock().unwrap_or_else(|p| p.into_inner()) = st;
+        *lock(&self.journal) = st;
         Ok(())
     }
 

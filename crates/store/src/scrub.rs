@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{FileKind, Result, StoreError};
 use crate::format::{ObjectId, RecordKey};
-use crate::store::{Found, IntegrityCounters, Store};
+use crate::store::{Found, IntegrityCounters, Store, lock};
 
 /// What a scrub saw and did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -94,9 +94,7 @@ impl Store {
         )?;
         // A key the journal knows but no copy has is a lost write too.
         keys.extend(
-            self.journal
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+            lock(&self.journal)
                 .keys
                 .iter()
                 .filter(|(_, s)| !s.deleted)
@@ -220,7 +218,7 @@ impl Store {
                 .fsync_dir(&d.objects)
                 .map_err(|e| StoreError::io(&d.objects, e))?;
         }
-        let mut st = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(&self.journal);
         self.journal_rewrite(&mut st)?;
         Ok(report)
     }
@@ -234,7 +232,7 @@ impl Store {
         for n in &objects {
             object_bytes += self.fs.len(&d.objects.join(n)).unwrap_or(0);
         }
-        let st = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        let st = lock(&self.journal);
         Ok(StoreStats {
             copies: self.copies.len(),
             objects: objects.len() as u64,

@@ -155,7 +155,8 @@ pub struct Store {
     pub(crate) seq: AtomicU64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `m`, taking the data even if another thread panicked holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -528,7 +529,7 @@ impl Store {
     pub(crate) fn journal_rewrite(&self, st: &mut journal::State) -> Result<()> {
         let snap = st.snapshot(&self.store_id);
         for c in 0..self.copies.len() {
-            self.write_atomic(c, &self.copies[c].journal.clone(), &[&snap])?;
+            self.write_atomic(c, &self.copies[c].journal, &[&snap])?;
         }
         st.entries = (snap.len() / BLOCK_LEN - 1) as u64;
         st.poisoned = false;
