@@ -61,10 +61,10 @@ pub(crate) fn open(config: StoreConfig) -> anyhow::Result<Arc<Store>> {
 }
 
 pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
-    let (path, args, json, what) = match &command {
-        StoreCommand::Scrub { path, store, json } => (path, store, *json, "scrub"),
-        StoreCommand::Gc { path, store, json } => (path, store, *json, "gc"),
-        StoreCommand::Stats { path, store, json } => (path, store, *json, "stats"),
+    let (path, args, json) = match &command {
+        StoreCommand::Scrub { path, store, json }
+        | StoreCommand::Gc { path, store, json }
+        | StoreCommand::Stats { path, store, json } => (path, store, *json),
     };
     let Some(cfg) = config(path.as_deref(), args) else {
         bail!("which store? give a notebook, --store DIR, or set WEIR_STORE");
@@ -76,8 +76,8 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
     }
     let store = open(cfg)?;
     let ctx = || format!("store {}", root.display());
-    match what {
-        "scrub" => {
+    match command {
+        StoreCommand::Scrub { .. } => {
             let r = store.scrub().with_context(ctx)?;
             let c = r.counts;
             if json {
@@ -119,7 +119,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(if r.healthy() { 0 } else { 1 }))
         }
-        "gc" => {
+        StoreCommand::Gc { .. } => {
             let r = store.gc(|_| true).with_context(ctx)?;
             if json {
                 outln!(
@@ -145,7 +145,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(if r.skipped { 1 } else { 0 }))
         }
-        _ => {
+        StoreCommand::Stats { .. } => {
             let s = store.stats().with_context(ctx)?;
             if json {
                 outln!(
