@@ -20,8 +20,9 @@ use crate::Project;
 pub struct LineageKey(pub [u8; 32]);
 
 impl LineageKey {
+    /// The 64 lower-case hex digits of the key.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        blake3::Hash::from_bytes(self.0).to_hex().to_string()
     }
 }
 
