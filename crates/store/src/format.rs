@@ -282,11 +282,10 @@ pub fn verify_object(
     id: &ObjectId,
 ) -> Result<(), DecodeError> {
     let h = decode_header(head, &OBJECT_MAGIC)?;
-    let actual_len = payload_len;
-    if h.len != actual_len {
+    if h.len != payload_len {
         return Err(DecodeError::Truncated {
             expected: h.len,
-            actual: actual_len,
+            actual: payload_len,
         });
     }
     // Header hash vs name catches a well-formed file under the wrong name
