@@ -55,7 +55,7 @@ impl Project {
         }
     }
 
-    /// Parses notebook source text. See [`load::load_path`] for files.
+    /// Parses notebook source text. See [`Project::load`] for files.
     pub fn from_source(source: &str) -> Result<Self, LoadError> {
         Ok(Self::new(load::parse_source(source)?))
     }
