@@ -17,8 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Context;
 use weir_runtime::persist::is_persisted;
 use weir_runtime::{
-    PersistMode, Persistence, Refresh, RunReport, Session, SessionConfig, SessionEvent,
-    SessionInterrupter,
+    PersistMode, Persistence, Refresh, RunReport, SessionEvent, SessionInterrupter,
 };
 
 use crate::cli::StoreArgs;
@@ -45,10 +44,7 @@ pub fn run(
     let names: Vec<String> = (0..project.cells().len())
         .map(|i| project.display_name(i))
         .collect();
-    let mut config = SessionConfig::for_notebook(path);
-    config.python = python;
-    let mut session = Session::start(project, config)
-        .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
+    let mut session = super::start_session(path, project, python)?;
     session.set_persistence(persistence);
     let interrupter = session.interrupter();
     let presses = install_ctrl_c(interrupter.clone());

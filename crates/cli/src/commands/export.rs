@@ -13,7 +13,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use weir_export::{HtmlOptions, render_html};
-use weir_runtime::{Session, SessionConfig};
 
 pub fn run_html(
     path: &Path,
@@ -29,10 +28,7 @@ pub fn run_html(
         );
     }
     let project = super::load(path)?;
-    let mut config = SessionConfig::for_notebook(path);
-    config.python = python;
-    let mut session = Session::start(project, config)
-        .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
+    let mut session = super::start_session(path, project, python)?;
     let report = session
         .run_all(|_| {})
         .with_context(|| format!("{}: running the notebook", path.display()))?;

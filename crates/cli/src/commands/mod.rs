@@ -73,6 +73,20 @@ pub(crate) fn load(path: &std::path::Path) -> anyhow::Result<weir_project::Proje
     Ok(weir_project::Project::load(path)?)
 }
 
+/// Starts a worker session for the notebook at `path` (with `python`, if
+/// given); the error names the notebook.
+pub(crate) fn start_session(
+    path: &std::path::Path,
+    project: weir_project::Project,
+    python: Option<std::path::PathBuf>,
+) -> anyhow::Result<weir_runtime::Session> {
+    use anyhow::Context;
+    let mut config = weir_runtime::SessionConfig::for_notebook(path);
+    config.python = python;
+    weir_runtime::Session::start(project, config)
+        .with_context(|| format!("{}: cannot start the Python worker", path.display()))
+}
+
 /// Writes a file so that a crash mid-write never leaves a half-written
 /// notebook: write a sibling temporary file, flush it to disk, rename it over.
 pub(crate) fn write_atomically(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {

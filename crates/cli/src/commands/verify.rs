@@ -22,7 +22,7 @@ use anyhow::Context;
 use serde::Serialize;
 use weir_runtime::persist::entry;
 use weir_runtime::persist::is_persisted;
-use weir_runtime::{PersistMode, Persistence, Refresh, RunStatus, Session, SessionConfig};
+use weir_runtime::{PersistMode, Persistence, Refresh, RunStatus};
 
 use crate::cli::StoreArgs;
 
@@ -54,10 +54,7 @@ pub fn run(
         .context("which store? give --store DIR or set WEIR_STORE")?;
     let root = config.root.clone();
     let store = super::store::open(config)?;
-    let mut session_config = SessionConfig::for_notebook(path);
-    session_config.python = python;
-    let mut session = Session::start(project, session_config)
-        .with_context(|| format!("{}: cannot start the Python worker", path.display()))?;
+    let mut session = super::start_session(path, project, python)?;
     session.set_persistence(Some(Persistence {
         store: store.clone(),
         dirs: Vec::new(),
