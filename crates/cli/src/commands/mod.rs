@@ -88,7 +88,8 @@ pub(crate) fn start_session(
 }
 
 /// Writes a file so that a crash mid-write never leaves a half-written
-/// notebook: write a sibling temporary file, flush it to disk, rename it over.
+/// notebook: write a sibling temporary file, flush it to disk, rename it
+/// over, then sync the directory so the rename itself survives a crash.
 pub(crate) fn write_atomically(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let dir = path
@@ -104,7 +105,8 @@ pub(crate) fn write_atomically(path: &std::path::Path, contents: &str) -> anyhow
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents.as_bytes())?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
     })();
     if let Err(err) = result {
         let _ = std::fs::remove_file(&tmp);
