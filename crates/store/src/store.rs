@@ -632,23 +632,36 @@ impl Store {
             }
         }
         if check_objects {
-            let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
-            for o in &best.record.objects {
-                match self.load_object(o, t) {
-                    Ok(_) => {}
-                    Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
-                    Err(e) if e.is_integrity() => corrupt.push(*o),
-                    Err(e) => return Err(e),
-                }
-            }
-            if !missing.is_empty() || !corrupt.is_empty() {
-                return Err(StoreError::RecordIncomplete {
-                    key: *key,
-                    missing,
-                    corrupt,
-                });
-            }
+            load_all(key, &best.record.objects, |o| self.load_object(o, t))?;
         }
         Ok(Some(best.clone()))
     }
+}
+
+/// Loads every object a record names with `load`, in order. Missing and
+/// corrupt objects are collected, not stopped at, so the error names all of
+/// them (`RecordIncomplete`); any other error ends the walk.
+pub(crate) fn load_all<T>(
+    key: &RecordKey,
+    objects: &[ObjectId],
+    mut load: impl FnMut(&ObjectId) -> Result<T>,
+) -> Result<Vec<T>> {
+    let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
+    let mut loaded = Vec::with_capacity(objects.len());
+    for o in objects {
+        match load(o) {
+            Ok(v) => loaded.push(v),
+            Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
+            Err(e) if e.is_integrity() => corrupt.push(*o),
+            Err(e) => return Err(e),
+        }
+    }
+    if !missing.is_empty() || !corrupt.is_empty() {
+        return Err(StoreError::RecordIncomplete {
+            key: *key,
+            missing,
+            corrupt,
+        });
+    }
+    Ok(loaded)
 }

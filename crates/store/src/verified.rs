@@ -95,23 +95,9 @@ impl Store {
         let Some(stored) = self.load_record(key, t, false)? else {
             return Ok(None);
         };
-        let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
-        let mut objects = Vec::with_capacity(stored.record.objects.len());
-        for o in &stored.record.objects {
-            match self.load_object_in_place(o, in_place_from, t) {
-                Ok(v) => objects.push(v),
-                Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
-                Err(e) if e.is_integrity() => corrupt.push(*o),
-                Err(e) => return Err(e),
-            }
-        }
-        if !missing.is_empty() || !corrupt.is_empty() {
-            return Err(StoreError::RecordIncomplete {
-                key: *key,
-                missing,
-                corrupt,
-            });
-        }
+        let objects = crate::store::load_all(key, &stored.record.objects, |o| {
+            self.load_object_in_place(o, in_place_from, t)
+        })?;
         Ok(Some((stored.record, objects)))
     }
 
