@@ -4,10 +4,13 @@ plus NumPy when it is installed."""
 
 import os
 import pickle
+import sys
 import tempfile
 import unittest
 
 from weir._persist import map_object
+
+from ._skip import skip_or_fail
 
 HEADER = 64
 
@@ -50,7 +53,7 @@ class MapObject(unittest.TestCase):
         try:
             import numpy as np
         except ImportError:
-            self.skipTest("numpy is not installed")
+            skip_or_fail(self, "numpy is not installed in %s" % sys.executable)
         arr = np.arange(1 << 18, dtype="float64")
         oob = []
         main = pickle.dumps(arr, protocol=5, buffer_callback=oob.append)

@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,10 +35,11 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// True when the developer asked to skip browser tests.
+/// True when the developer asked to skip browser tests (never under CI:
+/// there the skip is a failure, see tests/support/skip.rs).
 pub fn skipped() -> bool {
     if std::env::var_os("WEIR_SKIP_BROWSER").is_some_and(|v| v == "1") {
-        eprintln!("WEIR_SKIP_BROWSER=1: browser check skipped");
+        skip::skip_or_fail("browser check", "WEIR_SKIP_BROWSER=1");
         return true;
     }
     false

@@ -2,6 +2,9 @@
 //! byte, both through the original-text path and through the canonical
 //! writer (the cells rebuilt from scratch, as if edited).
 
+#[path = "../../../tests/support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 
 use weir_notebook::{Cell, Notebook, Signature, parse, write};
@@ -75,7 +78,10 @@ fn root() -> PathBuf {
 fn conformance_notebooks_round_trip() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/notebooks");
     if !dir.is_dir() {
-        println!("skipping: {} not present", dir.display());
+        skip::skip_or_fail(
+            "conformance_notebooks_round_trip",
+            &format!("{} not present", dir.display()),
+        );
         return;
     }
     assert!(check_dir(&dir, true) >= 8);

@@ -2,6 +2,8 @@
 //! directions, bad interpreters, version mismatches.
 
 mod common;
+#[path = "../../../tests/support/skip.rs"]
+mod skip;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -281,7 +283,10 @@ fn a_too_old_interpreter_is_refused() {
 fn a_real_python_3_8_is_refused_if_present() {
     let old = Path::new("/root/.pyenv/versions/3.8.18/bin/python3.8");
     if !old.exists() {
-        eprintln!("no Python 3.8 here; skipped");
+        skip::skip_or_fail(
+            "a_real_python_3_8_is_refused_if_present",
+            &format!("no Python 3.8 at {}", old.display()),
+        );
         return;
     }
     let mut c = config();
