@@ -16,6 +16,7 @@ mod lineage;
 mod load;
 mod render;
 mod report;
+mod save;
 
 use weir_analysis::{CellAnalysis, CellErrorKind};
 use weir_graph::{CellDeps, CellId, Graph};
@@ -25,6 +26,7 @@ pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use lineage::LineageKey;
 pub use load::{LoadError, MAX_NOTEBOOK_BYTES};
 pub use report::{CellReport, GraphReport, MultiplyDefinedReport};
+pub use save::{ContentHash, Expected, SaveError, save_file};
 
 /// A loaded notebook with its analysis and dataflow graph.
 pub struct Project {
@@ -34,6 +36,9 @@ pub struct Project {
     ids: Vec<CellId>,
     next_id: u32,
     graph: Graph,
+    /// The hash of the file as last loaded or saved; `None` for a notebook
+    /// that has never been on disk. A save refuses to replace anything else.
+    disk_version: Option<ContentHash>,
 }
 
 impl Project {
@@ -52,6 +57,7 @@ impl Project {
             analyses,
             ids,
             graph,
+            disk_version: None,
         }
     }
 
@@ -62,7 +68,45 @@ impl Project {
 
     /// Reads, checks and parses a notebook file.
     pub fn load(path: &std::path::Path) -> Result<Self, LoadError> {
-        Ok(Self::new(load::load_path(path)?))
+        let (notebook, version) = load::load_path(path)?;
+        let mut project = Self::new(notebook);
+        project.disk_version = Some(version);
+        Ok(project)
+    }
+
+    /// The hash of the file this project was loaded from or last saved to.
+    pub fn disk_version(&self) -> Option<ContentHash> {
+        self.disk_version
+    }
+
+    /// Whether saving would change the file: its canonical source differs
+    /// from the bytes it was loaded from (always true if never on disk).
+    pub fn differs_from_disk(&self) -> bool {
+        self.disk_version != Some(ContentHash::of(self.to_source().as_bytes()))
+    }
+
+    /// Writes the canonical source to `path` atomically (see [`save_file`]).
+    /// Refused when the file changed on disk since it was loaded or last
+    /// saved, and, for a notebook never on disk, when `path` exists.
+    pub fn save(&mut self, path: &std::path::Path) -> Result<ContentHash, SaveError> {
+        self.save_as(path, false)
+    }
+
+    /// [`Project::save`], but `overwrite` replaces whatever is on disk (the
+    /// person chose to keep this version over the outside change).
+    pub fn save_as(
+        &mut self,
+        path: &std::path::Path,
+        overwrite: bool,
+    ) -> Result<ContentHash, SaveError> {
+        let expected = match (overwrite, self.disk_version) {
+            (true, _) => Expected::Anything,
+            (false, Some(version)) => Expected::Content(version),
+            (false, None) => Expected::Absent,
+        };
+        let version = save_file(path, self.to_source().as_bytes(), expected)?;
+        self.disk_version = Some(version);
+        Ok(version)
     }
 
     pub fn notebook(&self) -> &Notebook {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use weir_notebook::{FormatError, Notebook};
 
+use crate::save::ContentHash;
+
 /// Notebooks larger than this are refused rather than parsed: a real
 /// notebook is kilobytes, and a 100 MB "notebook" is almost always a wrong
 /// path (a data file, a binary).
@@ -44,7 +46,9 @@ pub(crate) fn parse_source(source: &str) -> Result<Notebook, LoadError> {
     weir_notebook::parse(source).map_err(|source| LoadError::Format { path: None, source })
 }
 
-pub(crate) fn load_path(path: &Path) -> Result<Notebook, LoadError> {
+/// The notebook and the hash of the bytes it was read from (what a later
+/// save expects to replace).
+pub(crate) fn load_path(path: &Path) -> Result<(Notebook, ContentHash), LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
@@ -63,6 +67,7 @@ pub(crate) fn load_path(path: &Path) -> Result<Notebook, LoadError> {
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;
+    let version = ContentHash::of(&bytes);
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         return Err(LoadError::Binary {
             path: path.to_path_buf(),
@@ -73,8 +78,9 @@ pub(crate) fn load_path(path: &Path) -> Result<Notebook, LoadError> {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    weir_notebook::parse(&text).map_err(|source| LoadError::Format {
+    let notebook = weir_notebook::parse(&text).map_err(|source| LoadError::Format {
         path: Some(path.to_path_buf()),
         source,
-    })
+    })?;
+    Ok((notebook, version))
 }

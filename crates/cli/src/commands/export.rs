@@ -42,7 +42,7 @@ pub fn run_html(
             include_code: !no_code,
         },
     );
-    super::write_atomically(output, &html)?;
+    weir_project::save_file(output, html.as_bytes(), weir_project::Expected::Anything)?;
     let mut line = format!("{}: {}", output.display(), weir_export::summary(&doc));
     if let Some(death) = &report.worker_died {
         line.push_str(&format!(

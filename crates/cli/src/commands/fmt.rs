@@ -1,14 +1,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 pub fn run(path: &Path, check: bool) -> anyhow::Result<ExitCode> {
-    let project = super::load(path)?;
-    let original = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let canonical = project.to_source();
-    if canonical == original {
+    let mut project = super::load(path)?;
+    // Compared by content hash with the bytes loaded: the file is read once.
+    if !project.differs_from_disk() {
         if !check {
             outln!("{}: already canonical", path.display());
         }
@@ -18,7 +14,8 @@ pub fn run(path: &Path, check: bool) -> anyhow::Result<ExitCode> {
         outln!("{}: would be reformatted", path.display());
         return Ok(ExitCode::from(1));
     }
-    super::write_atomically(path, &canonical)?;
+    // Refused if someone changed the file while we formatted it.
+    project.save(path)?;
     outln!("{}: reformatted", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -86,31 +86,3 @@ pub(crate) fn start_session(
     weir_runtime::Session::start(project, config)
         .with_context(|| format!("{}: cannot start the Python worker", path.display()))
 }
-
-/// Writes a file so that a crash mid-write never leaves a half-written
-/// notebook: write a sibling temporary file, flush it to disk, rename it
-/// over, then sync the directory so the rename itself survives a crash.
-pub(crate) fn write_atomically(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.weir-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if let Err(err) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(anyhow::anyhow!("{}: cannot write: {err}", path.display()));
-    }
-    Ok(())
-}
