@@ -11,6 +11,7 @@
 //! Invariant: `cells`, `analyses` and the graph's notebook order always agree
 //! cell for cell; every mutation goes through a method that keeps them so.
 
+mod change;
 mod diagnostics;
 mod lineage;
 mod load;
@@ -22,6 +23,7 @@ use weir_analysis::{CellAnalysis, CellErrorKind};
 use weir_graph::{CellDeps, CellId, Graph};
 use weir_notebook::{Cell, CellKind, Notebook, Signature};
 
+pub use change::{Applied, Change, ChangeError};
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use lineage::LineageKey;
 pub use load::{LoadError, MAX_NOTEBOOK_BYTES};
