@@ -10,6 +10,7 @@
 pub mod error;
 pub mod events;
 pub mod frame;
+pub mod kernel;
 pub mod message;
 pub mod persist;
 mod pipes;

@@ -395,6 +395,11 @@ pub struct RunReport {
     /// Store totals of this run, when persistence is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persist: Option<PersistTotals>,
+    /// Cells of the plan the run did not reach because it was asked to
+    /// yield (the kernel re-plans between cells); they keep their earlier
+    /// records. Always empty outside a kernel.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unfinished: Vec<usize>,
 }
 
 /// Counts over the cells of one run.

@@ -79,10 +79,15 @@ impl Session {
             .iter()
             .filter_map(|id| self.project.index_of(*id))
             .collect();
+        // What each cell was before it was queued, for the cells a yield
+        // leaves unreached.
+        let mut before_queued: HashMap<usize, RunStatus> = HashMap::new();
         for &index in &order {
+            before_queued.insert(index, self.states[index].run.status);
             self.states[index].run.status = RunStatus::Queued;
             on_event(SessionEvent::CellQueued { index });
         }
+        let mut unfinished: Vec<usize> = Vec::new();
         let mut plan = self.persist_begin(&order, &problems);
         // Cells not needed (every reader restored), in run order; run
         // later only if a restore fails and needs them.
@@ -91,11 +96,17 @@ impl Session {
         let mut halt: Option<NotRunReason> = None;
         let mut interrupted = false;
         let mut worker_died = None;
-        for &index in &order {
+        for (position, &index) in order.iter().enumerate() {
             let id = self.project.cell_id(index);
+            // An interrupt is checked first: it ends the plan, where a
+            // yield only pauses it.
             if halt.is_none() && self.interrupter.requested() {
                 halt = Some(NotRunReason::RunInterrupted);
                 interrupted = true;
+            }
+            if halt.is_none() && self.yield_requested() {
+                unfinished.extend_from_slice(&order[position..]);
+                break;
             }
             let reason = halt
                 .clone()
@@ -125,11 +136,24 @@ impl Session {
                 }
             }
         }
+        if !unfinished.is_empty() {
+            // Not needed *so far*: whether they are depends on the new plan.
+            unfinished.extend(deferred.take(|_| true));
+            for &index in &unfinished {
+                self.states[index].run.status = before_queued[&index];
+            }
+            unfinished.sort_unstable();
+        }
         let not_needed = deferred.order.len();
         for index in deferred.order {
             self.skip(index, NotRunReason::NotNeeded, on_event);
         }
         let persist = self.persist_end(not_needed);
+        let mut order = order;
+        if !unfinished.is_empty() {
+            let left: HashSet<usize> = unfinished.iter().copied().collect();
+            order.retain(|index| !left.contains(index));
+        }
         RunReport {
             cells: self.cells(),
             order,
@@ -137,7 +161,14 @@ impl Session {
             interrupted,
             worker_died,
             persist,
+            unfinished,
         }
+    }
+
+    fn yield_requested(&self) -> bool {
+        self.yield_when
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
     }
 
     /// Restore a cell the store has; else (or if that fails) run it, first

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 use weir_graph::CellId;
-use weir_project::Project;
+use weir_project::{Applied, Change, ChangeError, Project};
 
 use crate::error::{ExitKind, WorkerError};
 use crate::python::resolve_python;
@@ -126,6 +126,9 @@ pub enum SessionError {
     /// The worker died or was shut down; [`Session::restart`] starts a new one.
     #[error("the worker is not running (it died or was shut down); restart the session")]
     WorkerClosed,
+    /// A change named a cell that is not there, or was invalid.
+    #[error(transparent)]
+    Change(#[from] ChangeError),
 }
 
 /// Interrupts a session's run from any thread (a Ctrl-C handler, a UI):
@@ -180,6 +183,10 @@ pub struct Session {
     pub(crate) interrupter: SessionInterrupter,
     /// Set by [`Session::set_persistence`].
     pub(crate) persist: Option<PersistSession>,
+    /// When set and true, a run stops before its next cell and reports the
+    /// cells it did not reach as `unfinished` (the kernel sets it when a
+    /// command arrives, to re-plan between cells).
+    pub(crate) yield_when: Option<Arc<AtomicBool>>,
 }
 
 impl Session {
@@ -205,6 +212,7 @@ impl Session {
             states,
             interrupter,
             persist: None,
+            yield_when: None,
         })
     }
 
@@ -297,6 +305,66 @@ impl Session {
                 .delete_names(&names.into_iter().collect::<Vec<_>>())?;
         }
         Ok(self.run_stale(descendants, &mut { on_event }))
+    }
+
+    /// Applies one change to the notebook and keeps the per-cell records in
+    /// step: a new cell starts idle, a moved cell keeps its record, a
+    /// deleted cell's names leave the worker at once (program state matches
+    /// the code on screen). Runs nothing: what became stale is returned,
+    /// and running it is the caller's decision.
+    pub fn apply_change(&mut self, change: Change) -> Result<Applied, SessionError> {
+        let doomed = match &change {
+            Change::Delete { cell } => self.project.index_of(*cell).map(|index| {
+                let mut names = self.states[index].defined.clone();
+                names.extend(self.project.analysis(index).defs.iter().cloned());
+                names
+            }),
+            _ => None,
+        };
+        let mut by_id: std::collections::HashMap<CellId, CellState> = self
+            .project
+            .cell_ids()
+            .iter()
+            .copied()
+            .zip(std::mem::take(&mut self.states))
+            .collect();
+        let applied = self.project.apply_change(change);
+        // Rebuilt whatever the outcome: a refused change leaves the order
+        // as it was, and the records go back where they were.
+        self.states = (0..self.project.cells().len())
+            .map(|index| {
+                let id = self.project.cell_id(index);
+                let mut state = by_id.remove(&id).unwrap_or_else(|| CellState {
+                    run: CellRun::idle(index, String::new()),
+                    defined: BTreeSet::new(),
+                    console_bytes: 0,
+                    console_dropped: 0,
+                });
+                state.run.index = index;
+                state.run.name = self.project.display_name(index);
+                state
+            })
+            .collect();
+        let applied = applied?;
+        if let Some(names) = doomed.filter(|n| !n.is_empty())
+            && !self.worker.is_closed()
+        {
+            self.worker
+                .delete_names(&names.into_iter().collect::<Vec<_>>())?;
+        }
+        Ok(applied)
+    }
+
+    /// Run exactly these cells (not their descendants), in topological
+    /// order, deciding each as any run does.
+    pub fn run_exactly(
+        &mut self,
+        ids: &[CellId],
+        on_event: impl FnMut(SessionEvent<'_>),
+    ) -> Result<RunReport, SessionError> {
+        self.check_alive()?;
+        let plan = self.project.graph().run_plan(ids);
+        Ok(self.execute(plan, &mut { on_event }))
     }
 
     /// Replace a dead (or live) worker with a fresh one; every cell goes

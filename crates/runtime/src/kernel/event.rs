@@ -1,0 +1,330 @@
+//! What the kernel tells its clients: owned events with sequence numbers,
+//! and snapshots of the whole state they can start from.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use weir_graph::CellId;
+
+use crate::message::{CellError, MimeBundle, OutputAction, StreamName};
+use crate::scheduler::{CellRun, ConsoleChunk, RunStatus};
+
+/// Whether a change runs what it made stale (autorun) or only marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    Autorun,
+    Lazy,
+}
+
+/// One event, numbered. Sequence numbers start at 1 and have no gaps: a
+/// client that holds a snapshot current to `seq` N needs exactly the
+/// events N+1, N+2, ... to stay current.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KernelEvent {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// A cell's static facts, as a client shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellMeta {
+    pub id: u32,
+    pub name: String,
+    pub code: String,
+    pub hide_code: bool,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A cell was inserted at notebook position `index`.
+    CellInserted {
+        index: usize,
+        cell: CellMeta,
+    },
+    CellDeleted {
+        id: u32,
+    },
+    /// A cell moved to notebook position `index`.
+    CellMoved {
+        id: u32,
+        index: usize,
+    },
+    CellCode {
+        id: u32,
+        code: String,
+    },
+    CellRenamed {
+        id: u32,
+        name: String,
+    },
+    CellOptions {
+        id: u32,
+        hide_code: bool,
+        disabled: bool,
+    },
+    /// These cells' results may no longer match their code. In autorun
+    /// they are queued next; in lazy mode they wait for a run.
+    Stale {
+        ids: Vec<u32>,
+    },
+    /// A change was refused (an unknown cell, an invalid name).
+    ChangeRefused {
+        message: String,
+    },
+    ModeChanged {
+        mode: RunMode,
+    },
+    Queued {
+        id: u32,
+    },
+    /// A queued cell the run did not reach (a command arrived first); it is
+    /// back to `status` until the next plan queues it again.
+    Dequeued {
+        id: u32,
+        status: RunStatus,
+    },
+    Started {
+        id: u32,
+    },
+    Stream {
+        id: u32,
+        stream: StreamName,
+        text: String,
+    },
+    Output {
+        id: u32,
+        action: OutputAction,
+        output: Option<MimeBundle>,
+    },
+    /// The cell ran: its final status, outputs and error.
+    Finished {
+        id: u32,
+        status: RunStatus,
+        #[serde(rename = "duration_ms", serialize_with = "millis")]
+        duration: Duration,
+        outputs: Vec<MimeBundle>,
+        error: Option<CellError>,
+    },
+    /// The cell did not run: why (a sentence, and a stable kind).
+    Skipped {
+        id: u32,
+        status: RunStatus,
+        reason: String,
+        reason_kind: String,
+    },
+    /// The worker was replaced by a fresh one; every cell is idle again.
+    WorkerRestarted,
+    /// The worker died; cells stay as they were until a restart.
+    WorkerDied {
+        message: String,
+    },
+    /// Nothing is queued: the kernel waits for commands.
+    Idle,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+/// One cell as a client shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellView {
+    #[serde(flatten)]
+    pub meta: CellMeta,
+    pub status: RunStatus,
+    /// Its result may not match its code (shown, but marked).
+    pub stale: bool,
+    pub outputs: Vec<MimeBundle>,
+    pub console: Vec<ConsoleChunk>,
+    pub error: Option<CellError>,
+    /// Why it did not run, when it did not.
+    pub reason: Option<String>,
+}
+
+impl CellView {
+    pub(crate) fn from_run(meta: CellMeta, run: &CellRun) -> Self {
+        CellView {
+            meta,
+            status: run.status,
+            stale: false,
+            outputs: run.outputs.clone(),
+            console: run.console.clone(),
+            error: run.error.clone(),
+            reason: run.reason.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// The whole state at one moment: cells in notebook order, and the number
+/// of the last event it includes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KernelSnapshot {
+    pub seq: u64,
+    pub mode: RunMode,
+    pub cells: Vec<CellView>,
+    /// The cell running now, if any.
+    pub running: Option<u32>,
+}
+
+impl KernelSnapshot {
+    /// Brings the snapshot forward by one event (the next in sequence).
+    /// Clients use the same rule to stay current; the kernel uses it for
+    /// the state new clients start from.
+    pub fn apply(&mut self, event: &KernelEvent) {
+        debug_assert_eq!(event.seq, self.seq + 1, "events apply in order, no gaps");
+        self.seq = event.seq;
+        let find = |cells: &mut Vec<CellView>, id: u32| cells.iter().position(|c| c.meta.id == id);
+        match &event.body {
+            EventBody::CellInserted { index, cell } => {
+                let at = (*index).min(self.cells.len());
+                self.cells.insert(
+                    at,
+                    CellView {
+                        meta: cell.clone(),
+                        status: RunStatus::Idle,
+                        stale: false,
+                        outputs: Vec::new(),
+                        console: Vec::new(),
+                        error: None,
+                        reason: None,
+                    },
+                );
+            }
+            EventBody::CellDeleted { id } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells.remove(i);
+                }
+            }
+            EventBody::CellMoved { id, index } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let cell = self.cells.remove(i);
+                    let at = (*index).min(self.cells.len());
+                    self.cells.insert(at, cell);
+                }
+            }
+            EventBody::CellCode { id, code } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].meta.code = code.clone();
+                }
+            }
+            EventBody::CellRenamed { id, name } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].meta.name = name.clone();
+                }
+            }
+            EventBody::CellOptions {
+                id,
+                hide_code,
+                disabled,
+            } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].meta.hide_code = *hide_code;
+                    self.cells[i].meta.disabled = *disabled;
+                }
+            }
+            EventBody::Stale { ids } => {
+                for id in ids {
+                    if let Some(i) = find(&mut self.cells, *id) {
+                        self.cells[i].stale = true;
+                    }
+                }
+            }
+            EventBody::Queued { id } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].status = RunStatus::Queued;
+                }
+            }
+            EventBody::Dequeued { id, status } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].status = *status;
+                }
+            }
+            EventBody::Started { id } => {
+                self.running = Some(*id);
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let cell = &mut self.cells[i];
+                    cell.status = RunStatus::Running;
+                    cell.stale = false;
+                    cell.outputs.clear();
+                    cell.console.clear();
+                    cell.error = None;
+                    cell.reason = None;
+                }
+            }
+            EventBody::Stream { id, stream, text } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let console = &mut self.cells[i].console;
+                    match console.last_mut() {
+                        Some(last) if last.stream == *stream => last.text.push_str(text),
+                        _ => console.push(ConsoleChunk {
+                            stream: *stream,
+                            text: text.clone(),
+                        }),
+                    }
+                }
+            }
+            EventBody::Output { id, action, output } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let outputs = &mut self.cells[i].outputs;
+                    match (action, output) {
+                        (OutputAction::Append, Some(o)) => outputs.push(o.clone()),
+                        (OutputAction::Replace, Some(o)) => *outputs = vec![o.clone()],
+                        _ => outputs.clear(),
+                    }
+                }
+            }
+            EventBody::Finished {
+                id,
+                status,
+                outputs,
+                error,
+                ..
+            } => {
+                if self.running == Some(*id) {
+                    self.running = None;
+                }
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let cell = &mut self.cells[i];
+                    cell.status = *status;
+                    cell.stale = false;
+                    cell.outputs = outputs.clone();
+                    cell.error = error.clone();
+                }
+            }
+            EventBody::Skipped {
+                id, status, reason, ..
+            } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    let cell = &mut self.cells[i];
+                    cell.status = *status;
+                    cell.stale = false;
+                    cell.outputs.clear();
+                    cell.console.clear();
+                    cell.error = None;
+                    cell.reason = Some(reason.clone());
+                }
+            }
+            EventBody::WorkerRestarted => {
+                self.running = None;
+                for cell in &mut self.cells {
+                    cell.status = RunStatus::Idle;
+                    cell.outputs.clear();
+                    cell.console.clear();
+                    cell.error = None;
+                    cell.reason = None;
+                }
+            }
+            EventBody::WorkerDied { .. } => self.running = None,
+            EventBody::ModeChanged { mode } => self.mode = *mode,
+            EventBody::ChangeRefused { .. } | EventBody::Idle => {}
+        }
+    }
+}
+
+pub(crate) fn id_of(id: CellId) -> u32 {
+    id.0
+}

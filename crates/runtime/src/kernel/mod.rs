@@ -1,0 +1,519 @@
+//! The kernel: one thread that owns a [`Session`] and serves any number of
+//! clients for as long as a notebook is open.
+//!
+//! - **One owner, one inbox.** Every request is a [`Command`] sent through
+//!   a [`KernelHandle`] (cheap to clone, usable from any thread); sending
+//!   never blocks. The kernel takes commands between cells: a command that
+//!   arrives while a cell runs makes the run stop before its next cell, the
+//!   kernel applies every waiting command, then plans again. So an edit to
+//!   a queued cell is picked up before it runs, and an edit to the running
+//!   cell marks it stale when it ends (and, in autorun, runs it again).
+//! - **Changes are data; running is separate.** A `Change` is applied to
+//!   the project and graph and reports what became stale. In
+//!   [`RunMode::Autorun`] the stale cells are queued at once; in
+//!   [`RunMode::Lazy`] they are only marked, until `RunStale`.
+//! - **Interrupts do not queue.** [`KernelHandle::interrupt`] signals the
+//!   running cell directly, then tells the kernel to drop the rest of its
+//!   plan.
+//! - **Events are owned, numbered values** ([`KernelEvent`]), delivered to
+//!   every subscriber; [`KernelHandle::connect`] returns a snapshot and a
+//!   subscription that starts exactly after it (see `hub.rs`).
+
+mod event;
+mod hub;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use weir_graph::CellId;
+use weir_project::{Applied, Change, ChangeError};
+
+use crate::scheduler::{Session, SessionEvent, SessionInterrupter};
+
+pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
+pub use hub::{Delivery, Subscription};
+
+use event::id_of;
+use hub::Hub;
+
+/// A subscriber this many events behind is told to resynchronise.
+pub const DEFAULT_SUBSCRIBER_LIMIT: usize = 10_000;
+
+/// How a kernel starts.
+#[derive(Debug, Clone)]
+pub struct KernelConfig {
+    pub mode: RunMode,
+    /// Events queued for one subscriber before it must resynchronise.
+    pub subscriber_limit: usize,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        KernelConfig {
+            mode: RunMode::Autorun,
+            subscriber_limit: DEFAULT_SUBSCRIBER_LIMIT,
+        }
+    }
+}
+
+/// What a client asks of the kernel.
+#[derive(Debug)]
+pub enum Command {
+    /// Apply a change; the result also goes to `reply` when given.
+    Change {
+        change: Change,
+        reply: Option<mpsc::Sender<Result<Applied, ChangeError>>>,
+    },
+    /// Run these cells, their descendants, and their stale ancestors.
+    Run(Vec<CellId>),
+    /// Run every stale cell.
+    RunStale,
+    /// Run every cell.
+    RunAll,
+    SetMode(RunMode),
+    /// Drop the rest of the plan (sent by [`KernelHandle::interrupt`] after
+    /// it has signalled the running cell).
+    DropPlan,
+    /// Replace the worker with a fresh one.
+    RestartWorker,
+    /// Answer with the sequence number of the next `Idle` event: once every
+    /// command sent before this one is handled and nothing is left to run.
+    WhenIdle(mpsc::Sender<u64>),
+    Shutdown,
+}
+
+/// A client's way in. Clone it freely; when the last handle is dropped the
+/// kernel shuts down and its worker ends.
+#[derive(Clone)]
+pub struct KernelHandle {
+    inbox: mpsc::Sender<Command>,
+    /// Set on every send: the running plan stops before its next cell.
+    command_waiting: Arc<AtomicBool>,
+    hub: Arc<Hub>,
+    interrupter: SessionInterrupter,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KernelError {
+    #[error("the kernel has shut down")]
+    ShutDown,
+}
+
+impl KernelHandle {
+    /// Queues a command. Never blocks.
+    pub fn send(&self, command: Command) -> Result<(), KernelError> {
+        self.command_waiting.store(true, Ordering::SeqCst);
+        self.inbox.send(command).map_err(|_| KernelError::ShutDown)
+    }
+
+    /// Queues a change; the returned receiver gets its result when the
+    /// kernel has applied it (between cells).
+    pub fn change(
+        &self,
+        change: Change,
+    ) -> Result<mpsc::Receiver<Result<Applied, ChangeError>>, KernelError> {
+        let (reply, receiver) = mpsc::channel();
+        self.send(Command::Change {
+            change,
+            reply: Some(reply),
+        })?;
+        Ok(receiver)
+    }
+
+    /// Waits until every command sent before has been handled and nothing
+    /// is left to run; returns the sequence number of that `Idle` event.
+    pub fn wait_idle(&self) -> Result<u64, KernelError> {
+        let (reply, receiver) = mpsc::channel();
+        self.send(Command::WhenIdle(reply))?;
+        receiver.recv().map_err(|_| KernelError::ShutDown)
+    }
+
+    /// Stops the running cell now and drops the rest of the plan.
+    pub fn interrupt(&self) -> Result<(), KernelError> {
+        self.interrupter.interrupt();
+        self.send(Command::DropPlan)
+    }
+
+    /// The current state and every event after it, with no gap.
+    pub fn connect(&self) -> (KernelSnapshot, Subscription) {
+        self.hub.connect(None)
+    }
+
+    /// [`KernelHandle::connect`] with this subscriber's own queue limit
+    /// (instead of [`KernelConfig::subscriber_limit`]).
+    pub fn connect_with_limit(&self, limit: usize) -> (KernelSnapshot, Subscription) {
+        self.hub.connect(Some(limit))
+    }
+
+    pub fn snapshot(&self) -> KernelSnapshot {
+        self.hub.snapshot()
+    }
+
+    /// Stops the kernel and its worker, waiting for the kernel thread (it
+    /// finishes the running cell first; interrupt before to cut it short).
+    pub fn shutdown(&self) {
+        let _ = self.send(Command::Shutdown);
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts a kernel thread that owns `session`.
+pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
+    let (inbox, commands) = mpsc::channel();
+    let command_waiting = Arc::new(AtomicBool::new(false));
+    let hub = Arc::new(Hub::new(
+        initial_snapshot(&session, config.mode),
+        config.subscriber_limit,
+    ));
+    let interrupter = session.interrupter();
+    let mut kernel = Kernel {
+        session,
+        hub: Arc::clone(&hub),
+        commands,
+        command_waiting: Arc::clone(&command_waiting),
+        mode: config.mode,
+        pending: BTreeSet::new(),
+        stale: BTreeSet::new(),
+        idle_waiters: Vec::new(),
+    };
+    kernel.session.yield_when = Some(Arc::clone(&command_waiting));
+    let thread = std::thread::Builder::new()
+        .name("weir-kernel".into())
+        .spawn(move || kernel.serve())
+        .expect("spawn the kernel thread");
+    KernelHandle {
+        inbox,
+        command_waiting,
+        hub,
+        interrupter,
+        thread: Arc::new(Mutex::new(Some(thread))),
+    }
+}
+
+fn initial_snapshot(session: &Session, mode: RunMode) -> KernelSnapshot {
+    let project = session.project();
+    let cells = (0..project.cells().len())
+        .map(|index| {
+            let run = session.cell(index).expect("one record per cell");
+            CellView::from_run(meta(session, index), run)
+        })
+        .collect();
+    KernelSnapshot {
+        seq: 0,
+        mode,
+        cells,
+        running: None,
+    }
+}
+
+fn meta(session: &Session, index: usize) -> CellMeta {
+    let project = session.project();
+    let cell = &project.cells()[index];
+    CellMeta {
+        id: id_of(project.cell_id(index)),
+        name: project.display_name(index),
+        code: cell.code.clone(),
+        hide_code: cell.options.hide_code,
+        disabled: cell.options.disabled,
+    }
+}
+
+struct Kernel {
+    session: Session,
+    hub: Arc<Hub>,
+    commands: mpsc::Receiver<Command>,
+    command_waiting: Arc<AtomicBool>,
+    mode: RunMode,
+    /// Cells to run, decided in topological order by the next plan.
+    pending: BTreeSet<CellId>,
+    /// Cells whose results may not match their code.
+    stale: BTreeSet<CellId>,
+    /// Answered at the next `Idle`.
+    idle_waiters: Vec<mpsc::Sender<u64>>,
+}
+
+/// Whether the kernel goes on after a command.
+enum Next {
+    Continue,
+    Stop,
+}
+
+impl Kernel {
+    fn serve(mut self) {
+        // `Idle` answers work: none is published before the first command,
+        // so a client waiting for `Idle` after a command sees the one that
+        // follows it.
+        let mut worked = false;
+        loop {
+            if self.pending.is_empty() {
+                if worked {
+                    let seq = self.hub.publish(EventBody::Idle);
+                    for waiter in self.idle_waiters.drain(..) {
+                        let _ = waiter.send(seq);
+                    }
+                }
+                worked = true;
+                let Ok(command) = self.commands.recv() else {
+                    break; // every handle is gone
+                };
+                if let Next::Stop = self.handle(command) {
+                    break;
+                }
+            }
+            if let Next::Stop = self.drain() {
+                break;
+            }
+            if !self.pending.is_empty() {
+                self.run_pending();
+            }
+        }
+        // The worker first: a client told `Closed` can rely on it being gone.
+        let Kernel { session, hub, .. } = self;
+        let _ = session.shutdown();
+        hub.close();
+    }
+
+    /// Handles every command waiting now.
+    fn drain(&mut self) -> Next {
+        self.command_waiting.store(false, Ordering::SeqCst);
+        loop {
+            match self.commands.try_recv() {
+                Ok(command) => {
+                    if let Next::Stop = self.handle(command) {
+                        return Next::Stop;
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) => return Next::Continue,
+                Err(mpsc::TryRecvError::Disconnected) => return Next::Stop,
+            }
+        }
+    }
+
+    fn handle(&mut self, command: Command) -> Next {
+        match command {
+            Command::Change { change, reply } => {
+                let result = self.apply(change);
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
+                }
+            }
+            Command::Run(ids) => {
+                let graph = self.session.project().graph();
+                let wanted = graph.stale(&ids);
+                let stale_ancestors: Vec<CellId> = graph
+                    .ancestors(&ids)
+                    .into_iter()
+                    .filter(|id| self.stale.contains(id))
+                    .collect();
+                self.pending.extend(wanted);
+                self.pending.extend(stale_ancestors);
+            }
+            Command::RunStale => self.pending.extend(self.stale.iter().copied()),
+            Command::RunAll => {
+                let all = self.session.project().cell_ids().to_vec();
+                self.pending.extend(all);
+            }
+            Command::SetMode(mode) => {
+                self.mode = mode;
+                self.hub.publish(EventBody::ModeChanged { mode });
+                if mode == RunMode::Autorun {
+                    self.pending.extend(self.stale.iter().copied());
+                }
+            }
+            Command::DropPlan => self.pending.clear(),
+            Command::RestartWorker => {
+                self.pending.clear();
+                let body = match self.session.restart() {
+                    Ok(()) => EventBody::WorkerRestarted,
+                    Err(e) => EventBody::WorkerDied {
+                        message: e.to_string(),
+                    },
+                };
+                self.hub.publish(body);
+            }
+            Command::WhenIdle(reply) => self.idle_waiters.push(reply),
+            Command::Shutdown => return Next::Stop,
+        }
+        Next::Continue
+    }
+
+    fn apply(&mut self, change: Change) -> Result<Applied, ChangeError> {
+        let structural = describe(&change);
+        let applied = match self.session.apply_change(change) {
+            Ok(applied) => applied,
+            Err(crate::SessionError::Change(e)) => {
+                self.hub.publish(EventBody::ChangeRefused {
+                    message: e.to_string(),
+                });
+                return Err(e);
+            }
+            Err(other) => {
+                // The change was applied; only deleting names in a dead
+                // worker failed. The worker's death is reported when a run
+                // next needs it.
+                self.hub.publish(EventBody::WorkerDied {
+                    message: other.to_string(),
+                });
+                return Ok(Applied::default());
+            }
+        };
+        let project = self.session.project();
+        let body = match structural {
+            Structural::Code(id, code) => EventBody::CellCode {
+                id: id_of(id),
+                code,
+            },
+            Structural::Inserted => {
+                let id = applied.inserted.expect("an insert reports its id");
+                let index = project.index_of(id).expect("inserted cells exist");
+                EventBody::CellInserted {
+                    index,
+                    cell: meta(&self.session, index),
+                }
+            }
+            Structural::Moved(id) => EventBody::CellMoved {
+                id: id_of(id),
+                index: project.index_of(id).expect("moved cells exist"),
+            },
+            Structural::Deleted(id) => {
+                self.pending.remove(&id);
+                self.stale.remove(&id);
+                EventBody::CellDeleted { id: id_of(id) }
+            }
+            Structural::Renamed(id) => EventBody::CellRenamed {
+                id: id_of(id),
+                name: project.display_name(project.index_of(id).expect("renamed cells exist")),
+            },
+            Structural::Options(id, hide_code, disabled) => EventBody::CellOptions {
+                id: id_of(id),
+                hide_code,
+                disabled,
+            },
+        };
+        self.hub.publish(body);
+        if !applied.stale.is_empty() {
+            self.stale.extend(applied.stale.iter().copied());
+            self.hub.publish(EventBody::Stale {
+                ids: applied.stale.iter().map(|id| id_of(*id)).collect(),
+            });
+            if self.mode == RunMode::Autorun {
+                self.pending.extend(applied.stale.iter().copied());
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Runs the pending cells until done or until a command arrives.
+    fn run_pending(&mut self) {
+        let ids: Vec<CellId> = std::mem::take(&mut self.pending).into_iter().collect();
+        let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
+        let plan = self.session.project().graph().run_plan(&ids);
+        let hub = Arc::clone(&self.hub);
+        let report = self.session.execute(plan, &mut |event| {
+            hub.publish(convert(&event, &index_to_id));
+        });
+        for &index in &report.order {
+            self.stale.remove(&index_to_id[index]);
+        }
+        for &index in &report.unfinished {
+            // Not reached: back to what it was, and planned again next.
+            let id = index_to_id[index];
+            let status = self
+                .session
+                .cell(index)
+                .map(|r| r.status)
+                .unwrap_or(crate::RunStatus::Idle);
+            self.hub.publish(EventBody::Dequeued {
+                id: id_of(id),
+                status,
+            });
+            self.pending.insert(id);
+        }
+        if let Some(death) = &report.worker_died {
+            self.pending.clear();
+            self.hub.publish(EventBody::WorkerDied {
+                message: format!("{} ({}); restart the worker", death.cell, death.status),
+            });
+        }
+    }
+}
+
+/// The structural event a change will produce, captured before it is
+/// applied (the change value moves into the session).
+enum Structural {
+    Code(CellId, String),
+    Inserted,
+    Moved(CellId),
+    Deleted(CellId),
+    Renamed(CellId),
+    Options(CellId, bool, bool),
+}
+
+fn describe(change: &Change) -> Structural {
+    match change {
+        Change::SetCode { cell, code } => Structural::Code(*cell, code.clone()),
+        Change::Insert { .. } => Structural::Inserted,
+        Change::Move { cell, .. } => Structural::Moved(*cell),
+        Change::Delete { cell } => Structural::Deleted(*cell),
+        Change::Rename { cell, .. } => Structural::Renamed(*cell),
+        Change::SetOptions { cell, options } => {
+            Structural::Options(*cell, options.hide_code, options.disabled)
+        }
+    }
+}
+
+fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
+    let id = |index: &usize| id_of(index_to_id[*index]);
+    match event {
+        SessionEvent::CellQueued { index } => EventBody::Queued { id: id(index) },
+        SessionEvent::CellStarted { index } => EventBody::Started { id: id(index) },
+        SessionEvent::Stream {
+            index,
+            stream,
+            text,
+            ..
+        } => EventBody::Stream {
+            id: id(index),
+            stream: *stream,
+            text: (*text).to_owned(),
+        },
+        SessionEvent::Output {
+            index,
+            action,
+            output,
+        } => EventBody::Output {
+            id: id(index),
+            action: *action,
+            output: output.cloned(),
+        },
+        SessionEvent::CellFinished {
+            index,
+            status,
+            duration,
+            run,
+        } => EventBody::Finished {
+            id: id(index),
+            status: *status,
+            duration: *duration,
+            outputs: run.outputs.clone(),
+            error: run.error.clone(),
+        },
+        SessionEvent::CellSkipped { index, reason, run } => EventBody::Skipped {
+            id: id(index),
+            status: run.status,
+            reason: reason.to_string(),
+            reason_kind: reason.kind().to_string(),
+        },
+    }
+}
