@@ -8,6 +8,7 @@ never builds one huge message on either side.
 
 from __future__ import annotations
 
+import codecs
 import io
 import threading
 
@@ -53,6 +54,15 @@ class CellStream(io.TextIOBase):
         # stderr reader, so libraries that write to the fd still get seen.
         return self._fd
 
+    @property
+    def buffer(self):
+        """The binary layer libraries expect (`sys.stdout.buffer.write(b)`):
+        bytes are decoded as UTF-8 and join the same text stream."""
+        with self._lock:
+            if not hasattr(self, "_buffer"):
+                self._buffer = _BinaryWriter(self)
+            return self._buffer
+
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError("write() argument must be str, not %s" % type(text).__name__)
@@ -85,3 +95,39 @@ class CellStream(io.TextIOBase):
                     "text": text[start : start + CHUNK],
                 }
             )
+
+
+class _BinaryWriter(io.BufferedIOBase):
+    """`CellStream.buffer`: bytes in, text out.  A multi-byte character
+    split across two writes is decoded whole (incremental decoder)."""
+
+    def __init__(self, text_stream):
+        super().__init__()
+        self._text = text_stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    @property
+    def name(self):
+        return self._text.name
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._text.fileno()
+
+    def write(self, data):
+        data = memoryview(data).cast("B")
+        text = self._decoder.decode(bytes(data))
+        if text:
+            self._text.write(text)
+        return len(data)
+
+    def flush(self):
+        self._text.flush()

@@ -18,6 +18,16 @@ import sys
 # 256 MiB, and nobody reads a 10 MB repr.
 MAX_TEXT = 8 * 1024 * 1024
 
+# A binary output (an image) larger than this, base64-encoded, is replaced
+# by a notice with its size: it could not cross the protocol in one frame,
+# and no page shows a 100 MB image usefully.  docs/protocol.md.
+MAX_BINARY = 32 * 1024 * 1024
+
+# JSON outputs nested deeper than this are refused with a notice: the Rust
+# side parses messages with a recursion limit (128 levels, the message
+# itself included), and such data is no chart anyone can read.
+MAX_JSON_DEPTH = 100
+
 _REPR_METHODS = (
     ("_repr_html_", "text/html"),
     ("_repr_markdown_", "text/markdown"),
@@ -33,18 +43,74 @@ def _failure(method, exc) -> str:
     return "<%s failed: %s: %s>" % (method, type(exc).__name__, exc)
 
 
+class Refused(Exception):
+    """An output that cannot be shown as it is; the message says why."""
+
+
+def is_json_mimetype(mimetype) -> bool:
+    """`application/json` and every `+json` type (Plotly, Vega-Lite,
+    Jupyter widgets, ...): their data is a JSON value, not text."""
+    mimetype = str(mimetype).split(";")[0].strip().lower()
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def _json_depth_ok(value, limit) -> bool:
+    """Iterative: a hostile value must not overflow our own stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def _json_data(data):
+    """A JSON mimetype's data as a JSON value, or Refused."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data).decode("utf-8", "replace")
+    if isinstance(data, str):
+        # Libraries hand over JSON either as a value or as its text.
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise Refused("not valid JSON text (%s)" % exc)
+    if not _json_depth_ok(data, MAX_JSON_DEPTH):
+        raise Refused("nested more than %d levels deep" % MAX_JSON_DEPTH)
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError as exc:
+        # NaN and infinities: Python writes them, JSON has no such values.
+        raise Refused("not JSON: %s" % exc)
+    except (TypeError, RecursionError) as exc:
+        raise Refused("not JSON: %s" % exc)
+    return data
+
+
+def _size(n) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return ("%d %s" % (n, unit)) if unit == "bytes" else ("%.1f %s" % (n, unit))
+        n /= 1024.0
+
+
 def _data(mimetype, data):
-    """Make `data` JSON-safe for its mimetype; None means "drop it"."""
+    """Make `data` JSON-safe for its mimetype; None means "drop it";
+    raises Refused when it cannot be shown (the caller notes why)."""
     if data is None:
         return None
+    if is_json_mimetype(mimetype):
+        return _json_data(data)
     if isinstance(data, (bytes, bytearray, memoryview)):
+        size = len(memoryview(data).cast("B"))
+        if (size + 2) // 3 * 4 > MAX_BINARY:
+            raise Refused(
+                "%s of %s is over the %s output limit; not shown"
+                % (mimetype, _size(size), _size(MAX_BINARY))
+            )
         return base64.b64encode(bytes(data)).decode("ascii")
-    if mimetype == "application/json":
-        try:
-            json.dumps(data)
-            return data
-        except (TypeError, ValueError):
-            return None
     if not isinstance(data, str):
         data = str(data)
     if len(data) > MAX_TEXT:
@@ -93,6 +159,8 @@ def render(value):
             data = _data(mimetype, data)
             if data is not None:
                 bundle[str(mimetype)] = data
+        except Refused as why:
+            notes.append("<_mime_ output %s: %s>" % (mimetype, why))
         except Exception as exc:
             notes.append(_failure("_mime_", exc))
 
@@ -100,6 +168,8 @@ def render(value):
         png = _matplotlib_png(value)
         if png is not None:
             bundle.setdefault("image/png", _data("image/png", png))
+    except Refused as why:
+        notes.append("<figure: %s>" % why)
     except Exception as exc:
         notes.append(_failure("savefig", exc))
 
@@ -109,7 +179,11 @@ def render(value):
             result = bundle_method()
             data = result[0] if isinstance(result, tuple) else result
             for mimetype, item in (data or {}).items():
-                item = _data(mimetype, item)
+                try:
+                    item = _data(mimetype, item)
+                except Refused as why:
+                    notes.append("<%s output: %s>" % (mimetype, why))
+                    continue
                 if item is not None:
                     bundle.setdefault(str(mimetype), item)
         except Exception as exc:
@@ -128,6 +202,8 @@ def render(value):
                 data = _data(mimetype, data)
                 if data is not None:
                     bundle[mimetype] = data
+            except Refused as why:
+                notes.append("<%s output: %s>" % (method, why))
             except Exception as exc:
                 notes.append(_failure(method, exc))
 

@@ -10,6 +10,7 @@ check, because a corrupted protocol stream must never be used silently.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import threading
@@ -63,8 +64,31 @@ def encode_frame(seq: int, payload: bytes, kind: int = KIND_JSON) -> bytes:
     return encode_header(seq, payload, kind) + payload
 
 
+def _json_safe(value, depth=0):
+    """`value` with what JSON cannot carry made visible instead: NaN and
+    infinities as strings, anything nested past 100 levels as a marker.
+    Only used when a message failed to encode, which outputs (checked by
+    `_render`) never should."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if depth > 100:
+        return "<nested too deep>"
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v, depth + 1) for v in value]
+    return value
+
+
 def encode_message(seq: int, message: dict) -> bytes:
-    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: Python would write NaN, which the Rust side (rightly)
+    # refuses as not JSON, and a refused frame ends the worker.
+    try:
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (ValueError, RecursionError):
+        text = json.dumps(
+            _json_safe(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
     try:
         payload = text.encode("utf-8")
     except UnicodeEncodeError:

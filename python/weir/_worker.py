@@ -10,6 +10,7 @@ fd 1 at fd 2 (whose lines the runtime forwards as stderr) and fd 0 at
 from __future__ import annotations
 
 import builtins
+import io
 import os
 import signal
 import sys
@@ -25,15 +26,28 @@ SYNC_PREFIX = b"\x00WEIR-SYNC "
 
 
 def _take_protocol_fds():
-    """Return (in_fd, out_fd) private to the protocol; rewire fds 0 and 1."""
+    """Return (in_fd, out_fd, console_fd) private to the worker; rewire fds 0
+    and 1.  `console_fd` is a private copy of fd 2 (the runtime's console
+    pipe): the worker writes its end-of-cell markers there, so a cell that
+    closes or redirects fd 2 neither stalls the runtime nor gets markers
+    written into its own files."""
     in_fd = os.dup(0)
     out_fd = os.dup(1)
+    console_fd = os.dup(2)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
     # os.dup makes non-inheritable fds: subprocesses never see the protocol.
-    return in_fd, out_fd
+    return in_fd, out_fd, console_fd
+
+
+def _identity(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 class _Interrupts:
@@ -48,6 +62,9 @@ class _Interrupts:
         self.armed = False
         self.critical = 0
         self.pending = False
+        # A KeyboardInterrupt this handler raised, as opposed to one the
+        # cell's own code raised (an error like any other).
+        self.delivered = False
 
     def handler(self, signum, frame):
         if not self.armed:
@@ -55,10 +72,12 @@ class _Interrupts:
         if self.critical:
             self.pending = True
             return
+        self.delivered = True
         raise KeyboardInterrupt()
 
     def arm(self):
         self.pending = False
+        self.delivered = False
         self.armed = True
 
     def disarm(self):
@@ -96,7 +115,7 @@ class _WorkerSink:
 
 
 class Worker:
-    def __init__(self, channel):
+    def __init__(self, channel, console_fd=None):
         from ._capture import CellStream
         from ._execute import Executor
 
@@ -114,6 +133,41 @@ class Worker:
         self.executor = Executor(self.namespace)
         self.stdout = CellStream("stdout", 1, self.send, lambda: self.current_cell)
         self.stderr = CellStream("stderr", 2, self.send, lambda: self.current_cell)
+        # fds 1 and 2 reach the runtime's console pipe; a cell may close or
+        # redirect them (checked after each cell, `_check_console_fds`).
+        self.console_fd = 2 if console_fd is None else console_fd
+        self.console_identity = _identity(self.console_fd)
+        self.redirected = {1: False, 2: False}
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+
+    def _after_fork_in_child(self):
+        """A child made by `os.fork` (or multiprocessing's fork start
+        method) must never speak the protocol: its frames would break the
+        parent's sequence.  It loses the protocol descriptors, and its
+        `print`s go to fds 1 and 2, which the runtime shows as the running
+        cell's console."""
+        from . import _wire
+
+        channel = self.channel
+        for fd in (getattr(channel, "_out_fd", None), self.console_fd):
+            if isinstance(fd, int) and fd > 2:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        try:
+            channel._in.close()
+        except Exception:
+            pass
+        _wire.ACTIVE = None
+        self.channel = _ForkedChannel()
+        sys.stdout = io.TextIOWrapper(
+            io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+        )
+        sys.stderr = io.TextIOWrapper(
+            io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+        )
 
     def send(self, message):
         if threading.current_thread() is not threading.main_thread():
@@ -127,6 +181,7 @@ class Worker:
             interrupts.critical -= 1
         if interrupts.pending and interrupts.armed and not interrupts.critical:
             interrupts.pending = False
+            interrupts.delivered = True
             raise KeyboardInterrupt()
 
     def send_with_buffers(self, message, buffers):
@@ -256,9 +311,15 @@ class Worker:
                 value = self.executor.run(body, last)
                 interrupts.disarm()
                 output = render(value)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
+                delivered = interrupts.delivered
                 interrupts.disarm()
-                status = "interrupted"
+                if delivered:
+                    status = "interrupted"
+                else:
+                    # Raised by the cell's own code: an error of this cell,
+                    # not a request to stop the run.
+                    status, error = "error", error_info(exc, filename, self.cell_files)
             except StopCell as stop:
                 interrupts.disarm()
                 status, output = "stopped", render(stop.output)
@@ -271,7 +332,15 @@ class Worker:
             interrupts.disarm()
             status, output, error = "interrupted", None, None
         duration = time.perf_counter_ns() - start
+        if isinstance(self.channel, _ForkedChannel):
+            # A forked child that ran on to the end of the cell: its copy of
+            # the worker has nothing to report and must not linger.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         _context.set_sink(previous_sink)
+        for note in self._check_console_fds():
+            self.stderr.write(note)
         self.stdout.flush()
         self.stderr.flush()
         self.current_cell = None
@@ -287,6 +356,34 @@ class Worker:
             }
         )
 
+    def _check_console_fds(self):
+        """Notes for a cell that closed or redirected fd 1 or fd 2.
+
+        A closed one is reopened onto the console pipe (C libraries and
+        child processes write there).  A redirected one is left as the
+        cell made it (it may be the cell's own file now): only fd-level
+        output stops reaching the notebook, and the cell is told once."""
+        notes = []
+        for fd, label in ((1, "fd 1 (stdout)"), (2, "fd 2 (stderr)")):
+            identity = _identity(fd)
+            if identity is None:
+                try:
+                    os.dup2(self.console_fd, fd)
+                    notes.append("weir: this cell closed %s; Weir reopened it\n" % label)
+                except OSError:
+                    pass
+                self.redirected[fd] = False
+            elif identity != self.console_identity:
+                if not self.redirected[fd]:
+                    notes.append(
+                        "weir: this cell pointed %s elsewhere; what is written to it at the "
+                        "descriptor level (C libraries, subprocesses) no longer shows here\n" % label
+                    )
+                self.redirected[fd] = True
+            else:
+                self.redirected[fd] = False
+        return notes
+
     def _stderr_sync(self):
         """Write a marker line to fd 2 and return its token.
 
@@ -297,19 +394,78 @@ class Worker:
         self.sync_count += 1
         token = "%d" % self.sync_count
         try:
-            os.write(2, SYNC_PREFIX + token.encode("ascii") + b"\n")
+            os.write(self.console_fd, SYNC_PREFIX + token.encode("ascii") + b"\n")
         except OSError:
             return None
         return token
 
 
+def _start_reaper():
+    """Fork the reaper (crates/runtime/src/worker/lifeline.rs): a small
+    process that waits for `weir` to go away (end of file on the lifeline
+    pipe, whose only write end `weir` holds) and then kills this worker's
+    process group, the worker's own children included.  A separate process,
+    so that a cell stuck in C code holding the GIL cannot keep it from
+    acting.  Without the variable (a worker started by hand) nothing
+    happens."""
+    value = os.environ.pop("WEIR_LIFELINE_FD", None)
+    if not value:
+        return
+    try:
+        fd = int(value)
+        os.fstat(fd)
+    except (ValueError, OSError):
+        return
+    leader = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(fd)
+        return
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # Hold nothing but the lifeline: above all not the protocol
+            # pipes, whose end of file tells `weir` that the worker died.
+            os.closerange(0, fd)
+            os.closerange(fd + 1, 65536)
+            while True:
+                try:
+                    if not os.read(fd, 1):
+                        break
+                except InterruptedError:
+                    continue
+                except OSError:
+                    break
+            # Only the group the worker leads: never the caller's own group.
+            if os.getpgrp() == leader:
+                os.killpg(leader, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.close(fd)
+
+
+class _ForkedChannel:
+    """The protocol as a forked child sees it: gone."""
+
+    def send(self, message):
+        raise RuntimeError("weir: a forked child process cannot send to the notebook")
+
+    def send_with_buffers(self, message, buffers):
+        self.send(message)
+
+    def receive(self):
+        raise RuntimeError("weir: a forked child process cannot read the protocol")
+
+
 def main() -> int:
     from . import _wire
 
-    in_fd, out_fd = _take_protocol_fds()
+    _start_reaper()
+    in_fd, out_fd, console_fd = _take_protocol_fds()
     channel = _wire.Channel(in_fd, out_fd)
     _wire.ACTIVE = channel
-    return Worker(channel).serve()
+    return Worker(channel, console_fd).serve()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_reader};
 use crate::python::{probe_version, version_ok};
 
+mod lifeline;
 mod transfer;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
@@ -106,6 +107,9 @@ pub struct Worker {
     info: WorkerInfo,
     interrupter: Interrupter,
     closed: bool,
+    /// Held, never written: closing it (when the worker is dropped, or
+    /// `weir` ends) makes the worker's reaper end its process group.
+    _lifeline: Option<std::os::fd::OwnedFd>,
 }
 
 impl Worker {
@@ -147,6 +151,12 @@ impl Worker {
             }
             cmd.env("PYTHONPATH", joined);
         }
+        // Without a lifeline (descriptors exhausted) the worker still runs;
+        // only the clean-up of its children on weir's death is lost.
+        let lifeline = lifeline::Lifeline::new().ok();
+        if let Some(lifeline) = &lifeline {
+            lifeline.prepare(&mut cmd);
+        }
         let mut child = cmd.spawn().map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => WorkerError::InterpreterNotFound { path: path.clone() },
             _ => WorkerError::Spawn {
@@ -183,6 +193,7 @@ impl Worker {
             },
             interrupter,
             closed: false,
+            _lifeline: lifeline.map(lifeline::Lifeline::into_write_end),
         };
         if let Err(source) = started {
             worker.kill_and_reap();
