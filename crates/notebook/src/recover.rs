@@ -4,8 +4,8 @@
 //! so one broken cell costs only that cell, which is recovered from its text
 //! as an unparsable cell.
 
-use ruff_python_ast::Expr;
-use ruff_python_parser::{parse_expression, parse_module};
+use ruff_python_ast::{Expr, ModModule};
+use ruff_python_parser::{Parsed, parse_expression, parse_module};
 
 use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::indent::{INDENT, dedent, is_blank};
@@ -52,15 +52,8 @@ pub fn items(lines: &Lines) -> Vec<Item> {
         if is_blank(chunk) {
             continue;
         }
-        let classify_all =
-            |items: &mut Vec<Item>,
-             at: usize,
-             parsed: &ruff_python_parser::Parsed<ruff_python_ast::ModModule>| {
-                let cx = Cx { lines, base: at };
-                items.extend(parsed.suite().iter().map(|s| classify(s, &cx)));
-            };
         match parse_module(chunk) {
-            Ok(parsed) => classify_all(&mut items, a, &parsed),
+            Ok(parsed) => classify_all(&mut items, lines, a, &parsed),
             Err(e) => {
                 let at = a + usize::from(e.location.start());
                 let message = e.error.to_string();
@@ -77,7 +70,7 @@ pub fn items(lines: &Lines) -> Vec<Item> {
                 let prefix = split_before_damage(lines, a, at.min(b), in_cell);
                 match prefix {
                     Some((split, parsed)) => {
-                        classify_all(&mut items, a, &parsed);
+                        classify_all(&mut items, lines, a, &parsed);
                         items.push(broken_chunk(lines, split, b, &message, at));
                     }
                     None => items.push(broken_chunk(lines, a, b, &message, at)),
@@ -88,6 +81,12 @@ pub fn items(lines: &Lines) -> Vec<Item> {
     items
 }
 
+/// The items of a chunk that parsed, `base` being where it starts.
+fn classify_all(items: &mut Vec<Item>, lines: &Lines, base: usize, parsed: &Parsed<ModModule>) {
+    let cx = Cx { lines, base };
+    items.extend(parsed.suite().iter().map(|s| classify(s, &cx)));
+}
+
 /// The last line start in `(a, at]` (at column 0 if `column0`) whose
 /// preceding text parses on its own (and is not blank), with that parse. At
 /// most a few candidates are parsed, so recovery stays linear.
@@ -96,10 +95,7 @@ fn split_before_damage(
     a: usize,
     at: usize,
     column0: bool,
-) -> Option<(
-    usize,
-    ruff_python_parser::Parsed<ruff_python_ast::ModModule>,
-)> {
+) -> Option<(usize, Parsed<ModModule>)> {
     const TRIES: usize = 4;
     let src = lines.src;
     let mut line = lines.line_start(at);
