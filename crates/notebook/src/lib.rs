@@ -20,7 +20,7 @@ pub use error::FormatError;
 pub use indent::{dedent, indent};
 pub use model::{
     AppOption, Cell, CellKind, CellOption, CellOptions, CellOrigin, Flavor, FormatWarning,
-    Notebook, NotebookOrigin, Signature,
+    LineEnding, Notebook, NotebookOrigin, Signature, normalize_newlines,
 };
 pub use parse::parse;
 pub use write::{cell_text, write};

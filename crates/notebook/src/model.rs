@@ -21,6 +21,46 @@ impl Flavor {
     }
 }
 
+/// How a file ends its lines. Python reads `\n`, `\r\n` and `\r` alike,
+/// everywhere (inside strings too), so `parse` reads them alike and keeps
+/// every text it holds with `\n`; `write` ends every line with the file's
+/// own ending, the first one in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum LineEnding {
+    #[default]
+    Lf,
+    CrLf,
+    Cr,
+}
+
+impl LineEnding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::CrLf => "\r\n",
+            LineEnding::Cr => "\r",
+        }
+    }
+
+    /// The first line ending in `text` (`Lf` if it has none).
+    pub fn of(text: &str) -> Self {
+        match text.find(['\r', '\n']) {
+            Some(i) if text[i..].starts_with("\r\n") => LineEnding::CrLf,
+            Some(i) if text[i..].starts_with('\r') => LineEnding::Cr,
+            _ => LineEnding::Lf,
+        }
+    }
+}
+
+/// `text` with every `\r\n` and lone `\r` made `\n`, as Python's tokenizer
+/// reads it (borrowed when there is nothing to change).
+pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
 /// One keyword argument of `App(...)`, kept as source text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AppOption {
@@ -230,6 +270,8 @@ pub struct FormatWarning {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Notebook {
     pub flavor: Flavor,
+    /// The line ending `write` uses (the file's first one when parsed).
+    pub line_ending: LineEnding,
     /// Everything before the `import` line (module docstring, comments, PEP
     /// 723 block), verbatim, including its trailing blank lines.
     pub header: String,

@@ -6,16 +6,25 @@ use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::error::FormatError;
 use crate::indent::is_blank;
 use crate::lines::Lines;
-use crate::model::{Cell, CellOrigin, FormatWarning, Notebook, NotebookOrigin};
+use crate::model::{
+    Cell, CellOrigin, FormatWarning, LineEnding, Notebook, NotebookOrigin, normalize_newlines,
+};
 use crate::recover;
 
 /// Read a notebook file. Never panics; a file that is not a notebook at all
 /// is an error, a notebook with broken parts loads with those parts kept
 /// (as unparsable cells, or verbatim) and listed in `Notebook::warnings`.
+///
+/// Lines may end in `\n`, `\r\n` or `\r`, mixed, as Python allows: the
+/// text is read with every ending made `\n` (so cell code, positions and
+/// everything kept for writing back are the same whatever the endings), and
+/// the file's first ending is remembered in `Notebook::line_ending`.
 pub fn parse(source: &str) -> Result<Notebook, FormatError> {
     if is_blank(source) {
         return Err(FormatError::Empty);
     }
+    let line_ending = LineEnding::of(source);
+    let source = &*normalize_newlines(source);
     let lines = Lines::new(source);
     if let Some(i) = source.find('\0') {
         let (line, column) = lines.position(i);
@@ -31,7 +40,9 @@ pub fn parse(source: &str) -> Result<Notebook, FormatError> {
         }
         Err(_) => recover::items(&lines),
     };
-    assemble(&lines, items)
+    let mut nb = assemble(&lines, items)?;
+    nb.line_ending = line_ending;
+    Ok(nb)
 }
 
 fn assemble(lines: &Lines, items: Vec<Item>) -> Result<Notebook, FormatError> {
@@ -91,39 +102,50 @@ fn assemble(lines: &Lines, items: Vec<Item>) -> Result<Notebook, FormatError> {
     let mut footer_at = None;
     for item in &items[app_at + 1..] {
         let start = lines.line_start(item.start).max(cursor);
-        match &item.kind {
-            ItemKind::Cell(found) => {
-                if let Some(message) = &found.broken {
-                    nb.warnings.push(warning(
-                        lines,
-                        item.start,
-                        &format!(
-                            "cell `{}` does not parse ({message}); recovered from its text",
-                            found.name
-                        ),
-                    ));
-                }
-                let end = item.end.max(start);
-                let index = nb.cells.len();
-                nb.cells.push(make_cell(
-                    found,
-                    index,
-                    &src[cursor..start],
-                    &src[start..end],
-                ));
-                cursor = lines.next_line(end).max(end);
+        // Text after the App line that does not parse is an unparsable
+        // cell, whatever it is: Python cannot run the file, so the damage
+        // must be reported and run as a failing cell, never set aside.
+        let recovered;
+        let found = match &item.kind {
+            ItemKind::Cell(found) => Some(found.as_ref()),
+            ItemKind::Other {
+                broken: Some(message),
+            } => {
+                recovered = Found {
+                    broken: Some(message.clone()),
+                    ..recover::whole_chunk(lines, item.start, item.end)
+                };
+                Some(&recovered)
             }
+            _ => None,
+        };
+        if let Some(found) = found {
+            if let Some(message) = &found.broken {
+                nb.warnings.push(warning(
+                    lines,
+                    item.start,
+                    &format!(
+                        "cell `{}` does not parse ({message}); kept as an unparsable cell",
+                        found.name
+                    ),
+                ));
+            }
+            let end = item.end.max(start);
+            let index = nb.cells.len();
+            nb.cells.push(make_cell(
+                found,
+                index,
+                &src[cursor..start],
+                &src[start..end],
+            ));
+            cursor = lines.next_line(end).max(end);
+            continue;
+        }
+        match &item.kind {
             ItemKind::Footer => {
                 footer_at = Some(start);
                 break;
             }
-            ItemKind::Other {
-                broken: Some(message),
-            } => nb.warnings.push(warning(
-                lines,
-                item.start,
-                &format!("does not parse ({message}); kept as is, not a cell"),
-            )),
             _ => nb.warnings.push(warning(
                 lines,
                 item.start,

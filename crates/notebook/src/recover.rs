@@ -4,8 +4,8 @@
 //! so one broken cell costs only that cell, which is recovered from its text
 //! as an unparsable cell.
 
-use ruff_python_ast::Expr;
-use ruff_python_parser::{parse_expression, parse_module};
+use ruff_python_ast::{Expr, ModModule};
+use ruff_python_parser::{Parsed, parse_expression, parse_module};
 
 use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::indent::{INDENT, dedent, is_blank};
@@ -22,6 +22,15 @@ const MARKERS: &[&str] = &[
     "app=",
     "import ",
     "__generated_with",
+];
+
+/// Chunks that are cells (the others are the App line, imports, the footer
+/// and stray text).
+const CELL_STARTS: &[&str] = &[
+    "@app.",
+    "app._unparsable_cell(",
+    "with app.setup",
+    "async with app.setup",
 ];
 
 /// Items of a file, parsing it chunk by chunk.
@@ -44,62 +53,100 @@ pub fn items(lines: &Lines) -> Vec<Item> {
             continue;
         }
         match parse_module(chunk) {
-            Ok(parsed) => {
-                let cx = Cx { lines, base: a };
-                items.extend(parsed.suite().iter().map(|s| classify(s, &cx)));
-            }
+            Ok(parsed) => classify_all(&mut items, lines, a, &parsed),
             Err(e) => {
                 let at = a + usize::from(e.location.start());
-                items.push(broken_chunk(lines, a, b, &e.error.to_string(), at));
+                let message = e.error.to_string();
+                // Statements before the damaged line, when they parse and
+                // the damaged line starts at column 0, are whole statements
+                // Python reads the same way: keep them, so the damage costs
+                // only the text from its line on (a stray line after a cell
+                // or after the App line takes nothing with it). The parser
+                // may place the error at the end of the chunk (an unclosed
+                // bracket), so a few lines before it are tried. In a cell,
+                // only column-0 lines: an indented line there is part of
+                // the cell, which is recovered whole.
+                let in_cell = CELL_STARTS.iter().any(|m| chunk.starts_with(m));
+                let prefix = split_before_damage(lines, a, at.min(b), in_cell);
+                match prefix {
+                    Some((split, parsed)) => {
+                        classify_all(&mut items, lines, a, &parsed);
+                        items.push(broken_chunk(lines, split, b, &message, at));
+                    }
+                    None => items.push(broken_chunk(lines, a, b, &message, at)),
+                }
             }
         }
     }
     items
 }
 
-/// A chunk that does not parse: a cell recovered from its text if it looks
-/// like one, otherwise an opaque item that is kept verbatim.
+/// The items of a chunk that parsed, `base` being where it starts.
+fn classify_all(items: &mut Vec<Item>, lines: &Lines, base: usize, parsed: &Parsed<ModModule>) {
+    let cx = Cx { lines, base };
+    items.extend(parsed.suite().iter().map(|s| classify(s, &cx)));
+}
+
+/// The last line start in `(a, at]` (at column 0 if `column0`) whose
+/// preceding text parses on its own (and is not blank), with that parse. At
+/// most a few candidates are parsed, so recovery stays linear.
+fn split_before_damage(
+    lines: &Lines,
+    a: usize,
+    at: usize,
+    column0: bool,
+) -> Option<(usize, Parsed<ModModule>)> {
+    const TRIES: usize = 4;
+    let src = lines.src;
+    let mut line = lines.line_start(at);
+    let mut tries = 0;
+    while line > a && tries < TRIES {
+        let text = &src[line..lines.line_content_end(line)];
+        let indented = text.starts_with(|c: char| c.is_whitespace());
+        if !is_blank(text) && (!column0 || !indented) {
+            tries += 1;
+            if !is_blank(&src[a..line])
+                && let Ok(parsed) = parse_module(&src[a..line])
+            {
+                return Some((line, parsed));
+            }
+        }
+        line = lines.line_start(line - 1);
+    }
+    None
+}
+
+/// A chunk that does not parse. If it is a notebook item (it starts with a
+/// cell decorator, `with app.setup` or `app._unparsable_cell(`), it becomes
+/// an unparsable cell and is never dropped: when only the code inside a
+/// well-formed frame is broken, the cell's code is that code (so an editor
+/// shows what the user wrote in the cell); when the frame itself is broken
+/// (the decorator, the `def` line, the `return` line, text after the cell),
+/// the code is the whole chunk as written. Either way the code fails to
+/// parse where the file does, so the error is reported at its line. Any
+/// other chunk is an opaque item kept verbatim.
 fn broken_chunk(lines: &Lines, a: usize, b: usize, message: &str, at: usize) -> Item {
     let src = lines.src;
-    // Trailing blank lines belong to the gap after the item.
-    let body = src[a..b].trim_end();
-    let end = a + body.len();
+    // Trailing blank lines belong to the gap after the item; trailing
+    // whitespace on its last line is the item's.
+    let trimmed = src[a..b].trim_end().len();
+    let end = if trimmed == 0 {
+        a
+    } else {
+        lines.line_content_end(a + trimmed - 1).min(b)
+    };
+    let body = &src[a..end];
     let (line, col) = lines.position(at);
     let broken = Some(format!("line {line}, column {col}: {message}"));
+    let whole = || Some(whole_chunk(lines, a, end));
     let found = if body.starts_with("@app.cell") {
-        text_code_cell(lines, a, end).map(|mut f| {
-            f.broken = broken.clone();
-            f
-        })
+        text_code_cell(lines, a, end).or_else(whole)
     } else if body.starts_with("@app.function") || body.starts_with("@app.class_definition") {
-        let code_start = lines.next_line(a).min(end);
-        Some(Found {
-            kind: CellKind::Unparsable,
-            name: def_name(&src[code_start..end]).unwrap_or("_").to_string(),
-            code: src[code_start..end].to_string(),
-            options: CellOptions::default(),
-            is_async: false,
-            code_start_line: lines.line_of(code_start),
-            code_indent: 0,
-            removed: vec![0; src[code_start..end].split('\n').count()],
-            signature: None,
-            broken: broken.clone(),
-        })
+        text_def_cell(lines, a, end).or_else(whole)
     } else if body.starts_with("with app.setup") || body.starts_with("async with app.setup") {
-        let code_start = lines.next_line(a).min(end);
-        let (code, removed) = dedent(&src[code_start..end], INDENT);
-        Some(Found {
-            kind: CellKind::Unparsable,
-            name: "setup".to_string(),
-            code,
-            options: CellOptions::default(),
-            is_async: false,
-            code_start_line: lines.line_of(code_start),
-            code_indent: 4,
-            removed,
-            signature: None,
-            broken: broken.clone(),
-        })
+        text_setup_cell(lines, a, end).or_else(whole)
+    } else if body.starts_with("app._unparsable_cell(") {
+        whole()
     } else {
         None
     };
@@ -107,10 +154,104 @@ fn broken_chunk(lines: &Lines, a: usize, b: usize, message: &str, at: usize) -> 
         start: a,
         end,
         kind: match found {
-            Some(f) => ItemKind::Cell(Box::new(f)),
+            Some(mut f) => {
+                f.broken = broken;
+                ItemKind::Cell(Box::new(f))
+            }
             None => ItemKind::Other { broken },
         },
     }
+}
+
+/// The chunk's text as the code of an unparsable cell, not dedented.
+pub fn whole_chunk(lines: &Lines, a: usize, end: usize) -> Found {
+    let text = &lines.src[a..end];
+    let name = if text.starts_with("@app.") {
+        text.split('\n')
+            .filter(|l| !l.starts_with([' ', '\t']))
+            .find_map(def_name)
+            .unwrap_or("_")
+    } else if text.contains("app.setup") {
+        "setup"
+    } else {
+        "_"
+    };
+    Found {
+        kind: CellKind::Unparsable,
+        name: name.to_string(),
+        code: text.to_string(),
+        options: CellOptions::default(),
+        is_async: false,
+        code_start_line: lines.line_of(a),
+        code_indent: 0,
+        removed: vec![0; text.split('\n').count()],
+        signature: None,
+        broken: None,
+    }
+}
+
+/// Offset (in `text`) of the first line after the first that starts at
+/// column 0 with one of `starts`.
+fn column0_line(text: &str, starts: &[&str]) -> Option<usize> {
+    text.match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| starts.iter().any(|s| text[i..].starts_with(s)))
+}
+
+/// `@app.function` / `@app.class_definition` whose decorator is intact and
+/// whose `def` / `class` does not parse: the code is the definition, as a
+/// function or class cell's code is.
+fn text_def_cell(lines: &Lines, a: usize, end: usize) -> Option<Found> {
+    let src = lines.src;
+    let text = &src[a..end];
+    let def_at = column0_line(text, &["def ", "async def ", "class ", "@"])?;
+    let decorator = text[..def_at].trim_end();
+    if parse_module(&format!("{decorator}\ndef _(): pass")).is_err() {
+        return None;
+    }
+    let code = &text[def_at..];
+    if parse_module(code).is_ok() {
+        return None;
+    }
+    Some(Found {
+        kind: CellKind::Unparsable,
+        name: def_name(code).unwrap_or("_").to_string(),
+        code: code.to_string(),
+        options: decorator_options(decorator),
+        is_async: false,
+        code_start_line: lines.line_of(a + def_at),
+        code_indent: 0,
+        removed: vec![0; code.split('\n').count()],
+        signature: None,
+        broken: None,
+    })
+}
+
+/// `with app.setup:` whose header is intact and whose body does not parse.
+fn text_setup_cell(lines: &Lines, a: usize, end: usize) -> Option<Found> {
+    let src = lines.src;
+    let text = &src[a..end];
+    let header_end = text.find('\n')?;
+    if parse_module(&format!("{}\n    pass", &text[..header_end])).is_err() {
+        return None;
+    }
+    let code_start = a + header_end + 1;
+    let (code, removed) = dedent(&src[code_start..end], INDENT);
+    if parse_module(&code).is_ok() {
+        return None;
+    }
+    Some(Found {
+        kind: CellKind::Unparsable,
+        name: "setup".to_string(),
+        code,
+        options: CellOptions::default(),
+        is_async: false,
+        code_start_line: lines.line_of(code_start),
+        code_indent: 4,
+        removed,
+        signature: None,
+        broken: None,
+    })
 }
 
 /// The name after `def ` / `class ` on the first such line.
@@ -133,10 +274,7 @@ fn def_name(text: &str) -> Option<&str> {
 fn text_code_cell(lines: &Lines, a: usize, end: usize) -> Option<Found> {
     let src = lines.src;
     let text = &src[a..end];
-    let def_at = text
-        .match_indices('\n')
-        .map(|(i, _)| i + 1)
-        .find(|&i| text[i..].starts_with("def ") || text[i..].starts_with("async def "))?;
+    let def_at = column0_line(text, &["def ", "async def "])?;
     let name = def_name(&text[def_at..])?.to_string();
     let is_async = text[def_at..].starts_with("async ");
     // The signature ends at the first line ending in `):` (comments aside).
@@ -180,24 +318,27 @@ fn text_code_cell(lines: &Lines, a: usize, end: usize) -> Option<Found> {
         })
         .last()
         .map(|(at, _)| at);
-    let (code_text, returns) = match ret_at {
+    let (code_text, returns, ret_text) = match ret_at {
         Some(at) => {
             let t = &body[..at];
             (
                 t.strip_suffix('\n').unwrap_or(t),
                 return_names(&body[at + 10..]),
+                &body[at..],
             )
         }
-        None => (body, Vec::new()),
+        None => (body, Vec::new(), ""),
     };
     let (code, removed) = dedent(code_text, INDENT);
-    let kind = if parse_module(&code).is_ok() {
-        CellKind::Code
-    } else {
-        CellKind::Unparsable
-    };
+    // Only the code may be broken: the frame around it (decorator, `def`
+    // line, `return` line and anything after it) must parse on its own, or
+    // taking the code alone would hide where the damage is.
+    let frame = format!("{}\n    pass\n{ret_text}", &text[..sig_end]);
+    if parse_module(&frame).is_err() || parse_module(&code).is_ok() {
+        return None;
+    }
     Some(Found {
-        kind,
+        kind: CellKind::Unparsable,
         name,
         code,
         options,

@@ -11,17 +11,35 @@
 //! back byte for byte, so a hand-formatted file only changes where it was
 //! edited.
 
+use std::borrow::Cow;
+
 use ruff_python_parser::parse_module;
 
 use crate::indent::{INDENT, indent, is_blank};
-use crate::model::{Cell, CellKind, CellOptions, Flavor, Notebook, Signature};
+use crate::model::{
+    Cell, CellKind, CellOptions, Flavor, LineEnding, Notebook, Signature, normalize_newlines,
+};
 use crate::unparsable;
 
 const MAX_LINE_LENGTH: usize = 80;
 
 /// Write a notebook. `signatures` has one entry per `nb.cells` entry, used
 /// for code cells only; a missing entry means "as in the file" (or empty).
+/// Every line ends with `nb.line_ending`, including lines of code given with
+/// other endings (Python reads them all as one, so nothing changes meaning).
 pub fn write(nb: &Notebook, signatures: &[Signature]) -> String {
+    let out = write_lf(nb, signatures);
+    let out = match normalize_newlines(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(normal) => normal,
+    };
+    match nb.line_ending {
+        LineEnding::Lf => out,
+        other => out.replace('\n', other.as_str()),
+    }
+}
+
+fn write_lf(nb: &Notebook, signatures: &[Signature]) -> String {
     let mut out = String::new();
     out.push_str(&nb.header);
     if !nb.header.is_empty() && !nb.header.ends_with('\n') {
@@ -198,10 +216,18 @@ fn code_cell(cell: &Cell, signature: Option<&Signature>) -> String {
         }
     };
     let prefix = if cell.is_async { "async " } else { "" };
+    // A name Python cannot take as a function name (a keyword, say, given
+    // to an unparsable cell that was then mended) would make the file not
+    // parse: such a cell is written anonymous.
+    let name = if is_identifier(&cell.name) {
+        cell.name.as_str()
+    } else {
+        "_"
+    };
     let mut parts = vec![
         decorator_line("@app.cell", &cell.options),
         format_tuple(
-            &format!("{prefix}def {}", cell.name),
+            &format!("{prefix}def {name}"),
             ":",
             &signature.params,
             false,
@@ -213,6 +239,20 @@ fn code_cell(cell: &Cell, signature: Option<&Signature>) -> String {
     }
     parts.push(format_tuple("return ", "", &signature.returns, true, true));
     parts.join("\n")
+}
+
+/// A name `def NAME` accepts: an identifier that is not a hard keyword.
+fn is_identifier(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&name)
 }
 
 fn setup_cell(cell: &Cell) -> String {
@@ -349,6 +389,17 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("        variable_11,\n    )"), "{out}");
+    }
+
+    #[test]
+    fn a_name_def_cannot_take_is_written_anonymous() {
+        for name in ["if", "class", "a b", "1x", ""] {
+            let text = cell_text(&Cell::code(name, "x = 1"), None);
+            assert!(text.contains("def _():"), "{name:?}: {text}");
+            assert!(parses(&text), "{text}");
+        }
+        let text = cell_text(&Cell::code("match", "x = 1"), None);
+        assert!(text.contains("def match():"), "{text}");
     }
 
     #[test]

@@ -48,8 +48,11 @@ fn valid_code() -> impl Strategy<Value = String> {
     prop::collection::vec(stmt, 0..6).prop_map(|v| v.join("\n"))
 }
 
+/// Cell names as a `def` line takes them (identifiers, not keywords).
 fn name() -> impl Strategy<Value = String> {
-    prop_oneof![Just("_".to_string()), "[a-z][a-z0-9_]{0,10}"]
+    prop_oneof![Just("_".to_string()), "[a-z][a-z0-9_]{0,10}"].prop_filter("keyword", |n| {
+        ruff_python_parser::parse_module(&format!("def {n}(): pass")).is_ok()
+    })
 }
 
 fn check(cells: Vec<Cell>, flavor: Flavor) -> Result<(), TestCaseError> {
@@ -80,8 +83,68 @@ fn check(cells: Vec<Cell>, flavor: Flavor) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+const CELLS_NOTEBOOK: &str = "import marimo\n\n__generated_with = \"0.25.2\"\napp = marimo.App()\n\nwith app.setup:\n    import math\n\n\n@app.cell\ndef _():\n    x = 1\n    return (x,)\n\n\n@app.function\ndef f(a):\n    return a + 1\n\n\n@app.cell(hide_code=True)\ndef _(x):\n    y = f(x)\n    return (y,)\n\n\n@app.class_definition\nclass C:\n    pass\n\n\nif __name__ == \"__main__\":\n    app.run()\n";
+
+/// 1-based numbers of the lines that begin a cell in a file that does not
+/// parse as a whole.
+fn cell_markers(src: &str) -> Vec<u32> {
+    const MARKERS: &[&str] = &[
+        "@app.cell",
+        "@app.function",
+        "@app.class_definition",
+        "with app.setup",
+        "async with app.setup",
+        "app._unparsable_cell",
+    ];
+    let is_marker = |l: &str| {
+        MARKERS.iter().any(|m| {
+            l.strip_prefix(m)
+                .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
+    };
+    src.split('\n')
+        .enumerate()
+        .filter(|(_, l)| is_marker(l))
+        .map(|(i, _)| i as u32 + 1)
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Damage anywhere among the cells never drops one: in a file that no
+    /// longer parses, every line that begins a cell begins a cell, an
+    /// unparsable cell's code still fails to parse (so it is reported), and
+    /// the file writes back byte for byte.
+    #[test]
+    fn damaged_cells_are_never_dropped(cut in 0usize..1000, insert in nasty_line()) {
+        let base = CELLS_NOTEBOOK;
+        let from = base.find("with app.setup").unwrap();
+        let to = base.find("if __name__").unwrap();
+        let mut at = from + cut % (to - from + 1);
+        while !base.is_char_boundary(at) { at -= 1; }
+        let src = format!("{}{}{}", &base[..at], insert, &base[at..]);
+        let nb = parse(&src).map_err(|e| TestCaseError::fail(format!("{e}\n{src}")))?;
+        let sigs: Vec<Signature> = nb.cells.iter().map(|c| c.signature_in_file.clone().unwrap_or_default()).collect();
+        prop_assert_eq!(&write(&nb, &sigs), &src);
+        if ruff_python_parser::parse_module(&src).is_err() {
+            // Every line that begins a cell begins one: some cell's code
+            // starts between it and the next such line.
+            let markers = cell_markers(&src);
+            for (i, &m) in markers.iter().enumerate() {
+                let next = markers.get(i + 1).copied().unwrap_or(u32::MAX);
+                prop_assert!(
+                    nb.cells.iter().any(|c| (m..next).contains(&c.code_start_line)),
+                    "no cell for line {}\n{}", m, src
+                );
+            }
+        }
+        for c in &nb.cells {
+            if c.kind == CellKind::Unparsable {
+                prop_assert!(ruff_python_parser::parse_module(&c.code).is_err(), "{:?}\n{}", c.code, src);
+            }
+        }
+    }
 
     #[test]
     fn any_code_survives(codes in prop::collection::vec((name(), nasty_code()), 1..4), marimo in any::<bool>()) {

@@ -98,3 +98,45 @@ fn fixtures_round_trip() {
     let odd = root().join("tests/fixtures/notebooks/hand_edited");
     assert!(check_dir(&odd, false) >= 1);
 }
+
+/// Every file, with CRLF or CR line endings, reads to the same notebook as
+/// with LF and writes back byte for byte; with mixed endings it is written
+/// with its first one throughout.
+#[test]
+fn any_line_endings_round_trip() {
+    use weir_notebook::LineEnding;
+    let mut dirs = vec![
+        root().join("examples"),
+        root().join("tests/fixtures/notebooks"),
+        root().join("tests/fixtures/notebooks/hand_edited"),
+    ];
+    dirs.retain(|d| d.is_dir());
+    let mut n = 0;
+    for path in dirs.iter().flat_map(|d| files(d)) {
+        let lf = std::fs::read_to_string(&path).unwrap();
+        let base = parse(&lf).unwrap();
+        let sigs = signatures(&base);
+        for ending in [LineEnding::CrLf, LineEnding::Cr] {
+            let src = lf.replace('\n', ending.as_str());
+            let nb = parse(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(nb.line_ending, ending);
+            assert_eq!(nb.cells, base.cells, "{} {ending:?}", path.display());
+            assert_eq!(nb.warnings, base.warnings, "{}", path.display());
+            assert_eq!(write(&nb, &sigs), src, "{} {ending:?}", path.display());
+        }
+        // Mixed: LF, CR and CRLF in turn (never a CR before an LF, which
+        // would be one CRLF line break).
+        let mut mixed = String::new();
+        for (i, line) in lf.split('\n').enumerate() {
+            if i > 0 {
+                mixed.push_str(["\n", "\r", "\r\n"][(i - 1) % 3]);
+            }
+            mixed.push_str(line);
+        }
+        let nb = parse(&mixed).unwrap();
+        assert_eq!(nb.cells, base.cells, "{} mixed", path.display());
+        assert_eq!(write(&nb, &sigs), lf, "{} mixed", path.display());
+        n += 1;
+    }
+    assert!(n >= 8);
+}
