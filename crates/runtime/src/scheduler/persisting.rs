@@ -112,7 +112,7 @@ impl PersistSession {
         }
         let mut info = self.pending_or_new(index, PersistAction::NotStored);
         let names: Vec<String> = project.analysis(index).defs.iter().cloned().collect();
-        let cell_id = format!("c{}", project.cell_id(index).0);
+        let cell_id = super::run::worker_cell_id(project.cell_id(index));
         let key = self.keys.get(index).copied().flatten();
         let mut strict_error = None;
         let mode = match self.cfg.mode {
@@ -413,14 +413,14 @@ impl Session {
             Err(e) => return entry_failed(p, index, &key, e),
         };
         let defs = self.project.analysis(index).defs.clone();
-        let cell_id = format!("c{}", self.project.cell_id(index).0);
+        let cell_id = super::run::worker_cell_id(self.project.cell_id(index));
         let state = &mut self.states[index];
         let mut stale = std::mem::take(&mut state.defined);
         stale.extend(defs.iter().cloned());
-        if let Err(e) = self
-            .worker
-            .delete_names(&stale.into_iter().collect::<Vec<_>>())
-        {
+        if let Err(e) = self.worker.delete(
+            &stale.into_iter().collect::<Vec<_>>(),
+            std::slice::from_ref(&cell_id),
+        ) {
             return Restore::Halted(worker_death(state, index, e, on_event));
         }
         let mut restored = self.worker.restore_buffers(&cell_id, &loaded.values);

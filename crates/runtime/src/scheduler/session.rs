@@ -292,10 +292,11 @@ impl Session {
         for (i, state) in self.states.iter_mut().enumerate().skip(index) {
             state.run.index = i;
         }
-        if !names.is_empty() {
-            self.worker
-                .delete_names(&names.into_iter().collect::<Vec<_>>())?;
-        }
+        // Always: its functions may keep private names alive.
+        self.worker.delete(
+            &names.into_iter().collect::<Vec<_>>(),
+            &[super::run::worker_cell_id(id)],
+        )?;
         Ok(self.run_stale(descendants, &mut { on_event }))
     }
 
