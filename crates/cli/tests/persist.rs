@@ -390,3 +390,46 @@ fn a_store_from_a_newer_weir_is_left_alone_with_a_warning() {
     assert!(!out.contains("restored, verified"), "{out}");
     assert_eq!(std::fs::read(&marker).unwrap(), b, "not touched");
 }
+
+#[test]
+fn a_copy_of_a_notebook_beside_it_computes_its_own_results() {
+    // Both share `__weir__/store`; the persisted cell reads `__file__`,
+    // which neither its code nor the graph shows.
+    let d = dir("copy");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                "import os\nwhere = os.path.basename(__file__)\nprint('computed in', where)",
+                "persist=True",
+            ),
+            ("print('reads', where)", ""),
+        ],
+    );
+    let copy = d.join("nb_copy.py");
+    std::fs::copy(&nb, &copy).unwrap();
+
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("reads nb.py"), "{out}");
+    assert!(out.contains("(stored)"), "{out}");
+
+    let (code, out, err) = exec(&copy, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("restored, verified"),
+        "the original's result: {out}"
+    );
+    assert!(out.contains("computed in nb_copy.py"), "{out}");
+    assert!(out.contains("reads nb_copy.py"), "{out}");
+    assert!(out.contains("(stored)"), "{out}");
+
+    // Each restores its own from then on.
+    for (path, name) in [(&nb, "nb.py"), (&copy, "nb_copy.py")] {
+        let (code, out, err) = exec(path, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("restored, verified"), "{out}");
+        assert!(out.contains(&format!("reads {name}")), "{out}");
+    }
+}

@@ -255,8 +255,14 @@ impl Session {
     /// Every cell's lineage key for this session's worker (Python and
     /// Weir versions as the salt), in notebook order.
     pub fn lineage_keys(&self) -> Vec<Option<LineageKey>> {
-        self.project
-            .lineage_keys(&salt(&self.worker.info().python_version))
+        self.project.lineage_keys(&self.salt())
+    }
+
+    fn salt(&self) -> Vec<u8> {
+        salt(
+            &self.worker.info().python_version,
+            self.config.notebook.as_deref(),
+        )
     }
 
     /// Before a run: keys, restorable entries, deferrable ancestors.
@@ -266,13 +272,15 @@ impl Session {
         problems: &HashMap<CellId, NotRunReason>,
     ) -> PersistPlan {
         let mut plan = PersistPlan::default();
-        let Some(p) = self.persist.as_mut() else {
+        if self.persist.is_none() {
             // No store: no keys either (they hash every cell's code).
             return plan;
+        }
+        let keys = self.project.lineage_keys(&self.salt());
+        let Some(p) = self.persist.as_mut() else {
+            return plan;
         };
-        p.keys = self
-            .project
-            .lineage_keys(&salt(&self.worker.info().python_version));
+        p.keys = keys;
         p.totals = PersistTotals::default();
         p.pending.clear();
         p.recovering.clear();
