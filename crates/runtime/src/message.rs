@@ -49,8 +49,12 @@ pub enum ToWorker {
     },
     /// Put these values into the namespace; each value's buffers follow
     /// this message as binary frames, in order. The reply is `restored`.
+    /// `defs`: the names the cell defines; the worker refuses a value of
+    /// any other name (and any `__dunder__` name) before unpickling any.
     Restore {
         cell_id: String,
+        #[serde(default)]
+        defs: Vec<String>,
         values: Vec<RestoreValue>,
     },
     /// Exit with status 0.

@@ -421,6 +421,10 @@ impl Session {
             Err(e) => return entry_failed(p, index, &key, e),
         };
         let defs = self.project.analysis(index).defs.clone();
+        if let Err(e) = entry::check_names(&key, &meta, &defs) {
+            return entry_failed(p, index, &key, e);
+        }
+        let allowed: Vec<String> = defs.iter().cloned().collect();
         let cell_id = super::run::worker_cell_id(self.project.cell_id(index));
         let state = &mut self.states[index];
         let mut stale = std::mem::take(&mut state.defined);
@@ -431,14 +435,18 @@ impl Session {
         ) {
             return Restore::Halted(worker_death(state, index, e, on_event));
         }
-        let mut restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+        let mut restored = self
+            .worker
+            .restore_buffers(&cell_id, &allowed, &loaded.values);
         if matches!(&restored, Ok(Err(f)) if f.file) {
             // The worker could not map a verified object file (nothing was
             // restored): send the bytes instead.
             if let Err(e) = loaded.inline_files(&p.cfg.store) {
                 return entry_failed(p, index, &key, e);
             }
-            restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+            restored = self
+                .worker
+                .restore_buffers(&cell_id, &allowed, &loaded.values);
         }
         match restored {
             Ok(Ok(_)) => {}
