@@ -3,7 +3,7 @@
 The code is registered in `linecache` under the cell's pseudo-filename so
 tracebacks show the cell's own lines, numbered from the cell's first line.
 A final expression statement is evaluated separately to become the cell's
-output.  Top-level `await` is allowed; such code runs on the worker's one
+output.  The cell's private names are renamed first (`_private`).  Top-level `await` is allowed; such code runs on the worker's one
 event loop, which persists so tasks may outlive the cell that made them.
 """
 
@@ -47,7 +47,7 @@ def compile_cell(code: str, filename: str, cell_id: str = "_") -> Compiled:
     from ._private import mangle
 
     tree = ast.parse(code, filename=filename, mode="exec", type_comments=False)
-    temporaries, kept = mangle(tree, cell_id)
+    temporaries, kept = mangle(tree, cell_id, code)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         expr = ast.Expression(body=tree.body.pop().value)

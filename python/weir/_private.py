@@ -316,14 +316,37 @@ _TRY = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
 _TYPE_ALIAS = getattr(ast, "TypeAlias", None) if sys.version_info >= (3, 12) else None
 
 
-def mangle(tree: ast.Module, cell_id: str):
+# An identifier starting with `_` (not an attribute): a cell without one
+# has nothing to rename, and most cells skip the walk.  Strings and
+# comments may match too; they only cost the walk.
+_MAYBE_PRIVATE = re.compile(r"(?<![\w.])_")
+
+# Each level of the tree costs the walk about three Python frames; CPython's
+# compiler accepts trees deeper than the default limit of 1000 frames
+# allows (a 1000-term `a + a + ...`), so the walk gets more room: plenty
+# from 3.11 on, where Python-to-Python calls use no C stack, and what an
+# 8 MiB C stack surely holds before that.  Deeper still, the cell fails
+# with RecursionError, as compiling it would.
+_WALK_RECURSION_LIMIT = 30000 if sys.version_info >= (3, 11) else 8000
+
+
+def mangle(tree: ast.Module, cell_id: str, code: str = None):
     """Rename the cell's private names in place.
 
     Returns (temporaries, kept): the private names the cell binds at its
     top level (as they appear in the namespace), and the subset to keep
-    after the run because code that runs later reads them.
+    after the run because code that runs later reads them.  `code`, the
+    cell's source, lets a cell without any `_name` skip the walk.
     """
+    if code is not None and not _MAYBE_PRIVATE.search(code):
+        return set(), set()
     mangler = _Mangler(prefix_of(cell_id))
-    mangler.visit(tree)
+    limit = sys.getrecursionlimit()
+    if limit < _WALK_RECURSION_LIMIT:
+        sys.setrecursionlimit(_WALK_RECURSION_LIMIT)
+    try:
+        mangler.visit(tree)
+    finally:
+        sys.setrecursionlimit(limit)
     temporaries = {n for n in mangler.blocks[0].defs if is_private(n)}
     return temporaries, temporaries & mangler.late_reads
