@@ -89,6 +89,30 @@ class ScriptModeTest(NotebookCase):
             ["independent", "first", "second, reads x = 1", "async got 4"],
         )
 
+    def test_private_names_stay_in_their_cell_and_builtins_is_a_dict(self):
+        # As in the worker (tests/test_private.py) and under marimo.
+        proc = self.run_script(
+            "nb_private",
+            notebook(
+                """
+                @app.cell
+                def _():
+                    _i = 5
+                    x = _i + 1
+                    print(type(__builtins__).__name__, __builtins__["len"]("ab"))
+                    return (x,)
+
+                @app.cell
+                def _(x):
+                    print(x, _i)
+                    return
+                """
+            ),
+        )
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(proc.stdout, "dict 2\n")
+        self.assertIn("NameError: name '_i' is not defined", proc.stderr)
+
     def test_errors_stop_descendants_only_and_exit_1(self):
         proc = self.run_script(
             "nb_err",

@@ -125,6 +125,13 @@ class App:
                 print("weir: error: %s" % exc, file=sys.stderr)
                 raise SystemExit(1)
             raise
+        for cell in self._cells:
+            # Cells see `__builtins__` as a dict, as under marimo (whose
+            # script mode runs cells in a fresh module holding the dict);
+            # `python nb.py` gives its `__main__` the builtins module.
+            scope = getattr(cell.fn, "__globals__", None)
+            if scope is not None and scope.get("__builtins__") is builtins:
+                scope["__builtins__"] = builtins.__dict__
         outputs = [None] * len(self._cells)
         values = {}
         blocked = set()  # indexes of cells that did not complete

@@ -3,7 +3,7 @@
 The code is registered in `linecache` under the cell's pseudo-filename so
 tracebacks show the cell's own lines, numbered from the cell's first line.
 A final expression statement is evaluated separately to become the cell's
-output.  Top-level `await` is allowed; such code runs on the worker's one
+output.  The cell's private names are renamed first (`_private`).  Top-level `await` is allowed; such code runs on the worker's one
 event loop, which persists so tasks may outlive the cell that made them.
 """
 
@@ -24,15 +24,36 @@ def register_source(filename: str, code: str) -> None:
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
 
 
-def compile_cell(code: str, filename: str):
-    """Return (body code object, last-expression code object or None)."""
+class Compiled:
+    """A cell ready to run: its code objects and its private names.
+
+    `temporaries`: the private names the cell binds at its top level, as
+    renamed (`_cell_<id>_x`); `kept`: those code running after the cell
+    (functions, lambdas, classes, generators of the cell) reads, which must
+    outlive the run.  (`_private` has the rule.)
+    """
+
+    __slots__ = ("body", "last", "temporaries", "kept")
+
+    def __init__(self, body, last, temporaries, kept):
+        self.body = body
+        self.last = last
+        self.temporaries = temporaries
+        self.kept = kept
+
+
+def compile_cell(code: str, filename: str, cell_id: str = "_") -> Compiled:
+    """Parse, rename the cell's private names, and compile."""
+    from ._private import mangle
+
     tree = ast.parse(code, filename=filename, mode="exec", type_comments=False)
+    temporaries, kept = mangle(tree, cell_id, code)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         expr = ast.Expression(body=tree.body.pop().value)
         last = compile(expr, filename, "eval", flags=_FLAGS, dont_inherit=True)
     body = compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
-    return body, last
+    return Compiled(body, last, temporaries, kept)
 
 
 class Executor:
@@ -90,14 +111,20 @@ def error_info(exc: BaseException, filename: str, cell_files: dict) -> dict:
         tb = tb.tb_next
     import traceback
 
-    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    from ._private import demangle
+
+    if isinstance(exc, NameError):
+        # As marimo: the message names what the user wrote (`_x`), not the
+        # renamed private name (`_cell_c3_x`); `exc.name` keeps the latter.
+        exc.args = tuple(demangle(a) if isinstance(a, str) else a for a in exc.args)
+    text = demangle("".join(traceback.format_exception(type(exc), exc, tb)))
     frames = []
     for frame in traceback.extract_tb(tb) if tb is not None else []:
         frames.append(
             {
                 "filename": frame.filename,
                 "lineno": frame.lineno,
-                "function": frame.name,
+                "function": demangle(frame.name),
                 "cell_id": cell_files.get(frame.filename),
                 "line": frame.line or "",
             }

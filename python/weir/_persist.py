@@ -91,7 +91,9 @@ def capture(worker, message):
     namespace = worker.namespace
     values, unpicklable, buffers = [], [], []
     for name in message.get("names") or []:
-        if not isinstance(name, str) or name not in namespace:
+        # Dunder names are the module's (`__builtins__`, `__file__`): never
+        # stored, as a restore would refuse them.
+        if not isinstance(name, str) or name not in namespace or _is_dunder(name):
             continue
         value = namespace[name]
         entry = {"name": name, "value_hash": value_hash(value)}
@@ -142,6 +144,26 @@ def map_object(path, offset, length):
     return memoryview(mapping)[offset : offset + length]
 
 
+def _is_dunder(name):
+    return name.startswith("__") and name.endswith("__")
+
+
+def _refuse_names(received, defs):
+    """A restore defines only what the cell defines: the `defs` the runtime
+    sent with the request (it checked the record against them too).  Any
+    other name, or a `__dunder__` one (`__builtins__`, `__file__`), is
+    refused before anything is unpickled."""
+    allowed = set(d for d in defs or () if isinstance(d, str))
+    for name, _ in received:
+        if not isinstance(name, str) or _is_dunder(name) or name not in allowed:
+            return {
+                "name": str(name),
+                "type": "RefusedName",
+                "message": "the cell does not define %r; a restore sets only its defs" % (name,),
+            }
+    return None
+
+
 def restore(worker, message):
     """Read the announced binary frames and map the announced object files,
     unpickle each value into the namespace, reply `restored` (with an
@@ -184,6 +206,8 @@ def restore(worker, message):
                     break
         if error is not None:
             break
+    if error is None:
+        error = _refuse_names(received, message.get("defs"))
     restored = []
     if error is None:
         for name, bufs in received:

@@ -24,6 +24,8 @@ EXIT_PROTOCOL_ERROR = 65
 # Starts the fd-2 marker line that ends each cell's fd-level output.
 SYNC_PREFIX = b"\x00WEIR-SYNC "
 
+_MISSING = object()
+
 
 def _take_protocol_fds():
     """Return (in_fd, out_fd, console_fd) private to the worker; rewire fds 0
@@ -123,11 +125,18 @@ class Worker:
         self.interrupts = _Interrupts()
         self.current_cell = None
         self.cell_files = {}  # pseudo-filename -> cell id
+        # cell id -> its private names still in the namespace (read by its
+        # functions after the run): dropped when it runs again or is deleted.
+        self.private = {}
         self.sync_count = 0
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
         main = types.ModuleType("__main__")
-        main.__dict__["__builtins__"] = builtins
+        # A dict, as in marimo's kernel (and any imported module): code
+        # that inspects `__builtins__` (`__builtins__["print"]`, `in`)
+        # works.  marimo also sets `__builtin__` to the same dict.
+        main.__dict__["__builtins__"] = builtins.__dict__
+        main.__dict__["__builtin__"] = builtins.__dict__
         sys.modules["__main__"] = main
         self.namespace = main.__dict__
         self.executor = Executor(self.namespace)
@@ -277,7 +286,16 @@ class Worker:
             if isinstance(name, str) and name in self.namespace and not name.startswith("__"):
                 del self.namespace[name]
                 removed.append(name)
+        for cell_id in message.get("cells") or []:
+            removed.extend(self._drop_private(str(cell_id)))
         self.send({"type": "deleted", "names_removed": removed})
+
+    def _drop_private(self, cell_id):
+        removed = []
+        for name in self.private.pop(cell_id, ()):
+            if self.namespace.pop(name, _MISSING) is not _MISSING:
+                removed.append(name)
+        return removed
 
     def run(self, message):
         from . import _context
@@ -294,6 +312,8 @@ class Worker:
             # What the cell defined last time goes before it runs again.
             if isinstance(stale, str) and not stale.startswith("__"):
                 namespace.pop(stale, None)
+        self._drop_private(cell_id)
+        compiled = None
         register_source(filename, code)
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
@@ -307,8 +327,8 @@ class Worker:
                 # runtime that saw `started` is never lost.
                 interrupts.arm()
                 self.send({"type": "started", "cell_id": cell_id})
-                body, last = compile_cell(code, filename)
-                value = self.executor.run(body, last)
+                compiled = compile_cell(code, filename, cell_id)
+                value = self.executor.run(compiled.body, compiled.last)
                 interrupts.disarm()
                 output = render(value)
             except KeyboardInterrupt as exc:
@@ -338,6 +358,8 @@ class Worker:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
+        if compiled is not None:
+            self._free_temporaries(cell_id, compiled)
         _context.set_sink(previous_sink)
         for note in self._check_console_fds():
             self.stderr.write(note)
@@ -383,6 +405,16 @@ class Worker:
             else:
                 self.redirected[fd] = False
         return notes
+
+    def _free_temporaries(self, cell_id, compiled):
+        """After a run (whatever its status), as marimo: the cell's private
+        names go, except those its late-running code reads."""
+        namespace = self.namespace
+        for name in compiled.temporaries:
+            if name not in compiled.kept:
+                namespace.pop(name, None)
+        if compiled.kept:
+            self.private[cell_id] = compiled.kept
 
     def _stderr_sync(self):
         """Write a marker line to fd 2 and return its token.

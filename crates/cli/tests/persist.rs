@@ -390,3 +390,116 @@ fn a_store_from_a_newer_weir_is_left_alone_with_a_warning() {
     assert!(!out.contains("restored, verified"), "{out}");
     assert_eq!(std::fs::read(&marker).unwrap(), b, "not touched");
 }
+
+#[test]
+fn a_copy_of_a_notebook_beside_it_computes_its_own_results() {
+    // Both share `__weir__/store`; the persisted cell reads `__file__`,
+    // which neither its code nor the graph shows.
+    let d = dir("copy");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                "import os\nwhere = os.path.basename(__file__)\nprint('computed in', where)",
+                "persist=True",
+            ),
+            ("print('reads', where)", ""),
+        ],
+    );
+    let copy = d.join("nb_copy.py");
+    std::fs::copy(&nb, &copy).unwrap();
+
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("reads nb.py"), "{out}");
+    assert!(out.contains("(stored)"), "{out}");
+
+    let (code, out, err) = exec(&copy, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("restored, verified"),
+        "the original's result: {out}"
+    );
+    assert!(out.contains("computed in nb_copy.py"), "{out}");
+    assert!(out.contains("reads nb_copy.py"), "{out}");
+    assert!(out.contains("(stored)"), "{out}");
+
+    // Each restores its own from then on.
+    for (path, name) in [(&nb, "nb.py"), (&copy, "nb_copy.py")] {
+        let (code, out, err) = exec(path, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("restored, verified"), "{out}");
+        assert!(out.contains(&format!("reads {name}")), "{out}");
+    }
+}
+
+/// The only record in a store directory, by its key.
+fn only_record(store_dir: &Path) -> weir_store::RecordKey {
+    let keys: Vec<String> = std::fs::read_dir(store_dir.join("records"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    weir_store::RecordKey::from_hex(&keys[0]).unwrap()
+}
+
+#[test]
+fn a_record_naming_more_than_its_cell_defines_is_refused_and_recomputed() {
+    let d = dir("forged");
+    let side = d.join("side.txt");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                &format!("with open({side:?}, 'a') as _f:\n    _f.write('x\\n')\nx = 41"),
+                "persist=True",
+            ),
+            (
+                "print('z' in globals(), type(__builtins__).__name__, x + 1)",
+                "",
+            ),
+        ],
+    );
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let store_dir = d.join("__weir__/store");
+    // A well-formed record (through the store's own API, so every check
+    // passes) that also holds `x`'s value under a name the cell does not
+    // define: another cell's, or the module's `__builtins__`.
+    for forged in ["z", "__builtins__"] {
+        let store = weir_store::open_dir(&store_dir).unwrap();
+        let key = only_record(&store_dir);
+        let mut record = store.get_record(&key).unwrap().expect("the entry");
+        let mut meta: serde_json::Value = serde_json::from_slice(&record.meta).unwrap();
+        let mut extra = meta["values"][0].clone();
+        assert_eq!(extra["name"], "x");
+        extra["name"] = forged.into();
+        meta["values"].as_array_mut().unwrap().push(extra);
+        record.meta = serde_json::to_vec(&meta).unwrap();
+        store.put_record(&key, &record).unwrap();
+        drop(store);
+
+        let (code, out, err) = exec(&nb, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains(&format!("it holds a value for `{forged}`")),
+            "the refusal is reported: {out}"
+        );
+        assert!(out.contains("recomputed from its lineage"), "{out}");
+        assert!(!out.contains("restored, verified"), "{out}");
+        assert!(
+            out.contains("False dict 42"),
+            "nothing forged loaded: {out}"
+        );
+        assert!(out.contains("(stored)"), "stored again: {out}");
+    }
+    assert_eq!(runs(&side, "x"), 3, "the cell ran each time it was refused");
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("restored, verified"),
+        "the repaired entry: {out}"
+    );
+}

@@ -61,7 +61,8 @@ impl Project {
         }
         let fingerprint = weir_analysis::code_fingerprint(&self.cells()[index].code)?;
         let mut hasher = blake3::Hasher::new();
-        hasher.update(b"weir-lineage-v1\0");
+        // v2: the salt names the notebook file (v1 keys simply miss).
+        hasher.update(b"weir-lineage-v2\0");
         hasher.update(&(salt.len() as u64).to_le_bytes());
         hasher.update(salt);
         hasher.update(&fingerprint);

@@ -32,8 +32,14 @@ pub enum ToWorker {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         delete: Vec<String>,
     },
-    /// Remove names from the namespace (missing names are ignored).
-    Delete { names: Vec<String> },
+    /// Remove names from the namespace (missing names are ignored), and
+    /// the private names (`_x`, renamed `_cell_<id>_x`) that these cells'
+    /// functions keep alive after their runs.
+    Delete {
+        names: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cells: Vec<String>,
+    },
     /// Hash (and, in mode `store`, pickle) these names of a cell that just
     /// ran; the reply is `captured`, followed by its binary frames.
     Capture {
@@ -43,8 +49,12 @@ pub enum ToWorker {
     },
     /// Put these values into the namespace; each value's buffers follow
     /// this message as binary frames, in order. The reply is `restored`.
+    /// `defs`: the names the cell defines; the worker refuses a value of
+    /// any other name (and any `__dunder__` name) before unpickling any.
     Restore {
         cell_id: String,
+        #[serde(default)]
+        defs: Vec<String>,
         values: Vec<RestoreValue>,
     },
     /// Exit with status 0.

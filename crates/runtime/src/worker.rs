@@ -405,8 +405,19 @@ impl Worker {
     /// Delete names from the worker's namespace; returns those that existed.
     /// Streams from background threads arriving meanwhile are dropped.
     pub fn delete_names(&mut self, names: &[String]) -> Result<Vec<String>, WorkerError> {
+        self.delete(names, &[])
+    }
+
+    /// [`Worker::delete_names`], and also the private names the cells
+    /// `cells` (worker cell ids) left behind.
+    pub fn delete(
+        &mut self,
+        names: &[String],
+        cells: &[String],
+    ) -> Result<Vec<String>, WorkerError> {
         let request = ToWorker::Delete {
             names: names.to_vec(),
+            cells: cells.to_vec(),
         };
         let mut ignore = |_: WorkerEvent| {};
         self.send(&request, None, &mut ignore)?;

@@ -30,7 +30,10 @@ fn to_worker() -> impl Strategy<Value = ToWorker> {
                     delete,
                 }
             ),
-        proptest::collection::vec(".*", 0..5).prop_map(|names| ToWorker::Delete { names }),
+        proptest::collection::vec(".*", 0..5).prop_map(|names| ToWorker::Delete {
+            names,
+            cells: Vec::new()
+        }),
         Just(ToWorker::Shutdown),
     ]
 }

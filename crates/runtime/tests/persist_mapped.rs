@@ -175,13 +175,20 @@ fn a_file_the_worker_cannot_map_is_reported_as_such_and_the_worker_stays_usable(
             len: 1 << 20,
         }],
     )];
-    let failure = w.restore_buffers("c0", &values).unwrap().unwrap_err();
+    let failure = w
+        .restore_buffers("c0", &["v".to_string()], &values)
+        .unwrap()
+        .unwrap_err();
     assert!(failure.file, "{failure:?}");
     assert_eq!(failure.name, "v");
     // The frame path still works on the same worker.
     let bytes = b"\x80\x05K).".to_vec(); // pickle of 41
     let ok = w
-        .restore_buffers("c2", &[("n".into(), vec![RestoreBuffer::Bytes(bytes)])])
+        .restore_buffers(
+            "c2",
+            &["n".to_string()],
+            &[("n".into(), vec![RestoreBuffer::Bytes(bytes)])],
+        )
         .unwrap()
         .unwrap();
     assert_eq!(ok, vec!["n".to_string()]);

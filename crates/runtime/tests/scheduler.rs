@@ -174,6 +174,39 @@ fn deleting_a_cell_deletes_its_names() {
 }
 
 #[test]
+fn private_names_are_private_to_their_cell_at_run_time() {
+    // Cell 0's `_k` is read by its function `scale`, so it outlives the
+    // run (as `_cell_c0_k`); cell 2 reading `_k` itself finds nothing.
+    let probe = "print(sorted(k for k in globals() if k.startswith('_cell_')))";
+    let mut s = start(&[
+        "_k = 2\n_tmp = 9\ndef scale(v):\n    return v * _k",
+        "_m = 1\ndef get_m():\n    return _m\nprint(scale(21))",
+        "print(_k)",
+        probe,
+    ]);
+    let (report, _) = started(|f| s.run_all(f));
+    assert_eq!(stdout(&report, 1), "42\n");
+    let error = report.cells[2].error.as_ref().expect("NameError");
+    assert_eq!(error.exc_type, "NameError");
+    assert_eq!(error.message, "name '_k' is not defined");
+    assert_eq!(stdout(&report, 3), "['_cell_c0_k', '_cell_c1_m']\n");
+
+    // Skipped (its parent now fails): what it kept goes.
+    let (report, _) = started(|f| s.edit_cell(0, "_k = 2\nscale = 1 / 0", f));
+    assert_eq!(report.cells[1].status, RunStatus::NotRun);
+    let (report, _) = started(|f| s.run_cells(&[3], f));
+    assert_eq!(stdout(&report, 3), "[]\n");
+
+    // Deleted: likewise.
+    let (_, _) = started(|f| s.edit_cell(0, "_k = 3\ndef scale(v):\n    return v * _k", f));
+    let (report, _) = started(|f| s.run_cells(&[3], f));
+    assert_eq!(stdout(&report, 3), "['_cell_c0_k', '_cell_c1_m']\n");
+    let (_, _) = started(|f| s.delete_cell(1, f));
+    let (report, _) = started(|f| s.run_cells(&[2], f));
+    assert_eq!(stdout(&report, 2), "['_cell_c0_k']\n");
+}
+
+#[test]
 fn an_error_stops_descendants_and_names_the_ancestor() {
     let mut s = start(&[
         "x = 1",

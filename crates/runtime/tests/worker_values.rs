@@ -43,7 +43,7 @@ fn capture_then_restore_in_a_fresh_worker_round_trips() {
         .iter()
         .map(|v| (v.name.clone(), v.buffers.clone()))
         .collect();
-    let restored = b.restore("c0", &values).unwrap().unwrap();
+    let restored = b.restore("c0", &names, &values).unwrap().unwrap();
     assert_eq!(restored, vec!["v".to_string(), "w".to_string()]);
     let r = run(
         &mut b,
@@ -84,6 +84,36 @@ fn unpicklable_values_are_named() {
 }
 
 #[test]
+fn a_restore_sets_only_the_names_it_was_told() {
+    let mut a = spawn();
+    run(&mut a, "c0", "x = 41");
+    let captured = a
+        .capture("c0", &["x".to_string()], CaptureMode::Store)
+        .unwrap();
+    let bufs = captured.values[0].buffers.clone();
+    let mut b = spawn();
+    // Another name, or the module's `__builtins__`, even if "told".
+    for (told, name) in [("x", "other"), ("__builtins__", "__builtins__")] {
+        let values = vec![
+            ("x".to_string(), bufs.clone()),
+            (name.to_string(), bufs.clone()),
+        ];
+        let failure = b
+            .restore("c0", &["x".to_string(), told.to_string()], &values)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(failure.name, name);
+        assert_eq!(failure.exc_type, "RefusedName");
+    }
+    let r = run(
+        &mut b,
+        "c1",
+        "print('x' in globals(), 'other' in globals(), type(__builtins__).__name__)",
+    );
+    assert_eq!(r.text(StreamName::Stdout), "False False dict\n");
+}
+
+#[test]
 fn a_value_that_will_not_load_is_reported_and_the_worker_goes_on() {
     let mut a = spawn();
     run(&mut a, "c0", "class Thing:\n    pass\nt = Thing()");
@@ -92,7 +122,10 @@ fn a_value_that_will_not_load_is_reported_and_the_worker_goes_on() {
         .unwrap();
     let mut b = spawn();
     let values = vec![("t".to_string(), captured.values[0].buffers.clone())];
-    let failure = b.restore("c0", &values).unwrap().unwrap_err();
+    let failure = b
+        .restore("c0", &["t".to_string()], &values)
+        .unwrap()
+        .unwrap_err();
     assert_eq!(failure.name, "t");
     assert!(failure.message.contains("Thing"), "{failure:?}");
     let r = run(&mut b, "c0", "print('alive', 't' in globals())");
@@ -148,7 +181,9 @@ fn a_value_over_the_frame_maximum_is_split_across_frames() {
     let mut b = spawn();
     let values = vec![("big".to_string(), captured.values[0].buffers.clone())];
     drop(captured);
-    b.restore("c0", &values).unwrap().unwrap();
+    b.restore("c0", &["big".to_string()], &values)
+        .unwrap()
+        .unwrap();
     let r = run(
         &mut b,
         "c1",

@@ -143,6 +143,35 @@ fn parse_meta(key: &LineageKey, record: &Record) -> Result<EntryMeta, EntryError
     Ok(meta)
 }
 
+/// A restore defines exactly what running the cell would: every value the
+/// record names must be one of the cell's `defs`, once, and never a
+/// `__dunder__` name (`__builtins__`, `__file__`, ...). A record naming
+/// anything else (forged, or written for another cell) is refused like a
+/// corrupt one: reported, never loaded, recomputed.
+pub fn check_names(
+    key: &LineageKey,
+    meta: &EntryMeta,
+    defs: &std::collections::BTreeSet<String>,
+) -> Result<(), EntryError> {
+    let mut seen = std::collections::HashSet::with_capacity(meta.values.len());
+    for v in &meta.values {
+        let why = if v.name.starts_with("__") && v.name.ends_with("__") {
+            "a `__dunder__` name, which no restore may set"
+        } else if !defs.contains(&v.name) {
+            "a name the cell does not define"
+        } else if !seen.insert(v.name.as_str()) {
+            "a name it lists twice"
+        } else {
+            continue;
+        };
+        return Err(EntryError::Format {
+            key: key.to_hex(),
+            why: format!("it holds a value for `{}`, {why}", v.name),
+        });
+    }
+    Ok(())
+}
+
 /// A loaded entry: what the cell showed and its values' buffers, every
 /// byte verified by the store on the way in.
 pub struct Loaded {

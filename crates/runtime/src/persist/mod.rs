@@ -168,14 +168,31 @@ pub fn utc_text(secs: u64) -> String {
     )
 }
 
-/// The lineage salt: results are valid for one Python and one Weir.
-/// (UI-element values do not exist yet; when they do, they join the key.)
-pub fn salt(python_version: &str) -> Vec<u8> {
-    format!(
-        "python {python_version}; weir {}",
+/// The lineage salt: results are valid for one Python, one Weir and one
+/// notebook file. (UI-element values do not exist yet; when they do, they
+/// join the key.)
+///
+/// The notebook is named by its canonical absolute path: cells read
+/// `__file__` and what derives from it (`Path(__file__).parent / "data"`),
+/// which the code and the graph do not show, so two notebooks sharing a
+/// store (a copy beside the original) must never get each other's
+/// results. The price: a notebook that is moved or renamed (or whose folder
+/// is) recomputes its persisted cells once (docs/persistence.md).
+pub fn salt(python_version: &str, notebook: Option<&std::path::Path>) -> Vec<u8> {
+    let mut salt = format!(
+        "python {python_version}; weir {}; notebook ",
         crate::worker::RUNTIME_VERSION
     )
-    .into_bytes()
+    .into_bytes();
+    match notebook {
+        Some(path) => {
+            let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            salt.extend_from_slice(path.as_os_str().as_encoded_bytes());
+        }
+        // No file: `__file__` is unset in the worker.
+        None => salt.extend_from_slice(b"<none>"),
+    }
+    salt
 }
 
 #[cfg(test)]
@@ -187,6 +204,21 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc_text(1_709_251_199), "2024-02-29 23:59:59 UTC");
         assert_eq!(utc_text(1_795_409_405), "2026-11-23 04:50:05 UTC");
+    }
+
+    #[test]
+    fn salt_names_the_notebook_by_its_canonical_path() {
+        let dir = std::env::temp_dir().join(format!("weir-salt-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["a.py", "b.py"] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+        let a = salt("3.11.7", Some(&dir.join("a.py")));
+        assert_eq!(a, salt("3.11.7", Some(&dir.join("sub/../a.py"))));
+        assert_ne!(a, salt("3.11.7", Some(&dir.join("b.py"))));
+        assert_ne!(a, salt("3.11.7", None));
+        assert_ne!(a, salt("3.12.1", Some(&dir.join("a.py"))));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

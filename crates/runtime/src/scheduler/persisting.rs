@@ -112,7 +112,7 @@ impl PersistSession {
         }
         let mut info = self.pending_or_new(index, PersistAction::NotStored);
         let names: Vec<String> = project.analysis(index).defs.iter().cloned().collect();
-        let cell_id = format!("c{}", project.cell_id(index).0);
+        let cell_id = super::run::worker_cell_id(project.cell_id(index));
         let key = self.keys.get(index).copied().flatten();
         let mut strict_error = None;
         let mode = match self.cfg.mode {
@@ -255,8 +255,14 @@ impl Session {
     /// Every cell's lineage key for this session's worker (Python and
     /// Weir versions as the salt), in notebook order.
     pub fn lineage_keys(&self) -> Vec<Option<LineageKey>> {
-        self.project
-            .lineage_keys(&salt(&self.worker.info().python_version))
+        self.project.lineage_keys(&self.salt())
+    }
+
+    fn salt(&self) -> Vec<u8> {
+        salt(
+            &self.worker.info().python_version,
+            self.config.notebook.as_deref(),
+        )
     }
 
     /// Before a run: keys, restorable entries, deferrable ancestors.
@@ -266,13 +272,15 @@ impl Session {
         problems: &HashMap<CellId, NotRunReason>,
     ) -> PersistPlan {
         let mut plan = PersistPlan::default();
-        let Some(p) = self.persist.as_mut() else {
+        if self.persist.is_none() {
             // No store: no keys either (they hash every cell's code).
             return plan;
+        }
+        let keys = self.project.lineage_keys(&self.salt());
+        let Some(p) = self.persist.as_mut() else {
+            return plan;
         };
-        p.keys = self
-            .project
-            .lineage_keys(&salt(&self.worker.info().python_version));
+        p.keys = keys;
         p.totals = PersistTotals::default();
         p.pending.clear();
         p.recovering.clear();
@@ -413,24 +421,32 @@ impl Session {
             Err(e) => return entry_failed(p, index, &key, e),
         };
         let defs = self.project.analysis(index).defs.clone();
-        let cell_id = format!("c{}", self.project.cell_id(index).0);
+        if let Err(e) = entry::check_names(&key, &meta, &defs) {
+            return entry_failed(p, index, &key, e);
+        }
+        let allowed: Vec<String> = defs.iter().cloned().collect();
+        let cell_id = super::run::worker_cell_id(self.project.cell_id(index));
         let state = &mut self.states[index];
         let mut stale = std::mem::take(&mut state.defined);
         stale.extend(defs.iter().cloned());
-        if let Err(e) = self
-            .worker
-            .delete_names(&stale.into_iter().collect::<Vec<_>>())
-        {
+        if let Err(e) = self.worker.delete(
+            &stale.into_iter().collect::<Vec<_>>(),
+            std::slice::from_ref(&cell_id),
+        ) {
             return Restore::Halted(worker_death(state, index, e, on_event));
         }
-        let mut restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+        let mut restored = self
+            .worker
+            .restore_buffers(&cell_id, &allowed, &loaded.values);
         if matches!(&restored, Ok(Err(f)) if f.file) {
             // The worker could not map a verified object file (nothing was
             // restored): send the bytes instead.
             if let Err(e) = loaded.inline_files(&p.cfg.store) {
                 return entry_failed(p, index, &key, e);
             }
-            restored = self.worker.restore_buffers(&cell_id, &loaded.values);
+            restored = self
+                .worker
+                .restore_buffers(&cell_id, &allowed, &loaded.values);
         }
         match restored {
             Ok(Ok(_)) => {}

@@ -284,12 +284,16 @@ impl Session {
     fn skip(&mut self, index: usize, reason: NotRunReason, on_event: &mut OnEvent) {
         // Values computed in an earlier run from inputs that are now stale
         // or broken must not linger where other code could read them.
+        // Its private names too, if it ever ran here (a cell that never
+        // ran has no duration and costs no round trip).
         let stale = std::mem::take(&mut self.states[index].defined);
-        if !stale.is_empty() && !self.worker.is_closed() {
+        let ran = self.states[index].run.duration.is_some();
+        if (ran || !stale.is_empty()) && !self.worker.is_closed() {
+            let cell = worker_cell_id(self.project.cell_id(index));
             // A failure here means the worker died; the next cell reports it.
             let _ = self
                 .worker
-                .delete_names(&stale.into_iter().collect::<Vec<_>>());
+                .delete(&stale.into_iter().collect::<Vec<_>>(), &[cell]);
         }
         let state = &mut self.states[index];
         reset(state);
@@ -330,7 +334,7 @@ impl Session {
         state.defined = defs;
 
         let request = ToWorker::Run {
-            cell_id: format!("c{}", id.0),
+            cell_id: worker_cell_id(id),
             name: name.clone(),
             code,
             filename_hint: Some(filename(index, id, &name)),
@@ -444,6 +448,12 @@ impl Deferred {
         self.order = kept;
         taken
     }
+}
+
+/// The id a cell has in the worker: stable across moves, and (letters and
+/// digits only) the worker's prefix for its private names, `_cell_c3_x`.
+pub(crate) fn worker_cell_id(id: CellId) -> String {
+    format!("c{}", id.0)
 }
 
 /// Tracebacks name the cell by index and display name; the id keeps the

@@ -300,10 +300,11 @@ impl Session {
         for (i, state) in self.states.iter_mut().enumerate().skip(index) {
             state.run.index = i;
         }
-        if !names.is_empty() {
-            self.worker
-                .delete_names(&names.into_iter().collect::<Vec<_>>())?;
-        }
+        // Always: its functions may keep private names alive.
+        self.worker.delete(
+            &names.into_iter().collect::<Vec<_>>(),
+            &[super::run::worker_cell_id(id)],
+        )?;
         Ok(self.run_stale(descendants, &mut { on_event }))
     }
 
@@ -313,6 +314,11 @@ impl Session {
     /// the code on screen). Runs nothing: what became stale is returned,
     /// and running it is the caller's decision.
     pub fn apply_change(&mut self, change: Change) -> Result<Applied, SessionError> {
+        // What a delete removes from the worker, known before it happens.
+        let deleted = match &change {
+            Change::Delete { cell } => Some(*cell),
+            _ => None,
+        };
         let doomed = match &change {
             Change::Delete { cell } => self.project.index_of(*cell).map(|index| {
                 let mut names = self.states[index].defined.clone();
@@ -346,11 +352,15 @@ impl Session {
             })
             .collect();
         let applied = applied?;
-        if let Some(names) = doomed.filter(|n| !n.is_empty())
+        if let (Some(names), Some(cell)) = (doomed, deleted)
             && !self.worker.is_closed()
         {
-            self.worker
-                .delete_names(&names.into_iter().collect::<Vec<_>>())?;
+            // Always, even with no public names: its functions may keep
+            // private names alive.
+            self.worker.delete(
+                &names.into_iter().collect::<Vec<_>>(),
+                &[super::run::worker_cell_id(cell)],
+            )?;
         }
         Ok(applied)
     }

@@ -144,6 +144,7 @@ impl Worker {
     pub fn restore(
         &mut self,
         cell_id: &str,
+        defs: &[String],
         values: &[(String, Vec<Vec<u8>>)],
     ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
         let values: Vec<(&str, Vec<BufferRef<'_>>)> = values
@@ -155,7 +156,7 @@ impl Worker {
                 )
             })
             .collect();
-        self.restore_refs(cell_id, &values)
+        self.restore_refs(cell_id, defs, &values)
     }
 
     /// Like [`Worker::restore`], with buffers that may be store object
@@ -165,6 +166,7 @@ impl Worker {
     pub fn restore_buffers(
         &mut self,
         cell_id: &str,
+        defs: &[String],
         values: &[(String, Vec<RestoreBuffer>)],
     ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
         let values: Vec<(&str, Vec<BufferRef<'_>>)> = values
@@ -184,16 +186,18 @@ impl Worker {
                 (n.as_str(), refs)
             })
             .collect();
-        self.restore_refs(cell_id, &values)
+        self.restore_refs(cell_id, defs, &values)
     }
 
     fn restore_refs(
         &mut self,
         cell_id: &str,
+        defs: &[String],
         values: &[(&str, Vec<BufferRef<'_>>)],
     ) -> Result<Result<Vec<String>, RestoreFailure>, WorkerError> {
         let request = ToWorker::Restore {
             cell_id: cell_id.to_owned(),
+            defs: defs.to_vec(),
             values: values
                 .iter()
                 .map(|(name, bufs)| RestoreValue {
