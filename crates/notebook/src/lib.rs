@@ -23,4 +23,4 @@ pub use model::{
     LineEnding, Notebook, NotebookOrigin, Signature, normalize_newlines,
 };
 pub use parse::parse;
-pub use write::{cell_text, write};
+pub use write::{cell_text, is_cell_name, write};

@@ -219,7 +219,7 @@ fn code_cell(cell: &Cell, signature: Option<&Signature>) -> String {
     // A name Python cannot take as a function name (a keyword, say, given
     // to an unparsable cell that was then mended) would make the file not
     // parse: such a cell is written anonymous.
-    let name = if is_identifier(&cell.name) {
+    let name = if is_cell_name(&cell.name) {
         cell.name.as_str()
     } else {
         "_"
@@ -242,7 +242,9 @@ fn code_cell(cell: &Cell, signature: Option<&Signature>) -> String {
 }
 
 /// A name `def NAME` accepts: an identifier that is not a hard keyword.
-fn is_identifier(name: &str) -> bool {
+/// What a cell can be named (`Change::Rename` checks it; the writer falls
+/// back to `_` for anything else).
+pub fn is_cell_name(name: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
         "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",

@@ -123,7 +123,7 @@ impl Project {
                         kind: kind_name(kind),
                     });
                 }
-                if !is_identifier(&name) {
+                if !weir_notebook::is_cell_name(&name) {
                     return Err(ChangeError::InvalidName { name });
                 }
                 self.notebook.cells[index].name = name;
@@ -207,25 +207,4 @@ fn kind_name(kind: CellKind) -> &'static str {
         CellKind::Code => "code",
         CellKind::Unparsable => "unparsable",
     }
-}
-
-/// An ASCII Python identifier that is not a keyword: what a cell's function
-/// name can be in the file. (Python allows non-ASCII identifiers; marimo's
-/// generated names are ASCII, and a name is cosmetic, so Weir keeps to it.)
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let starts_well = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    starts_well && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !is_keyword(name)
-}
-
-fn is_keyword(name: &str) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-        "try", "while", "with", "yield",
-    ];
-    KEYWORDS.contains(&name)
 }

@@ -18,37 +18,18 @@ use weir_runtime::kernel::{
     self, Command, Delivery, EventBody, KernelConfig, KernelEvent, KernelHandle, KernelSnapshot,
     RunMode, Subscription,
 };
-use weir_runtime::{RunStatus, Session, SessionConfig, StreamName};
+use weir_runtime::{RunStatus, Session, StreamName};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-fn notebook(cells: &[&str]) -> Project {
-    let mut src = String::from("import weir\n\napp = weir.App()\n\n");
-    for code in cells {
-        src.push_str("@app.cell\ndef _():\n");
-        for line in code.lines() {
-            src.push_str("    ");
-            src.push_str(line);
-            src.push('\n');
-        }
-        src.push_str("    return\n\n\n");
-    }
-    src.push_str("if __name__ == \"__main__\":\n    app.run()\n");
-    Project::from_source(&src).expect("test notebook parses")
-}
-
 fn session(project: Project) -> Session {
-    let config = SessionConfig {
-        python: Some(common::python()),
-        python_path_extra: Some(common::python_dir()),
-        ..SessionConfig::default()
-    };
+    let config = common::session_config();
     Session::start(project, config).expect("session starts")
 }
 
 fn start(cells: &[&str], mode: RunMode) -> KernelHandle {
     kernel::spawn(
-        session(notebook(cells)),
+        session(common::notebook(cells)),
         KernelConfig {
             mode,
             ..KernelConfig::default()
@@ -337,7 +318,7 @@ fn a_stalled_subscriber_is_told_to_resync_and_never_holds_more_than_the_limit() 
     let cells: Vec<String> = (0..30).map(|i| format!("print({i})")).collect();
     let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
     let kernel = kernel::spawn(
-        session(notebook(&refs)),
+        session(common::notebook(&refs)),
         KernelConfig {
             mode: RunMode::Autorun,
             subscriber_limit: 1_000_000,

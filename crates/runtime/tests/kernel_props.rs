@@ -10,7 +10,7 @@ use weir_graph::CellId;
 use weir_notebook::{Cell, CellOptions, Notebook};
 use weir_project::{Change, Project};
 use weir_runtime::kernel::{self, Command, KernelConfig, KernelHandle, RunMode};
-use weir_runtime::{Session, SessionConfig, StreamName};
+use weir_runtime::{Session, StreamName};
 
 const SNIPPETS: &[&str] = &[
     "a = 1",
@@ -46,14 +46,6 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::ToggleDisabled),
         1 => any::<usize>().prop_map(Op::Run),
     ]
-}
-
-fn config() -> SessionConfig {
-    SessionConfig {
-        python: Some(common::python()),
-        python_path_extra: Some(common::python_dir()),
-        ..SessionConfig::default()
-    }
 }
 
 fn send(kernel: &KernelHandle, op: &Op) {
@@ -121,7 +113,7 @@ proptest! {
                 .apply_change(Change::Insert { at, cell: Box::new(Cell::code("_", SNIPPETS[k])) })
                 .unwrap();
         }
-        let session = Session::start(project, config()).expect("session starts");
+        let session = Session::start(project, common::session_config()).expect("session starts");
         let kernel = kernel::spawn(session, KernelConfig { mode: RunMode::Autorun, ..KernelConfig::default() });
         kernel.send(Command::RunAll).unwrap();
         for op in &ops {
@@ -143,7 +135,7 @@ proptest! {
             c.options.disabled = cell.meta.disabled;
             fresh_project.apply_change(Change::Insert { at, cell: Box::new(c) }).unwrap();
         }
-        let mut fresh = Session::start(fresh_project, config()).expect("session starts");
+        let mut fresh = Session::start(fresh_project, common::session_config()).expect("session starts");
         let report = fresh.run_all(|_| {}).expect("fresh run");
         let _ = fresh.shutdown();
 

@@ -5,41 +5,13 @@ mod common;
 
 use std::sync::mpsc;
 
-use weir_project::Project;
 use weir_runtime::{
-    NotRunReason, RunReport, RunStatus, Session, SessionConfig, SessionError, SessionEvent,
-    StreamName,
+    NotRunReason, RunReport, RunStatus, Session, SessionError, SessionEvent, StreamName,
 };
 
-/// A notebook from cell bodies; a body starting with `#disabled` gets
-/// `disabled=True`.
-fn notebook(cells: &[&str]) -> Project {
-    let mut src = String::from("import weir\n\napp = weir.App()\n\n");
-    for code in cells {
-        if code.starts_with("#disabled") {
-            src.push_str("@app.cell(disabled=True)\n");
-        } else {
-            src.push_str("@app.cell\n");
-        }
-        src.push_str("def _():\n");
-        for line in code.lines() {
-            src.push_str("    ");
-            src.push_str(line);
-            src.push('\n');
-        }
-        src.push_str("    return\n\n\n");
-    }
-    src.push_str("if __name__ == \"__main__\":\n    app.run()\n");
-    Project::from_source(&src).expect("test notebook parses")
-}
-
 fn start(cells: &[&str]) -> Session {
-    let config = SessionConfig {
-        python: Some(common::python()),
-        python_path_extra: Some(common::python_dir()),
-        ..SessionConfig::default()
-    };
-    Session::start(notebook(cells), config).expect("session starts")
+    let config = common::session_config();
+    Session::start(common::notebook(cells), config).expect("session starts")
 }
 
 /// Runs something, collecting the indices of started cells in order.

@@ -4,34 +4,14 @@
 
 mod common;
 
-use weir_project::Project;
-use weir_runtime::{RunReport, RunStatus, Session, SessionConfig, StreamName};
-
-fn notebook(cells: &[&str]) -> Project {
-    let mut src = String::from("import weir\n\napp = weir.App()\n\n");
-    for code in cells {
-        src.push_str("@app.cell\ndef _():\n");
-        for line in code.lines() {
-            src.push_str("    ");
-            src.push_str(line);
-            src.push('\n');
-        }
-        src.push_str("    return\n\n\n");
-    }
-    src.push_str("if __name__ == \"__main__\":\n    app.run()\n");
-    Project::from_source(&src).expect("test notebook parses")
-}
+use weir_runtime::{RunReport, RunStatus, Session, StreamName};
 
 /// Runs the cells followed by a probe cell; asserts the probe ran.
 fn run_then_probe(cells: &[&str]) -> RunReport {
     let mut all: Vec<&str> = cells.to_vec();
     all.push("print('probe alive')");
-    let config = SessionConfig {
-        python: Some(common::python()),
-        python_path_extra: Some(common::python_dir()),
-        ..SessionConfig::default()
-    };
-    let mut session = Session::start(notebook(&all), config).expect("session starts");
+    let config = common::session_config();
+    let mut session = Session::start(common::notebook(&all), config).expect("session starts");
     let report = session.run_all(|_| {}).expect("run");
     let probe = report.cells.last().unwrap();
     assert_eq!(

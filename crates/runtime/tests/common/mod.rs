@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use weir_runtime::{CellOutcome, StreamName, Worker, WorkerConfig, WorkerEvent};
+use weir_project::Project;
+use weir_runtime::{CellOutcome, SessionConfig, StreamName, Worker, WorkerConfig, WorkerEvent};
 
 /// The repo's `python/` directory, so `weir` imports without installing.
 pub fn python_dir() -> PathBuf {
@@ -57,4 +58,36 @@ pub fn run(worker: &mut Worker, id: &str, code: &str) -> Ran {
         .run_cell(id, "_", code, |e| events.push(e))
         .expect("cell runs");
     Ran { outcome, events }
+}
+
+/// A notebook from cell bodies; a body starting with `#disabled` gets
+/// `disabled=True`.
+pub fn notebook(cells: &[&str]) -> Project {
+    let mut src = String::from("import weir\n\napp = weir.App()\n\n");
+    for code in cells {
+        if code.starts_with("#disabled") {
+            src.push_str("@app.cell(disabled=True)\n");
+        } else {
+            src.push_str("@app.cell\n");
+        }
+        src.push_str("def _():\n");
+        for line in code.lines() {
+            src.push_str("    ");
+            src.push_str(line);
+            src.push('\n');
+        }
+        src.push_str("    return\n\n\n");
+    }
+    src.push_str("if __name__ == \"__main__\":\n    app.run()\n");
+    Project::from_source(&src).expect("test notebook parses")
+}
+
+/// A session configuration for the test interpreter and this checkout's
+/// `weir` package.
+pub fn session_config() -> SessionConfig {
+    SessionConfig {
+        python: Some(python()),
+        python_path_extra: Some(python_dir()),
+        ..SessionConfig::default()
+    }
 }
