@@ -135,7 +135,7 @@ impl StoreError {
 /// moved to `quarantined` (None if it could not be moved, e.g. read-only:
 /// it is still never served).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} {name} is corrupt at {path}: {reason}; expected {expected}, actual {actual}{q}",
+#[error("{kind} {name} failed verification at {path}: {reason}; expected {expected}, actual {actual}{q}",
     path = .path.display(),
     q = match .quarantined { Some(q) => format!("; moved to {}", q.display()), None => String::new() })]
 pub struct Corruption {

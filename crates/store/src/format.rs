@@ -69,6 +69,11 @@ mod entry {
     pub const BODY_HASH: std::ops::Range<usize> = 48..56;
 }
 
+/// Generations (in records, journal entries and the marker) above this are
+/// malformed: nothing legitimate gets near it, and arithmetic on one that
+/// passed a (non-secret) checksum can then never overflow.
+pub const MAX_GENERATION: u64 = 1 << 62;
+
 /// Record body limits: a record is "small"; these bound what a damaged
 /// length field can make a reader allocate.
 pub const MAX_RECORD_OBJECTS: usize = 1 << 16;
@@ -472,6 +477,9 @@ pub fn decode_record(
         });
     }
     let generation = u64_at(body, 32);
+    if generation > MAX_GENERATION {
+        return Err(DecodeError::Malformed("record generation out of range"));
+    }
     let n = u32_at(body, 40) as usize;
     if n > MAX_RECORD_OBJECTS || body.len() < RECORD_FIXED + 32 * n {
         return Err(DecodeError::Malformed("record object count"));
@@ -533,10 +541,14 @@ pub fn decode_ident(bytes: &[u8], magic: &[u8; 8]) -> Result<Ident, DecodeError>
     }
     let mut store_id = [0u8; 16];
     store_id.copy_from_slice(&b[ident::STORE_ID]);
+    let high_water = u64_at(b, ident::HIGH_WATER.start);
+    if high_water > MAX_GENERATION {
+        return Err(DecodeError::Malformed("high-water mark out of range"));
+    }
     Ok(Ident {
         store_id,
         version,
-        high_water: u64_at(b, ident::HIGH_WATER.start),
+        high_water,
     })
 }
 
@@ -601,6 +613,9 @@ pub fn decode_entry(bytes: &[u8]) -> Result<JournalEntry, DecodeError> {
         return Err(DecodeError::Malformed("reserved entry bytes set"));
     }
     let generation = u64_at(b, entry::GENERATION.start);
+    if generation > MAX_GENERATION {
+        return Err(DecodeError::Malformed("journal generation out of range"));
+    }
     let mut key = [0u8; 32];
     key.copy_from_slice(&b[entry::KEY]);
     let mut hash = [0u8; 8];
@@ -700,7 +715,7 @@ mod tests {
     fn record() -> impl Strategy<Value = StoredRecord> {
         (
             any::<[u8; 32]>(),
-            any::<u64>(),
+            0..=MAX_GENERATION,
             prop::collection::vec(any::<[u8; 32]>(), 0..4),
             prop::collection::vec(any::<u8>(), 0..40),
         )
@@ -752,7 +767,7 @@ mod tests {
         }
 
         #[test]
-        fn entries_round_trip(k in any::<[u8; 32]>(), g in any::<u64>(), h in any::<[u8; 8]>()) {
+        fn entries_round_trip(k in any::<[u8; 32]>(), g in 0..=MAX_GENERATION, h in any::<[u8; 8]>()) {
             for e in [JournalEntry::Commit { key: RecordKey(k), generation: g, body_hash: h }, JournalEntry::Delete { key: RecordKey(k), generation: g }, JournalEntry::Reserve { upto: g }, JournalEntry::Floor { upto: g }] {
                 prop_assert_eq!(decode_entry(&encode_entry(&e)), Ok(e));
             }

@@ -453,27 +453,21 @@ impl Store {
             rewrite = true;
             // Above every generation that may have been handed out: the
             // marker's mark, and any record's generation on disk.
+            // Only authenticated records count (a forged generation must
+            // not move the floor); bad ones are left where they are, for
+            // the read that needs them to report and quarantine.
             let mut floor = st.reserved.max(marker_high_water);
-            let mut scratch = IntegrityCounters::default();
             for c in 0..self.copies.len() {
                 for name in self.fs.list(&self.copies[c].records).unwrap_or_default() {
                     let Some(key) = name.to_str().and_then(crate::format::RecordKey::from_hex)
                     else {
                         continue;
                     };
-                    if let crate::store::Found::Good((r, _)) =
-                        self.read_record_copy(c, &key, &mut scratch)
-                    {
-                        floor = floor.max(r.generation);
+                    if let Some(g) = self.peek_record_generation(c, &key) {
+                        floor = floor.max(g);
                     }
                 }
             }
-            // Bad record files met here are quarantined and counted.
-            t.add(&IntegrityCounters {
-                checked: 0,
-                ok: 0,
-                ..scratch
-            });
             st.lose(floor);
         } else if any_clean {
             // Every acknowledged entry is in the intact copy.

@@ -405,6 +405,20 @@ impl Store {
         }
     }
 
+    /// The generation of an intact, authenticated record copy; None for
+    /// anything else, which is left untouched and uncounted.
+    pub(crate) fn peek_record_generation(&self, c: usize, key: &RecordKey) -> Option<u64> {
+        let rest = declared(&RECORD_MAGIC, MAX_RECORD_BODY);
+        let (mut file, body) = self
+            .fs
+            .read(&self.copies[c].record(key), BLOCK_LEN, &rest, &mut |_| {})
+            .ok()?;
+        file.extend_from_slice(&body);
+        decode_record(&file, key, &self.key)
+            .ok()
+            .map(|(r, _)| r.generation)
+    }
+
     /// Stores `content`; returns its id. Idempotent: an intact existing copy
     /// is kept, a damaged one is quarantined and rewritten.
     pub fn put_object(&self, content: &[u8]) -> Result<ObjectId> {

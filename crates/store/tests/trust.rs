@@ -284,3 +284,23 @@ fn an_intact_journal_vouches_as_before() {
     s.put_record(&key, &r).unwrap();
     assert_eq!(s.get_record(&key).unwrap(), Some(r));
 }
+
+#[test]
+fn a_forged_journal_entry_cannot_overflow_the_generations() {
+    use weir_store::format::{JournalEntry, encode_entry};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    let key = RecordKey([6; 32]);
+    drop(open(&root, &MINE));
+    // Checksums are not secret: anyone can append an entry that checks.
+    let mut j = std::fs::read(root.join("journal")).unwrap();
+    j.extend_from_slice(&encode_entry(&JournalEntry::Reserve { upto: u64::MAX }));
+    j.extend_from_slice(&encode_entry(&JournalEntry::Reserve { upto: 3 }));
+    std::fs::write(root.join("journal"), &j).unwrap();
+    let s = open(&root, &MINE);
+    assert!(s.integrity_counters().journal_damage >= 1);
+    let r = record(&s, b"v");
+    let g = s.put_record(&key, &r).unwrap();
+    assert!(g < 1 << 62, "{g}");
+    assert_eq!(s.get_record(&key).unwrap(), Some(r));
+}
