@@ -492,6 +492,38 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_length_is_refused_before_the_rest_is_read() {
+        let fs = SimFs::new(1);
+        let d = Path::new("/d");
+        fs.create_dir_all(d).unwrap();
+        fs.write_file(&d.join("f"), &[b"head", &[0; 100]], true)
+            .unwrap();
+        let mut seen = 0;
+        let e = fs
+            .read(
+                &d.join("f"),
+                4,
+                &|head, rest| {
+                    assert_eq!((head, rest), (&b"head"[..], 100));
+                    Err(Refused::Length {
+                        expected: 10,
+                        actual: rest,
+                    })
+                },
+                &mut |c| seen += c.len(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            Refused::of(&e),
+            Some(Refused::Length {
+                expected: 10,
+                actual: 100
+            })
+        );
+        assert_eq!(seen, 0, "nothing after the head was read");
+    }
+
+    #[test]
     fn same_seed_same_crash() {
         let run = |seed| {
             let fs = SimFs::new(seed);
