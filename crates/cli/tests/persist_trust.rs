@@ -230,3 +230,50 @@ fn a_key_file_others_can_read_means_no_persistence_with_a_warning() {
     let (code, _, err) = exec_env(&nb, &["--strict"], &[("WEIR_STORE_KEY_FILE", k)]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn two_processes_creating_the_key_at_once_end_up_with_one_key() {
+    let d = dir("trust-key-race");
+    let key = d.join("fresh/weir/store.key");
+    let k = key.to_str().unwrap().to_owned();
+    // Two notebooks with their own stores, started together, both creating
+    // the same (absent) key file.
+    let nbs: Vec<PathBuf> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            let sub = d.join(n);
+            std::fs::create_dir_all(&sub).unwrap();
+            notebook_x(&sub)
+        })
+        .collect();
+    let py = python();
+    let children: Vec<_> = nbs
+        .iter()
+        .map(|nb| {
+            Command::new(env!("CARGO_BIN_EXE_weir"))
+                .args(["exec", nb.to_str().unwrap(), "--python", &py])
+                .env("WEIR_PYTHONPATH", repo().join("python"))
+                .env("WEIR_STORE_KEY_FILE", &k)
+                .env_remove("WEIR_STORE")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start weir")
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("(stored)"), "{text}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(&key).unwrap();
+    assert_eq!((meta.len(), meta.permissions().mode() & 0o777), (32, 0o600));
+    // Both stores' entries authenticate under the one key that exists.
+    for nb in &nbs {
+        let (code, out, _) = exec_env(nb, &[], &[("WEIR_STORE_KEY_FILE", &k)]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("restored, verified"), "{out}");
+    }
+}

@@ -92,6 +92,9 @@ pub struct State {
     pub next: u64,
     /// Entries in the journal files (for compaction).
     pub entries: u64,
+    /// What every copy's marker is known to say (a generation above it
+    /// is handed out only after the markers are rewritten).
+    pub marker_high_water: u64,
     /// An append failed: the file's tail is unknown, so the next journal
     /// write rewrites it whole instead of appending after unknown bytes.
     pub poisoned: bool,

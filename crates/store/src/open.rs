@@ -305,6 +305,7 @@ impl Store {
         // then refuses the store instead of writing unauthenticated
         // records into it), or one behind the journal (a crash between a
         // reserve and the marker update).
+        let mut all_current = true;
         for (c, m) in markers.iter().enumerate() {
             let current =
                 m.is_some_and(|m| m.version == FORMAT_VERSION && m.high_water == reserved);
@@ -315,10 +316,17 @@ impl Store {
             match store.write_atomic(c, &store.copies[c].marker, &[&block]) {
                 Ok(()) if m.is_none() => t.repaired += 1,
                 Ok(()) => {}
-                Err(StoreError::ReadOnly { .. }) if m.is_none() => t.unrepairable += 1,
-                Err(StoreError::ReadOnly { .. }) => {}
+                Err(StoreError::ReadOnly { .. }) => {
+                    all_current = false;
+                    if m.is_none() {
+                        t.unrepairable += 1;
+                    }
+                }
                 Err(e) => return Err(e),
             }
+        }
+        if all_current {
+            lock(&store.journal).marker_high_water = reserved;
         }
         store.count(&t);
         Ok(store)

@@ -580,15 +580,19 @@ impl Store {
 
     fn take_generation(&self, st: &mut journal::State) -> Result<u64> {
         loop {
+            // The marker learns how far the journal reaches before any
+            // generation of a new block is used, so a journal that later
+            // comes back shorter is known to have lost entries. (Checked
+            // on every take: a marker write that failed is retried.)
+            if st.marker_high_water < st.reserved {
+                self.write_markers(st.reserved)?;
+                st.marker_high_water = st.reserved;
+            }
             if let Some(g) = st.take() {
                 return Ok(g);
             }
             let e = st.reserve_entry();
             self.journal_append(st, &e)?;
-            // The marker learns how far the journal reaches before any
-            // generation of the new block is used, so a journal that later
-            // comes back shorter is known to have lost entries.
-            self.write_markers(st.reserved)?;
         }
     }
 
