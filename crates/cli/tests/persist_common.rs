@@ -32,6 +32,18 @@ pub fn test_key_file() -> PathBuf {
     std::env::temp_dir().join(format!("weir-persist-{}-store.key", std::process::id()))
 }
 
+/// The store in `dir` opened in this process with the key the tests'
+/// `weir` runs use, so what it writes authenticates for them (and what
+/// they wrote for it).
+pub fn open_store(dir: &Path) -> weir_store::Store {
+    let key = weir_store::StoreKey::load_or_create(&test_key_file()).expect("test key");
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(key),
+        ..weir_store::StoreConfig::new(dir)
+    })
+    .expect("store opens")
+}
+
 /// `weir exec NB --python P EXTRA...`; returns (exit code, stdout, stderr).
 pub fn exec(nb: &Path, extra: &[&str]) -> (i32, String, String) {
     exec_env(nb, extra, &[])

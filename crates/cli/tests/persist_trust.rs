@@ -277,3 +277,30 @@ fn two_processes_creating_the_key_at_once_end_up_with_one_key() {
         assert!(out.contains("restored, verified"), "{out}");
     }
 }
+
+#[test]
+fn a_record_written_through_the_api_with_the_users_key_is_trusted() {
+    // The other side of the rule: whoever holds the key is trusted, even
+    // writing through the store's API rather than `weir exec`.
+    let d = dir("trust-api");
+    let nb = notebook_x(&d);
+    let side = d.join("side.txt");
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let store_dir = d.join("__weir__/store");
+    let key = weir_store::RecordKey::from_hex(
+        only_record(&store_dir)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let store = open_store(&store_dir);
+    let record = store.get_record(&key).unwrap().expect("authenticates");
+    store.put_record(&key, &record).unwrap();
+    drop(store);
+    let (code, out, _) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("restored, verified"), "{out}");
+    assert_eq!(runs(&side, "x"), 1);
+}
