@@ -469,7 +469,7 @@ fn a_record_naming_more_than_its_cell_defines_is_refused_and_recomputed() {
     // passes) that also holds `x`'s value under a name the cell does not
     // define: another cell's, or the module's `__builtins__`.
     for forged in ["z", "__builtins__"] {
-        let store = weir_store::open_dir(&store_dir).unwrap();
+        let store = open_store(&store_dir);
         let key = only_record(&store_dir);
         let mut record = store.get_record(&key).unwrap().expect("the entry");
         let mut meta: serde_json::Value = serde_json::from_slice(&record.meta).unwrap();

@@ -18,11 +18,30 @@ pub fn weir(args: &[&str], envs: &[(&str, &str)]) -> Output {
         .env("WEIR_PYTHONPATH", repo().join("python"))
         .env_remove("WEIR_STORE")
         .env_remove("WEIR_STORE_REPLICAS")
+        // Hermetic: one store key per test process, never the user's.
+        .env("WEIR_STORE_KEY_FILE", test_key_file())
         .stdin(Stdio::null());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     cmd.output().expect("run weir")
+}
+
+/// The store key the tests' `weir` runs use (created by the first run).
+pub fn test_key_file() -> PathBuf {
+    std::env::temp_dir().join(format!("weir-persist-{}-store.key", std::process::id()))
+}
+
+/// The store in `dir` opened in this process with the key the tests'
+/// `weir` runs use, so what it writes authenticates for them (and what
+/// they wrote for it).
+pub fn open_store(dir: &Path) -> weir_store::Store {
+    let key = weir_store::StoreKey::load_or_create(&test_key_file()).expect("test key");
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(key),
+        ..weir_store::StoreConfig::new(dir)
+    })
+    .expect("store opens")
 }
 
 /// `weir exec NB --python P EXTRA...`; returns (exit code, stdout, stderr).

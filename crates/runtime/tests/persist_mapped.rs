@@ -16,6 +16,14 @@ use weir_runtime::{
 };
 use weir_store::Store;
 
+/// A store with a fixed key: tests never touch the user's key file.
+fn open_test(root: &std::path::Path) -> Result<weir_store::Store, weir_store::StoreError> {
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(root)
+    })
+}
+
 const MIB5: usize = 5 << 20;
 
 /// A 5 MiB bytearray in a persisted cell (a pattern whose middle byte
@@ -50,7 +58,7 @@ fn run(root: &Path) -> (RunReport, Arc<Store>) {
 }
 
 fn run_project(root: &Path, project: Project) -> (RunReport, Arc<Store>) {
-    let store = Arc::new(weir_store::open_dir(root).expect("store opens"));
+    let store = Arc::new(open_test(root).expect("store opens"));
     let config = SessionConfig {
         python: Some(common::python()),
         python_path_extra: Some(common::python_dir()),
@@ -100,7 +108,7 @@ fn a_large_value_restores_from_its_mapped_file_writeable_and_the_store_unchanged
     let stored = std::fs::read(&object).unwrap();
 
     // The entry's large buffer is handed over as its verified file.
-    let store = weir_store::open_dir(&root).unwrap();
+    let store = open_test(&root).unwrap();
     let key = cold.cells[0].persist.as_ref().unwrap().key.clone().unwrap();
     let mut raw = [0u8; 32];
     for (i, b) in raw.iter_mut().enumerate() {

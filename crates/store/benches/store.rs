@@ -7,11 +7,19 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+/// A store with a fixed key: tests never touch the user's key file.
+fn open_test(root: &std::path::Path) -> Result<weir_store::Store, weir_store::StoreError> {
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(root)
+    })
+}
+
 const SIZES: [(&str, usize); 3] = [("4KiB", 4 << 10), ("1MiB", 1 << 20), ("256MiB", 256 << 20)];
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let store = weir_store::open_dir(&dir.path().join("store")).unwrap();
+    let store = open_test(&dir.path().join("store")).unwrap();
     for (name, size) in SIZES {
         let mut data: Vec<u8> = (0..size)
             .map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8)

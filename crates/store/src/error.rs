@@ -79,6 +79,24 @@ pub enum StoreError {
         corrupt: Vec<ObjectId>,
     },
 
+    /// The journal that should vouch for this record's generation was lost
+    /// (deleted, emptied, unreadable, or behind the marker's high-water
+    /// mark) and rebuilt at `floor`: an intact record at or below it may
+    /// be an old version put back, so it is not served until rewritten.
+    #[error(
+        "record {key}: generation {found} cannot be vouched for: the store's journal was lost and rebuilt (at generation {floor}); not served"
+    )]
+    JournalLost {
+        key: RecordKey,
+        found: u64,
+        floor: u64,
+    },
+
+    /// The store key (docs/store.md, "Trust") cannot be used: its file
+    /// has loose permissions, the wrong size, another owner, ...
+    #[error("store key {path}: {reason}", path = .path.display())]
+    Key { path: PathBuf, reason: String },
+
     /// Refused input (too many objects in a record, metadata too large, ...).
     #[error("invalid argument: {0}")]
     Invalid(String),
@@ -105,6 +123,7 @@ impl StoreError {
             self,
             StoreError::Corrupt(_)
                 | StoreError::LostWrite { .. }
+                | StoreError::JournalLost { .. }
                 | StoreError::RecordIncomplete { .. }
         )
     }
@@ -116,7 +135,7 @@ impl StoreError {
 /// moved to `quarantined` (None if it could not be moved, e.g. read-only:
 /// it is still never served).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} {name} is corrupt at {path}: {reason}; expected {expected}, actual {actual}{q}",
+#[error("{kind} {name} failed verification at {path}: {reason}; expected {expected}, actual {actual}{q}",
     path = .path.display(),
     q = match .quarantined { Some(q) => format!("; moved to {}", q.display()), None => String::new() })]
 pub struct Corruption {

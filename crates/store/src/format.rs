@@ -11,8 +11,17 @@
 
 use std::fmt;
 
-/// The on-disk format version this code writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub use crate::key::StoreKey;
+
+/// The store's format version: what the marker, the journal header and
+/// record headers carry, and the newest this code reads. 2: records end
+/// with a MAC under the user's store key; the marker carries the
+/// journal's generation high-water mark; journal `floor` entries.
+pub const FORMAT_VERSION: u16 = 2;
+/// Object files did not change in version 2 (content-addressed, no MAC
+/// needed: an authenticated record names them by hash), so they still
+/// carry version 1 and every object written by either version is valid.
+pub const OBJECT_VERSION: u16 = 1;
 
 /// Size of every header block, journal header and journal entry.
 pub const BLOCK_LEN: usize = 64;
@@ -45,7 +54,10 @@ mod ident {
     pub const VERSION: std::ops::Range<usize> = 8..10;
     pub const RESERVED_A: std::ops::Range<usize> = 10..16;
     pub const STORE_ID: std::ops::Range<usize> = 16..32;
-    pub const RESERVED_B: std::ops::Range<usize> = 32..56;
+    /// Marker: the highest generation the journal has reserved (0 in the
+    /// journal header itself).
+    pub const HIGH_WATER: std::ops::Range<usize> = 32..40;
+    pub const RESERVED_B: std::ops::Range<usize> = 40..56;
 }
 
 /// Journal entry layout.
@@ -57,12 +69,23 @@ mod entry {
     pub const BODY_HASH: std::ops::Range<usize> = 48..56;
 }
 
+/// Generations (in records, journal entries and the marker) above this are
+/// malformed: nothing legitimate gets near it, and arithmetic on one that
+/// passed a (non-secret) checksum can then never overflow.
+pub const MAX_GENERATION: u64 = 1 << 62;
+
 /// Record body limits: a record is "small"; these bound what a damaged
 /// length field can make a reader allocate.
 pub const MAX_RECORD_OBJECTS: usize = 1 << 16;
 pub const MAX_RECORD_META: usize = 1 << 24;
-/// Record body: key (32) + generation (8) + object count (4) + meta length (4).
-const RECORD_FIXED: usize = 32 + 8 + 4 + 4;
+/// Record body: key (32) + generation (8) + object count (4) + meta
+/// length (4) + MAC (32).
+const RECORD_FIXED: usize = 32 + 8 + 4 + 4 + MAC_LEN;
+/// The record MAC at the end of a record body (format version 2).
+pub const MAC_LEN: usize = 32;
+/// The longest record body a header may declare: anything longer is
+/// refused before it is read.
+pub const MAX_RECORD_BODY: u64 = (RECORD_FIXED + 32 * MAX_RECORD_OBJECTS + MAX_RECORD_META) as u64;
 
 /// The 32-byte BLAKE3 hash of an object's content: its name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -157,6 +180,24 @@ pub enum DecodeError {
         expected: [u8; 32],
         actual: [u8; 32],
     },
+    /// An intact record whose MAC is not the one this user's store key
+    /// gives: written under another key, or forged.
+    BadMac {
+        expected: [u8; 32],
+        actual: [u8; 32],
+    },
+    /// An intact record of an older format version, which carries no MAC:
+    /// nothing says who wrote it, so it is never loaded.
+    Unauthenticated(u16),
+    /// Not a regular file (a FIFO, a symbolic link, a device, a
+    /// directory): refused from its type, never read.
+    NotRegular(&'static str),
+    /// Longer than anything this structure can legitimately be: refused
+    /// from its length, never read.
+    TooLong {
+        limit: u64,
+        actual: u64,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -182,6 +223,24 @@ impl fmt::Display for DecodeError {
                     "content hash {}, expected {}",
                     to_hex(actual),
                     to_hex(expected)
+                )
+            }
+            DecodeError::BadMac { .. } => f.write_str(
+                "not authenticated: its MAC does not match this user's store key \
+                 (written with another key, or forged); never loaded",
+            ),
+            DecodeError::Unauthenticated(v) => write!(
+                f,
+                "not authenticated: format version {v} records carry no MAC \
+                 (written before Weir authenticated entries); never loaded"
+            ),
+            DecodeError::NotRegular(what) => {
+                write!(f, "not a regular file ({what}); refused unread")
+            }
+            DecodeError::TooLong { limit, actual } => {
+                write!(
+                    f,
+                    "length {actual} exceeds the limit {limit}; refused unread"
                 )
             }
         }
@@ -217,7 +276,11 @@ fn seal(block: &mut [u8; BLOCK_LEN]) {
 /// Checks length, checksum, magic, version — in that order, so a torn or
 /// garbled block is "damaged" and only an intact block can claim to be
 /// "newer".
-fn open_block<'a>(bytes: &'a [u8], magic: &[u8; 8]) -> Result<&'a [u8; BLOCK_LEN], DecodeError> {
+fn open_block<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    newest: u16,
+) -> Result<(&'a [u8; BLOCK_LEN], u16), DecodeError> {
     let Some(block) = bytes.first_chunk::<BLOCK_LEN>() else {
         return Err(DecodeError::Truncated {
             expected: BLOCK_LEN as u64,
@@ -236,15 +299,25 @@ fn open_block<'a>(bytes: &'a [u8], magic: &[u8; 8]) -> Result<&'a [u8; BLOCK_LEN
     if version == 0 {
         return Err(DecodeError::Malformed("version 0"));
     }
-    if version > FORMAT_VERSION {
+    if version > newest {
         return Err(DecodeError::NewerVersion(version));
     }
-    Ok(block)
+    Ok((block, version))
+}
+
+/// The newest version a structure with this magic may carry.
+fn newest(magic: &[u8; 8]) -> u16 {
+    if magic == &OBJECT_MAGIC {
+        OBJECT_VERSION
+    } else {
+        FORMAT_VERSION
+    }
 }
 
 /// The decoded header of an object or record file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    pub version: u16,
     pub len: u64,
     pub hash: [u8; 32],
 }
@@ -252,7 +325,7 @@ pub struct Header {
 pub fn encode_header(magic: &[u8; 8], len: u64, hash: &[u8; 32]) -> [u8; BLOCK_LEN] {
     let mut b = [0u8; BLOCK_LEN];
     b[hdr::MAGIC].copy_from_slice(magic);
-    b[hdr::VERSION].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    b[hdr::VERSION].copy_from_slice(&newest(magic).to_le_bytes());
     b[hdr::LEN].copy_from_slice(&len.to_le_bytes());
     b[hdr::HASH].copy_from_slice(hash);
     seal(&mut b);
@@ -260,13 +333,14 @@ pub fn encode_header(magic: &[u8; 8], len: u64, hash: &[u8; 32]) -> [u8; BLOCK_L
 }
 
 pub fn decode_header(bytes: &[u8], magic: &[u8; 8]) -> Result<Header, DecodeError> {
-    let b = open_block(bytes, magic)?;
+    let (b, version) = open_block(bytes, magic, newest(magic))?;
     if b[hdr::RESERVED].iter().any(|&x| x != 0) {
         return Err(DecodeError::Malformed("reserved header bytes set"));
     }
     let mut hash = [0u8; 32];
     hash.copy_from_slice(&b[hdr::HASH]);
     Ok(Header {
+        version,
         len: u64_at(b, hdr::LEN.start),
         hash,
     })
@@ -322,8 +396,9 @@ pub struct StoredRecord {
     pub record: Record,
 }
 
-/// Encodes a record file; returns (file bytes, BLAKE3 of the body).
-pub fn encode_record(r: &StoredRecord) -> (Vec<u8>, [u8; 32]) {
+/// Encodes a record file, its body ending with the MAC under `key`;
+/// returns (file bytes, BLAKE3 of the body).
+pub fn encode_record(r: &StoredRecord, key: &StoreKey) -> (Vec<u8>, [u8; 32]) {
     assert!(
         r.record.objects.len() <= MAX_RECORD_OBJECTS,
         "record has too many objects"
@@ -343,6 +418,8 @@ pub fn encode_record(r: &StoredRecord) -> (Vec<u8>, [u8; 32]) {
     }
     body.extend_from_slice(&(r.record.meta.len() as u32).to_le_bytes());
     body.extend_from_slice(&r.record.meta);
+    let mac = key.record_mac(&body[BLOCK_LEN..]);
+    body.extend_from_slice(&mac);
     debug_assert_eq!(body.len(), BLOCK_LEN + body_len);
     let hash = *blake3::hash(&body[BLOCK_LEN..]).as_bytes();
     let header = encode_header(&RECORD_MAGIC, body_len as u64, &hash);
@@ -350,11 +427,15 @@ pub fn encode_record(r: &StoredRecord) -> (Vec<u8>, [u8; 32]) {
     (body, hash)
 }
 
-/// Decodes and verifies a record file. The key inside must match `key` (the
-/// file name): a record written under another name is a misdirected write.
+/// Decodes, verifies and authenticates a record file. The key inside must
+/// match `key` (the file name): a record written under another name is a
+/// misdirected write. Integrity first (header, length, BLAKE3: accidental
+/// damage is reported as such), then authenticity (the MAC under
+/// `store_key`), then the body is parsed.
 pub fn decode_record(
     file: &[u8],
     key: &RecordKey,
+    store_key: &StoreKey,
 ) -> Result<(StoredRecord, [u8; 32]), DecodeError> {
     let h = decode_header(file, &RECORD_MAGIC)?;
     let body = &file[BLOCK_LEN..];
@@ -371,10 +452,21 @@ pub fn decode_record(
             actual,
         });
     }
+    if h.version < FORMAT_VERSION {
+        return Err(DecodeError::Unauthenticated(h.version));
+    }
     // From here the body is exactly what some encoder wrote (modulo a BLAKE3
     // collision), but parse defensively anyway: no panics on any bytes.
     if body.len() < RECORD_FIXED {
         return Err(DecodeError::Malformed("record body too short"));
+    }
+    let (signed, mac) = body.split_at(body.len() - MAC_LEN);
+    let mut actual = [0u8; 32];
+    actual.copy_from_slice(mac);
+    let expected = store_key.record_mac(signed);
+    // blake3::Hash compares in constant time.
+    if blake3::Hash::from_bytes(expected) != blake3::Hash::from_bytes(actual) {
+        return Err(DecodeError::BadMac { expected, actual });
     }
     let mut k = [0u8; 32];
     k.copy_from_slice(&body[..32]);
@@ -385,6 +477,9 @@ pub fn decode_record(
         });
     }
     let generation = u64_at(body, 32);
+    if generation > MAX_GENERATION {
+        return Err(DecodeError::Malformed("record generation out of range"));
+    }
     let n = u32_at(body, 40) as usize;
     if n > MAX_RECORD_OBJECTS || body.len() < RECORD_FIXED + 32 * n {
         return Err(DecodeError::Malformed("record object count"));
@@ -397,10 +492,10 @@ pub fn decode_record(
     }
     let at = 44 + 32 * n;
     let meta_len = u32_at(body, at) as usize;
-    if meta_len > MAX_RECORD_META || body.len() != at + 4 + meta_len {
+    if meta_len > MAX_RECORD_META || body.len() != at + 4 + meta_len + MAC_LEN {
         return Err(DecodeError::Malformed("record metadata length"));
     }
-    let meta = body[at + 4..].to_vec();
+    let meta = body[at + 4..at + 4 + meta_len].to_vec();
     Ok((
         StoredRecord {
             key: *key,
@@ -411,19 +506,32 @@ pub fn decode_record(
     ))
 }
 
-/// Marker and journal header: who this store is.
-pub fn encode_ident(magic: &[u8; 8], store_id: &[u8; 16]) -> [u8; BLOCK_LEN] {
+/// What an intact identity block says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ident {
+    pub store_id: [u8; 16],
+    pub version: u16,
+    /// Marker: the highest generation the journal had reserved when the
+    /// marker was written (0 in a journal header and in version 1).
+    pub high_water: u64,
+}
+
+/// Marker and journal header: who this store is (and, in the marker, how
+/// far the journal is known to reach).
+pub fn encode_ident(magic: &[u8; 8], store_id: &[u8; 16], high_water: u64) -> [u8; BLOCK_LEN] {
     let mut b = [0u8; BLOCK_LEN];
     b[ident::MAGIC].copy_from_slice(magic);
     b[ident::VERSION].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
     b[ident::STORE_ID].copy_from_slice(store_id);
+    b[ident::HIGH_WATER].copy_from_slice(&high_water.to_le_bytes());
     seal(&mut b);
     b
 }
 
-/// Returns the store id of an intact identity block.
-pub fn decode_ident(bytes: &[u8], magic: &[u8; 8]) -> Result<[u8; 16], DecodeError> {
-    let b = open_block(bytes, magic)?;
+/// Decodes an intact identity block (versions 1 and 2: same layout, the
+/// high-water bytes were reserved, zero, in version 1).
+pub fn decode_ident(bytes: &[u8], magic: &[u8; 8]) -> Result<Ident, DecodeError> {
+    let (b, version) = open_block(bytes, magic, FORMAT_VERSION)?;
     if b[ident::RESERVED_A]
         .iter()
         .chain(&b[ident::RESERVED_B])
@@ -431,9 +539,17 @@ pub fn decode_ident(bytes: &[u8], magic: &[u8; 8]) -> Result<[u8; 16], DecodeErr
     {
         return Err(DecodeError::Malformed("reserved identity bytes set"));
     }
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&b[ident::STORE_ID]);
-    Ok(id)
+    let mut store_id = [0u8; 16];
+    store_id.copy_from_slice(&b[ident::STORE_ID]);
+    let high_water = u64_at(b, ident::HIGH_WATER.start);
+    if high_water > MAX_GENERATION {
+        return Err(DecodeError::Malformed("high-water mark out of range"));
+    }
+    Ok(Ident {
+        store_id,
+        version,
+        high_water,
+    })
 }
 
 /// One journal entry.
@@ -450,11 +566,16 @@ pub enum JournalEntry {
     /// Generations up to and including `upto` may be in use: the next open
     /// must never hand them out again, even if no journal entry names them.
     Reserve { upto: u64 },
+    /// The journal was lost and rebuilt when generations up to `upto` may
+    /// have been in use: a record at or below it is served only if a
+    /// commit entry names its exact generation (none survived the loss).
+    Floor { upto: u64 },
 }
 
 const KIND_COMMIT: u8 = 1;
 const KIND_DELETE: u8 = 2;
 const KIND_RESERVE: u8 = 3;
+const KIND_FLOOR: u8 = 4;
 
 pub fn encode_entry(e: &JournalEntry) -> [u8; BLOCK_LEN] {
     let mut b = [0u8; BLOCK_LEN];
@@ -466,6 +587,7 @@ pub fn encode_entry(e: &JournalEntry) -> [u8; BLOCK_LEN] {
         } => (KIND_COMMIT, generation, key.0, body_hash),
         JournalEntry::Delete { key, generation } => (KIND_DELETE, generation, key.0, [0; 8]),
         JournalEntry::Reserve { upto } => (KIND_RESERVE, upto, [0; 32], [0; 8]),
+        JournalEntry::Floor { upto } => (KIND_FLOOR, upto, [0; 32], [0; 8]),
     };
     b[entry::KIND] = kind;
     b[entry::GENERATION].copy_from_slice(&generation.to_le_bytes());
@@ -491,6 +613,9 @@ pub fn decode_entry(bytes: &[u8]) -> Result<JournalEntry, DecodeError> {
         return Err(DecodeError::Malformed("reserved entry bytes set"));
     }
     let generation = u64_at(b, entry::GENERATION.start);
+    if generation > MAX_GENERATION {
+        return Err(DecodeError::Malformed("journal generation out of range"));
+    }
     let mut key = [0u8; 32];
     key.copy_from_slice(&b[entry::KEY]);
     let mut hash = [0u8; 8];
@@ -506,6 +631,7 @@ pub fn decode_entry(bytes: &[u8]) -> Result<JournalEntry, DecodeError> {
             generation,
         },
         KIND_RESERVE => JournalEntry::Reserve { upto: generation },
+        KIND_FLOOR => JournalEntry::Floor { upto: generation },
         _ => return Err(DecodeError::Malformed("unknown journal entry kind")),
     };
     // Canonical: fields a kind does not use must be zero.
@@ -547,19 +673,49 @@ mod tests {
 
     #[test]
     fn newer_version_is_reported_as_such() {
-        let mut b = encode_ident(&MARKER_MAGIC, &[7; 16]);
-        b[8] = 2;
+        let mut b = encode_ident(&MARKER_MAGIC, &[7; 16], 0);
+        b[8] = 3;
         seal(&mut b);
         assert_eq!(
             decode_ident(&b, &MARKER_MAGIC),
-            Err(DecodeError::NewerVersion(2))
+            Err(DecodeError::NewerVersion(3))
+        );
+    }
+
+    const KEY: StoreKey = StoreKey::from_bytes([4; 32]);
+
+    #[test]
+    fn a_record_authenticates_only_under_its_key_and_version() {
+        let r = StoredRecord {
+            key: RecordKey([1; 32]),
+            generation: 7,
+            record: Record {
+                objects: vec![ObjectId([2; 32])],
+                meta: b"meta".to_vec(),
+            },
+        };
+        let (f, _) = encode_record(&r, &KEY);
+        assert_eq!(decode_record(&f, &r.key, &KEY).map(|x| x.0), Ok(r.clone()));
+        let other = StoreKey::from_bytes([5; 32]);
+        assert!(matches!(
+            decode_record(&f, &r.key, &other),
+            Err(DecodeError::BadMac { .. })
+        ));
+        // The same bytes claiming version 1 (header re-sealed): intact, but
+        // a version-1 record carries no MAC, so it is never loaded.
+        let mut old = f.clone();
+        old[8..10].copy_from_slice(&1u16.to_le_bytes());
+        seal((&mut old[..BLOCK_LEN]).try_into().unwrap());
+        assert_eq!(
+            decode_record(&old, &r.key, &KEY).map(|x| x.0),
+            Err(DecodeError::Unauthenticated(1))
         );
     }
 
     fn record() -> impl Strategy<Value = StoredRecord> {
         (
             any::<[u8; 32]>(),
-            any::<u64>(),
+            0..=MAX_GENERATION,
             prop::collection::vec(any::<[u8; 32]>(), 0..4),
             prop::collection::vec(any::<u8>(), 0..40),
         )
@@ -577,8 +733,8 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic_nor_decode_unless_canonical(bytes in prop::collection::vec(any::<u8>(), 0..300), key in any::<[u8; 32]>()) {
             let key = RecordKey(key);
-            if let Ok((r, _)) = decode_record(&bytes, &key) {
-                prop_assert_eq!(encode_record(&r).0, bytes.clone());
+            if let Ok((r, _)) = decode_record(&bytes, &key, &KEY) {
+                prop_assert_eq!(encode_record(&r, &KEY).0, bytes.clone());
             }
             let (head, rest) = bytes.split_at(BLOCK_LEN.min(bytes.len()));
             let id = ObjectId::of(rest);
@@ -588,14 +744,14 @@ mod tests {
             if let Ok(e) = decode_entry(&bytes) {
                 prop_assert_eq!(&encode_entry(&e)[..], &bytes[..BLOCK_LEN]);
             }
-            if let Ok(sid) = decode_ident(&bytes, &JOURNAL_MAGIC) {
-                prop_assert_eq!(&encode_ident(&JOURNAL_MAGIC, &sid)[..], &bytes[..BLOCK_LEN]);
+            if let Ok(id) = decode_ident(&bytes, &JOURNAL_MAGIC) {
+                prop_assert_eq!(&encode_ident(&JOURNAL_MAGIC, &id.store_id, id.high_water)[..], &bytes[..BLOCK_LEN]);
             }
         }
 
         #[test]
         fn damaged_records_never_decode(r in record(), at in any::<prop::sample::Index>(), garbage in prop::collection::vec(any::<u8>(), 1..8), cut in any::<bool>()) {
-            let (mut f, _) = encode_record(&r);
+            let (mut f, _) = encode_record(&r, &KEY);
             let orig = f.clone();
             let i = at.index(f.len());
             if cut {
@@ -606,13 +762,13 @@ mod tests {
                 }
             }
             prop_assert_ne!(&f, &orig);
-            prop_assert!(decode_record(&f, &r.key).is_err());
-            prop_assert_eq!(decode_record(&orig, &r.key).map(|x| x.0), Ok(r));
+            prop_assert!(decode_record(&f, &r.key, &KEY).is_err());
+            prop_assert_eq!(decode_record(&orig, &r.key, &KEY).map(|x| x.0), Ok(r));
         }
 
         #[test]
-        fn entries_round_trip(k in any::<[u8; 32]>(), g in any::<u64>(), h in any::<[u8; 8]>()) {
-            for e in [JournalEntry::Commit { key: RecordKey(k), generation: g, body_hash: h }, JournalEntry::Delete { key: RecordKey(k), generation: g }, JournalEntry::Reserve { upto: g }] {
+        fn entries_round_trip(k in any::<[u8; 32]>(), g in 0..=MAX_GENERATION, h in any::<[u8; 8]>()) {
+            for e in [JournalEntry::Commit { key: RecordKey(k), generation: g, body_hash: h }, JournalEntry::Delete { key: RecordKey(k), generation: g }, JournalEntry::Reserve { upto: g }, JournalEntry::Floor { upto: g }] {
                 prop_assert_eq!(decode_entry(&encode_entry(&e)), Ok(e));
             }
         }

@@ -14,6 +14,48 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+/// Why a file was refused before its bytes were read: its type (from
+/// `fstat` of the opened file, never following a symbolic link), or a
+/// length its header (or the caller) rules out. Travels inside an
+/// `io::Error` of kind `InvalidData`; [`Refused::of`] gets it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    /// The file's length is not the one its header declares.
+    #[error("length {actual}, header says {expected}")]
+    Length { expected: u64, actual: u64 },
+    /// Longer than the structure can be.
+    #[error("length {actual} exceeds the limit {limit}")]
+    TooLong { limit: u64, actual: u64 },
+}
+
+impl Refused {
+    pub fn into_io(self) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, self)
+    }
+    /// The refusal inside an error from [`Fs::read`] / [`Fs::read_range`].
+    pub fn of(e: &io::Error) -> Option<Refused> {
+        e.get_ref()?.downcast_ref::<Refused>().copied()
+    }
+}
+
+/// Decides, from a file's first bytes and how many follow them, how many
+/// of those to read (or refuses the file unread). See [`Fs::read`].
+pub type RestLen<'a> = &'a dyn Fn(&[u8], u64) -> Result<u64, Refused>;
+
+/// A [`RestLen`] that reads the whole file if it is at most `limit` bytes.
+pub fn at_most(limit: u64) -> impl Fn(&[u8], u64) -> Result<u64, Refused> {
+    move |head, rest| {
+        let actual = head.len() as u64 + rest;
+        if actual > limit {
+            Err(Refused::TooLong { limit, actual })
+        } else {
+            Ok(rest)
+        }
+    }
+}
+
 /// Chunk size for reads: big enough to amortise syscalls, small enough that
 /// the chunk is still in L2 when it is hashed right after being read.
 pub const READ_CHUNK: usize = 256 * 1024;
@@ -31,23 +73,29 @@ pub trait Fs: Send + Sync + Debug {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Makes the directory's entries (creations, renames, removals) durable.
     fn fsync_dir(&self, dir: &Path) -> io::Result<()>;
-    /// Reads the whole file: its first `head_len` bytes (fewer if it is
-    /// shorter) into the first buffer, the rest into the second, calling
-    /// `visit` on each chunk of the rest as it arrives so the caller can hash
-    /// while the chunk is cache-hot (no second pass, no copy to strip a
-    /// header).
+    /// Reads a regular file: its first `head_len` bytes (fewer if it is
+    /// shorter) into the first buffer; then `rest(head, n)`, told how many
+    /// bytes `n` follow the head, says how many of them to read into the
+    /// second buffer (or refuses the file), and `visit` sees each chunk of
+    /// those as it arrives so the caller can hash while the chunk is
+    /// cache-hot (no second pass, no copy to strip a header). A file that
+    /// is not a regular file (FIFO, device, directory, socket, or a
+    /// symbolic link: never followed) is refused before any byte is read
+    /// (`Refused::NotRegular`), and its open never blocks.
     fn read(
         &self,
         path: &Path,
         head_len: usize,
+        rest: RestLen<'_>,
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<(Vec<u8>, Vec<u8>)>;
     /// Reads up to `len` bytes of `path` from `offset`, handing them to
     /// `visit` chunk by chunk and keeping none; returns how many there were
     /// (fewer than `len` at the end of the file). For verifying a large
     /// file in place without holding it, and for hashing disjoint ranges of
-    /// one file on several threads. The default goes through `read`, so a
-    /// simulated disk's faults still apply.
+    /// one file on several threads. Refuses what `read` refuses. The
+    /// default goes through `read`, so a simulated disk's faults still
+    /// apply.
     fn read_range(
         &self,
         path: &Path,
@@ -55,7 +103,7 @@ pub trait Fs: Send + Sync + Debug {
         len: u64,
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<u64> {
-        let (all, _) = self.read(path, usize::MAX, &mut |_| {})?;
+        let (all, _) = self.read(path, usize::MAX, &|_, _| Ok(0), &mut |_| {})?;
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(all.len());
         let end = usize::try_from(len)
             .map_or(all.len(), |l| start.saturating_add(l))
@@ -69,7 +117,8 @@ pub trait Fs: Send + Sync + Debug {
     fn list(&self, dir: &Path) -> io::Result<Vec<OsString>>;
     /// Whether `path` exists (file or directory).
     fn exists(&self, path: &Path) -> io::Result<bool>;
-    /// A file's length in bytes.
+    /// A file's length in bytes (of the link itself for a symbolic link:
+    /// never followed).
     fn len(&self, path: &Path) -> io::Result<u64>;
 }
 
@@ -124,6 +173,56 @@ fn advise_huge_pages(buf: &mut Vec<u8>) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_: &mut Vec<u8>) {}
 
+/// Opens `path` for reading without following a symbolic link and
+/// without blocking (a FIFO would wait for a writer), then checks the
+/// opened file's type: the check and the read are on the same file.
+fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let f = match opts.open(path) {
+        Ok(f) => f,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Refused::NotRegular("a symbolic link").into_io());
+        }
+        Err(e) => return Err(e),
+    };
+    let m = f.metadata()?;
+    let t = m.file_type();
+    if !t.is_file() {
+        return Err(Refused::NotRegular(file_type_name(&t)).into_io());
+    }
+    Ok((f, m.len()))
+}
+
+fn file_type_name(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
 /// The real file system on `std::fs`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RealFs;
@@ -149,7 +248,15 @@ impl Fs for RealFs {
     }
 
     fn append(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
-        let mut f = OpenOptions::new().append(true).open(path)?;
+        let mut opts = OpenOptions::new();
+        opts.append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never append through a link, never wait on a FIFO.
+            opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let mut f = opts.open(path)?;
         f.write_all(data)?;
         if sync {
             f.sync_data()?;
@@ -169,23 +276,29 @@ impl Fs for RealFs {
         &self,
         path: &Path,
         head_len: usize,
+        rest: RestLen<'_>,
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<(Vec<u8>, Vec<u8>)> {
-        let mut f = File::open(path)?;
-        let file_len = f.metadata()?.len() as usize;
-        let mut head = Vec::with_capacity(head_len.min(file_len) + 1);
+        let (mut f, file_len) = open_regular(path)?;
+        let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
+        let mut head = Vec::with_capacity(head_len.min(file_len));
         (&mut f).take(head_len as u64).read_to_end(&mut head)?;
-        let len = file_len.saturating_sub(head.len());
+        let remaining = file_len.saturating_sub(head.len());
+        let len = rest(&head, remaining as u64).map_err(Refused::into_io)?;
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(remaining);
         // Read straight into the buffer we return: the kernel's copy is the
-        // only copy. +1 so a file that grew is noticed by the loop below.
-        let mut buf = Vec::with_capacity(len + 1);
+        // only copy. One byte more than expected, so a file that grew is
+        // noticed (its length then fails the caller's check), and never
+        // more than that, whatever keeps being appended.
+        let cap = len + 1;
+        let mut buf = Vec::with_capacity(cap);
         advise_huge_pages(&mut buf);
         loop {
             let start = buf.len();
-            if buf.capacity() == start {
-                buf.reserve(READ_CHUNK);
+            if start == cap {
+                break;
             }
-            let want = (buf.capacity() - start).min(READ_CHUNK);
+            let want = (cap - start).min(READ_CHUNK);
             match read_into_spare(&mut f, &mut buf, want) {
                 Ok(0) => break,
                 Ok(_) => visit(&buf[start..]),
@@ -205,7 +318,7 @@ impl Fs for RealFs {
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<u64> {
         use std::os::unix::fs::FileExt;
-        let f = File::open(path)?;
+        let (f, _) = open_regular(path)?;
         // One chunk-sized buffer, reused: it stays in cache between the
         // kernel's copy and the visitor (a hash), and nothing the size of
         // the range is allocated (no page faults, no zero-fill).
@@ -246,6 +359,6 @@ impl Fs for RealFs {
     }
 
     fn len(&self, path: &Path) -> io::Result<u64> {
-        Ok(fs::metadata(path)?.len())
+        Ok(fs::symlink_metadata(path)?.len())
     }
 }

@@ -26,6 +26,8 @@ const COMPACT_MIN: u64 = 4096;
 pub struct Parsed {
     /// Store id from an intact header.
     pub store_id: Option<[u8; 16]>,
+    /// The header's format version (1: written before records carried a MAC).
+    pub version: u16,
     pub header_error: Option<DecodeError>,
     pub entries: Vec<JournalEntry>,
     /// Undecodable entries followed by intact ones: damage, not a tear.
@@ -45,7 +47,10 @@ impl Parsed {
 pub fn parse(bytes: &[u8]) -> Parsed {
     let mut p = Parsed::default();
     match decode_ident(bytes, &JOURNAL_MAGIC) {
-        Ok(id) => p.store_id = Some(id),
+        Ok(id) => {
+            p.store_id = Some(id.store_id);
+            p.version = id.version;
+        }
         Err(e) => p.header_error = Some(e),
     }
     let body = bytes.get(BLOCK_LEN..).unwrap_or(&[]);
@@ -78,11 +83,18 @@ pub struct State {
     pub keys: HashMap<RecordKey, KeyState>,
     /// Highest generation reserved (durably) so far.
     pub reserved: u64,
+    /// The journal was lost and rebuilt when generations up to here may
+    /// have been in use: records at or below it need a commit entry naming
+    /// their exact generation to be served (0: never lost).
+    pub floor: u64,
     /// Next generation to hand out; `finish_load` starts it after everything
     /// reserved, so a reopened store never reuses one.
     pub next: u64,
     /// Entries in the journal files (for compaction).
     pub entries: u64,
+    /// What every copy's marker is known to say (a generation above it
+    /// is handed out only after the markers are rewritten).
+    pub marker_high_water: u64,
     /// An append failed: the file's tail is unknown, so the next journal
     /// write rewrites it whole instead of appending after unknown bytes.
     pub poisoned: bool,
@@ -99,7 +111,21 @@ impl State {
             } => self.note(key, generation, false, body_hash),
             JournalEntry::Delete { key, generation } => self.note(key, generation, true, [0; 8]),
             JournalEntry::Reserve { upto } => self.reserved = self.reserved.max(upto),
+            JournalEntry::Floor { upto } => {
+                self.floor = self.floor.max(upto);
+                self.reserved = self.reserved.max(upto);
+            }
         }
+    }
+
+    /// The journal was lost: it vouches for nothing written so far. Every
+    /// commit is forgotten (a newer one for the same key may have been
+    /// among the lost entries) and records up to `upto` are held back
+    /// until rewritten. Deletes stay: they only ever hide a record.
+    pub fn lose(&mut self, upto: u64) {
+        self.keys.retain(|_, s| s.deleted);
+        self.floor = self.floor.max(upto);
+        self.reserved = self.reserved.max(upto);
     }
 
     /// Records a key's generation if it is the newest seen.
@@ -154,9 +180,12 @@ impl State {
         let mut keys: Vec<_> = self.keys.iter().collect();
         keys.sort_by_key(|(k, _)| **k);
         let mut out = Vec::with_capacity(BLOCK_LEN * (keys.len() + 2));
-        out.extend_from_slice(&encode_ident(&JOURNAL_MAGIC, store_id));
+        out.extend_from_slice(&encode_ident(&JOURNAL_MAGIC, store_id, 0));
         let upto = self.reserved.max(self.next.saturating_sub(1));
         out.extend_from_slice(&encode_entry(&JournalEntry::Reserve { upto }));
+        if self.floor > 0 {
+            out.extend_from_slice(&encode_entry(&JournalEntry::Floor { upto: self.floor }));
+        }
         for (key, s) in keys {
             let e = if s.deleted {
                 JournalEntry::Delete {
@@ -202,6 +231,7 @@ mod tests {
             key: k(2),
             generation: 9,
         });
+        s.apply(&JournalEntry::Floor { upto: 7 });
         let p = parse(&s.snapshot(&[3; 16]));
         assert!(p.clean());
         assert_eq!(p.store_id, Some([3; 16]));
@@ -209,6 +239,7 @@ mod tests {
         p.entries.iter().for_each(|e| t.apply(e));
         t.finish_load();
         assert_eq!(t.keys, s.keys);
+        assert_eq!(t.floor, 7, "the floor survives compaction");
         assert!(t.take().is_none(), "a reopened store reserves afresh");
         t.apply(&t.reserve_entry());
         assert!(t.take().unwrap() > 1025, "generations never go back");

@@ -16,6 +16,7 @@ mod error;
 pub mod format;
 mod fs;
 mod journal;
+mod key;
 mod open;
 mod scrub;
 pub mod sim;
@@ -24,7 +25,8 @@ mod verified;
 
 pub use error::{Corruption, FileKind, Result, StoreError};
 pub use format::{ObjectId, Record, RecordKey, StoredRecord};
-pub use fs::{Fs, RealFs};
+pub use fs::{Fs, RealFs, Refused, RestLen, at_most};
+pub use key::StoreKey;
 pub use open::open_dir;
 pub use scrub::{GcReport, ScrubReport, StoreStats};
 pub use sim::{SimFaults, SimFs};

@@ -1,6 +1,7 @@
 //! Opening a store: tell a Weir store from anything else, create a fresh
 //! one, check versions and identities, repair a damaged marker from the
-//! journal header (or a replica), load and merge the journals.
+//! journal header (or a replica), load and merge the journals, and notice
+//! a journal that was lost (docs/store.md, "Losing the journal").
 
 use std::io;
 use std::path::Path;
@@ -9,10 +10,12 @@ use std::sync::atomic::AtomicU64;
 
 use crate::error::{Corruption, FileKind, Result, StoreError};
 use crate::format::{
-    DecodeError, FORMAT_VERSION, JOURNAL_MAGIC, MARKER_MAGIC, decode_ident, encode_ident,
+    BLOCK_LEN, DecodeError, FORMAT_VERSION, Ident, JOURNAL_MAGIC, MARKER_MAGIC, decode_ident,
+    encode_ident,
 };
-use crate::fs::Fs;
+use crate::fs::{Fs, Refused, at_most};
 use crate::journal;
+use crate::key::StoreKey;
 use crate::store::{
     Dir, IntegrityCounters, JOURNAL_FILE, LAYOUT, MARKER_FILE, Store, StoreConfig, lock,
 };
@@ -22,15 +25,35 @@ enum Copy {
     /// Absent or empty: initialise.
     Fresh,
     Existing {
-        marker: Option<Result<[u8; 16], DecodeError>>,
+        marker: Option<Result<Ident, DecodeError>>,
         journal: Option<Vec<u8>>,
+        /// The journal is not a regular file or is absurdly long: it was
+        /// not read (its bytes are empty here) and is moved aside whole.
+        journal_refused: bool,
     },
 }
 
-fn read_all(fs: &dyn Fs, path: &Path) -> Result<Vec<u8>> {
-    fs.read(path, usize::MAX, &mut |_| {})
-        .map(|(h, _)| h)
-        .map_err(|e| StoreError::io(path, e))
+/// The longest journal read: 16 Mi entries (compaction keeps a journal
+/// within 4x its live keys). Anything longer is damage, not read.
+const JOURNAL_MAX: u64 = BLOCK_LEN as u64 * (16 << 20);
+
+/// A marker or journal's bytes; `Err` if the file was refused unread
+/// (special file, or longer than `limit`).
+fn read_bounded(
+    fs: &dyn Fs,
+    path: &Path,
+    limit: u64,
+) -> Result<std::result::Result<Vec<u8>, Refused>> {
+    match fs.read(path, BLOCK_LEN, &at_most(limit), &mut |_| {}) {
+        Ok((mut head, rest)) => {
+            head.extend_from_slice(&rest);
+            Ok(Ok(head))
+        }
+        Err(e) => match Refused::of(&e) {
+            Some(r) => Ok(Err(r)),
+            None => Err(StoreError::io(path, e)),
+        },
+    }
 }
 
 fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
@@ -48,18 +71,22 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
         return Ok(Copy::Fresh);
     }
     let has = |n: &str| names.iter().any(|x| x == n);
+    // A refused marker reads as empty: damaged, rewritten.
     let marker = if has(MARKER_FILE) {
-        Some(read_all(fs, &d.marker)?)
+        Some(read_bounded(fs, &d.marker, BLOCK_LEN as u64)?.unwrap_or_default())
     } else {
         None
     };
-    let journal = if has(JOURNAL_FILE) {
-        Some(read_all(fs, &d.journal)?)
+    let (journal, journal_refused) = if has(JOURNAL_FILE) {
+        match read_bounded(fs, &d.journal, JOURNAL_MAX)? {
+            Ok(b) => (Some(b), false),
+            Err(_) => (Some(Vec::new()), true),
+        }
     } else {
-        None
+        (None, false)
     };
     let foreign = names.iter().find(|n| !LAYOUT.iter().any(|l| *n == *l));
-    let newer = |r: &Result<[u8; 16], DecodeError>| {
+    let newer = |r: &Result<Ident, DecodeError>| {
         if let Err(DecodeError::NewerVersion(v)) = r {
             Some(*v)
         } else {
@@ -102,7 +129,11 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
             reason,
         });
     }
-    Ok(Copy::Existing { marker: m, journal })
+    Ok(Copy::Existing {
+        marker: m,
+        journal,
+        journal_refused,
+    })
 }
 
 /// A new store id: unique enough to tell stores apart (not a secret).
@@ -129,6 +160,10 @@ impl Store {
     /// Opens (creating if absent or empty) the store at `config.root` and
     /// its replicas.
     pub fn open(config: StoreConfig) -> Result<Store> {
+        let key = match config.key.clone() {
+            Some(k) => k,
+            None => StoreKey::for_user()?,
+        };
         let fs = config.fs.clone();
         let mut roots = vec![config.root.clone()];
         roots.extend(config.replicas.iter().cloned());
@@ -148,12 +183,20 @@ impl Store {
 
         // The store's identity: from any intact marker or journal header.
         let mut store_id = None;
+        let mut marker_high_water = 0;
         for (d, k) in copies.iter().zip(&kinds) {
-            let Copy::Existing { marker, journal } = k else {
+            let Copy::Existing {
+                marker, journal, ..
+            } = k
+            else {
                 continue;
             };
+            if let Some(Ok(m)) = marker {
+                marker_high_water = marker_high_water.max(m.high_water);
+            }
             let j = journal.as_ref().map(|b| decode_ident(b, &JOURNAL_MAGIC));
-            for id in [marker.clone(), j].into_iter().flatten().flatten() {
+            let idents = [marker.clone(), j].into_iter().flatten().flatten();
+            for id in idents.map(|i| i.store_id) {
                 match store_id {
                     None => store_id = Some(id),
                     Some(s) if s != id => {
@@ -210,43 +253,81 @@ impl Store {
             fs: fs.clone(),
             copies,
             store_id,
+            key,
             journal: Mutex::new(journal::State::default()),
             counters: Mutex::new(IntegrityCounters::default()),
             seq: AtomicU64::new(0),
         };
         let mut t = IntegrityCounters::default();
         let mut journals: Vec<Option<Vec<u8>>> = Vec::new();
+        let mut refused = Vec::new();
         let mut fresh = Vec::new();
+        // Per copy: the marker as found (None: missing or damaged).
+        let mut markers: Vec<Option<Ident>> = Vec::new();
         for (c, k) in kinds.into_iter().enumerate() {
             match k {
                 Copy::Fresh => {
                     store.init(c)?;
                     journals.push(None);
+                    refused.push(false);
                     fresh.push(c);
+                    markers.push(Some(Ident {
+                        store_id,
+                        version: FORMAT_VERSION,
+                        high_water: 0,
+                    }));
                 }
-                Copy::Existing { marker, journal } => {
+                Copy::Existing {
+                    marker,
+                    journal,
+                    journal_refused,
+                } => {
                     store.ensure_dirs(c)?;
-                    if !matches!(marker, Some(Ok(_))) {
+                    let intact = marker.as_ref().and_then(|m| m.as_ref().ok()).copied();
+                    if intact.is_none() {
                         t.failed += 1;
                         if marker.is_some() {
                             store.quarantine(c, FileKind::Marker, &store.copies[c].marker, &mut t);
                         }
-                        match store.write_atomic(
-                            c,
-                            &store.copies[c].marker,
-                            &[&encode_ident(&MARKER_MAGIC, &store_id)],
-                        ) {
-                            Ok(()) => t.repaired += 1,
-                            Err(StoreError::ReadOnly { .. }) => t.unrepairable += 1,
-                            Err(e) => return Err(e),
-                        }
                     }
+                    markers.push(intact);
                     store.clean_tmp(c);
                     journals.push(journal);
+                    refused.push(journal_refused);
                 }
             }
         }
-        store.load_journals(&journals, &fresh, &mut t)?;
+        let reserved =
+            store.load_journals(&journals, &refused, &fresh, marker_high_water, &mut t)?;
+        // Markers are rewritten after the journals are loaded, so each
+        // carries the journal's high-water mark: a damaged or missing one
+        // (a repair), one of format version 1 (an upgrade: an older Weir
+        // then refuses the store instead of writing unauthenticated
+        // records into it), or one behind the journal (a crash between a
+        // reserve and the marker update).
+        let mut all_current = true;
+        for (c, m) in markers.iter().enumerate() {
+            let current =
+                m.is_some_and(|m| m.version == FORMAT_VERSION && m.high_water == reserved);
+            if current {
+                continue;
+            }
+            let block = encode_ident(&MARKER_MAGIC, &store_id, reserved);
+            match store.write_atomic(c, &store.copies[c].marker, &[&block]) {
+                Ok(()) if m.is_none() => t.repaired += 1,
+                Ok(()) => {}
+                Err(StoreError::ReadOnly { .. }) => {
+                    all_current = false;
+                    if m.is_none() {
+                        t.unrepairable += 1;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if all_current {
+            lock(&store.journal).marker_high_water = reserved;
+        }
         store.count(&t);
         Ok(store)
     }
@@ -286,12 +367,12 @@ impl Store {
                 .fsync_dir(parent)
                 .map_err(|e| StoreError::io(parent, e))?;
         }
-        let header = encode_ident(&JOURNAL_MAGIC, &self.store_id);
+        let header = encode_ident(&JOURNAL_MAGIC, &self.store_id, 0);
         self.write_atomic(c, &d.journal, &[&header])?;
         self.write_atomic(
             c,
             &d.marker,
-            &[&encode_ident(&MARKER_MAGIC, &self.store_id)],
+            &[&encode_ident(&MARKER_MAGIC, &self.store_id, 0)],
         )
     }
 
@@ -305,20 +386,27 @@ impl Store {
         }
     }
 
-    /// Merges every copy's journal. A damaged copy is rewritten from the
-    /// merged state if some copy is intact; if none is, the state is rebuilt
-    /// from the record files (reported: lost-write detection for the lost
-    /// entries is gone).
+    /// Merges every copy's journal; returns the highest generation
+    /// reserved. A damaged copy is rewritten from the merged state if some
+    /// copy is intact. If none is (every copy absent, emptied, refused or
+    /// damaged), or the journals reach less far than a marker says they
+    /// did, the journal was lost: it can no longer tell an old record put
+    /// back from the current one, so it vouches for nothing written so far
+    /// (a `floor` above every generation that may have been used, records
+    /// at or below it are `JournalLost` until rewritten).
     fn load_journals(
         &self,
         journals: &[Option<Vec<u8>>],
+        refused: &[bool],
         fresh: &[usize],
+        marker_high_water: u64,
         t: &mut IntegrityCounters,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let mut st = journal::State::default();
         let mut any_clean = false;
         let mut damaged = false;
         let mut rewrite = false;
+        let mut older_format = false;
         let mut bad_copies = 0;
         for (c, j) in journals.iter().enumerate() {
             if fresh.contains(&c) {
@@ -335,6 +423,10 @@ impl Store {
             let p = journal::parse(bytes);
             p.entries.iter().for_each(|e| st.apply(e));
             let foreign = p.store_id.is_some_and(|id| id != self.store_id);
+            if p.header_error.is_none() && p.version < FORMAT_VERSION {
+                older_format = true;
+                rewrite = true;
+            }
             if p.clean() && !foreign {
                 any_clean = true;
                 continue;
@@ -348,43 +440,50 @@ impl Store {
                 t.failed += 1;
                 t.journal_damage += 1;
                 damaged = true;
-                self.quarantine_copy_of_journal(c, bytes, t);
+                if refused[c] {
+                    // Not read at all (a FIFO, a link, absurdly long): move
+                    // the thing itself aside.
+                    let path = self.copies[c].journal.clone();
+                    self.quarantine(c, FileKind::Journal, &path, t);
+                } else {
+                    self.quarantine_copy_of_journal(c, bytes, t);
+                }
             }
         }
-        if any_clean {
-            // Every acknowledged entry is in the intact copy.
-            t.repaired += bad_copies;
-        } else if damaged {
-            {
-                // No intact journal: take generations from the records so
-                // none is ever reused, and accept what is on disk.
-                t.unrepairable += 1;
-                let mut scratch = IntegrityCounters::default();
-                for c in 0..self.copies.len() {
-                    for name in self.fs.list(&self.copies[c].records).unwrap_or_default() {
-                        let Some(key) = name.to_str().and_then(crate::format::RecordKey::from_hex)
-                        else {
-                            continue;
-                        };
-                        if let crate::store::Found::Good((r, _)) =
-                            self.read_record_copy(c, &key, &mut scratch)
-                        {
-                            let h = blake3::hash(
-                                &crate::format::encode_record(&r).0[crate::format::BLOCK_LEN..],
-                            );
-                            let mut bh = [0u8; 8];
-                            bh.copy_from_slice(&h.as_bytes()[..8]);
-                            st.note(key, r.generation, false, bh);
-                        }
+        let behind_marker = marker_high_water > st.reserved;
+        if behind_marker {
+            // Whole entries (at least a reserve) are gone from every copy.
+            t.failed += 1;
+            t.journal_damage += 1;
+        }
+        if (damaged && !any_clean) || behind_marker {
+            t.unrepairable += 1;
+            rewrite = true;
+            // Above every generation that may have been handed out: the
+            // marker's mark, and any record's generation on disk.
+            // Only authenticated records count (a forged generation must
+            // not move the floor); bad ones are left where they are, for
+            // the read that needs them to report and quarantine.
+            let mut floor = st.reserved.max(marker_high_water);
+            for c in 0..self.copies.len() {
+                for name in self.fs.list(&self.copies[c].records).unwrap_or_default() {
+                    let Some(key) = name.to_str().and_then(crate::format::RecordKey::from_hex)
+                    else {
+                        continue;
+                    };
+                    if let Some(g) = self.peek_record_generation(c, &key) {
+                        floor = floor.max(g);
                     }
                 }
-                // Bad record files met here are quarantined and counted.
-                t.add(&IntegrityCounters {
-                    checked: 0,
-                    ok: 0,
-                    ..scratch
-                });
             }
+            st.lose(floor);
+        } else if any_clean {
+            // Every acknowledged entry is in the intact copy.
+            t.repaired += bad_copies;
+        }
+        if older_format {
+            // Format 1 commits vouch for records that never load (no MAC).
+            st.keys.retain(|_, s| s.deleted);
         }
         st.finish_load();
         if rewrite || !fresh.is_empty() {
@@ -395,8 +494,9 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        let reserved = st.reserved;
         *lock(&self.journal) = st;
-        Ok(())
+        Ok(reserved)
     }
 
     /// Keeps the damaged journal's bytes for inspection before it is rewritten.

@@ -29,7 +29,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::fs::Fs;
+use crate::fs::{Fs, Refused, RestLen};
 
 /// SplitMix64: tiny, seedable, good enough to drive fault choices.
 #[derive(Debug, Clone)]
@@ -417,12 +417,17 @@ impl Fs for SimFs {
         &self,
         path: &Path,
         head_len: usize,
+        rest_len: RestLen<'_>,
         visit: &mut dyn FnMut(&[u8]),
     ) -> io::Result<(Vec<u8>, Vec<u8>)> {
         let s = self.lock();
         s.alive()?;
         let data = &s.inodes[s.file(path)?].cache;
         let (head, rest) = data.split_at(head_len.min(data.len()));
+        // As the real one: what the caller accepts, plus one byte.
+        let n = rest_len(head, rest.len() as u64).map_err(Refused::into_io)?;
+        let n = usize::try_from(n).unwrap_or(usize::MAX).min(rest.len());
+        let rest = &rest[..rest.len().min(n + 1)];
         visit(rest);
         Ok((head.to_vec(), rest.to_vec()))
     }
@@ -478,9 +483,44 @@ mod tests {
             fs.write_file(&d.join("b"), &[b"pending"], false).unwrap();
             fs.append(&d.join("a"), b"+more", false).unwrap();
             fs.crash();
-            let a = fs.read(&d.join("a"), 0, &mut |_| {}).unwrap().1;
+            let a = fs
+                .read(&d.join("a"), 0, &|_, n| Ok(n), &mut |_| {})
+                .unwrap()
+                .1;
             assert!(a.starts_with(b"durable"), "seed {seed}: {a:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_length_is_refused_before_the_rest_is_read() {
+        let fs = SimFs::new(1);
+        let d = Path::new("/d");
+        fs.create_dir_all(d).unwrap();
+        fs.write_file(&d.join("f"), &[b"head", &[0; 100]], true)
+            .unwrap();
+        let mut seen = 0;
+        let e = fs
+            .read(
+                &d.join("f"),
+                4,
+                &|head, rest| {
+                    assert_eq!((head, rest), (&b"head"[..], 100));
+                    Err(Refused::Length {
+                        expected: 10,
+                        actual: rest,
+                    })
+                },
+                &mut |c| seen += c.len(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            Refused::of(&e),
+            Some(Refused::Length {
+                expected: 10,
+                actual: 100
+            })
+        );
+        assert_eq!(seen, 0, "nothing after the head was read");
     }
 
     #[test]

@@ -9,12 +9,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Corruption, FileKind, Result, StoreError};
 use crate::format::{
-    BLOCK_LEN, DecodeError, JournalEntry, MAX_RECORD_META, MAX_RECORD_OBJECTS, OBJECT_MAGIC,
-    ObjectId, Record, RecordKey, StoredRecord, decode_record, encode_entry, encode_header,
-    encode_record, to_hex, verify_object,
+    BLOCK_LEN, DecodeError, JournalEntry, MARKER_MAGIC, MAX_RECORD_BODY, MAX_RECORD_META,
+    MAX_RECORD_OBJECTS, OBJECT_MAGIC, ObjectId, RECORD_MAGIC, Record, RecordKey, StoredRecord,
+    decode_header, decode_record, encode_entry, encode_header, encode_ident, encode_record, to_hex,
+    verify_object,
 };
-use crate::fs::{Fs, RealFs};
+use crate::fs::{Fs, RealFs, Refused};
 use crate::journal;
+use crate::key::StoreKey;
 
 /// Directory layout of one copy (the primary or a replica).
 pub const MARKER_FILE: &str = "WEIR-STORE";
@@ -43,6 +45,10 @@ pub struct StoreConfig {
     pub replicas: Vec<PathBuf>,
     /// The file system; [`RealFs`] unless testing with `SimFs`.
     pub fs: Arc<dyn Fs>,
+    /// The key records are authenticated with (docs/store.md, "Trust").
+    /// None: this user's key ([`StoreKey::for_user`]), created on first
+    /// use, so forgetting to set it never means "no key".
+    pub key: Option<StoreKey>,
 }
 
 impl Default for StoreConfig {
@@ -51,6 +57,7 @@ impl Default for StoreConfig {
             root: PathBuf::new(),
             replicas: Vec::new(),
             fs: Arc::new(RealFs),
+            key: None,
         }
     }
 }
@@ -150,6 +157,7 @@ pub struct Store {
     pub(crate) fs: Arc<dyn Fs>,
     pub(crate) copies: Vec<Dir>,
     pub(crate) store_id: [u8; 16],
+    pub(crate) key: StoreKey,
     pub(crate) journal: Mutex<journal::State>,
     pub(crate) counters: Mutex<IntegrityCounters>,
     pub(crate) seq: AtomicU64,
@@ -180,6 +188,49 @@ fn expected_actual(e: &DecodeError, head: &[u8]) -> (String, String) {
         ),
         DecodeError::Malformed(w) => ("well-formed".into(), (*w).into()),
         DecodeError::HashMismatch { expected, actual } => (to_hex(expected), to_hex(actual)),
+        DecodeError::BadMac { expected, actual } => (
+            format!("MAC {}", to_hex(expected)),
+            format!("MAC {}", to_hex(actual)),
+        ),
+        DecodeError::Unauthenticated(v) => (
+            format!(
+                "format version {}, with a MAC",
+                crate::format::FORMAT_VERSION
+            ),
+            format!("format version {v}, no MAC"),
+        ),
+        DecodeError::NotRegular(what) => ("a regular file".into(), (*what).into()),
+        DecodeError::TooLong { limit, actual } => {
+            (format!("length <= {limit}"), format!("length {actual}"))
+        }
+    }
+}
+
+/// The failed check behind a refusal from [`Fs::read`].
+pub(crate) fn refusal(r: Refused) -> DecodeError {
+    match r {
+        Refused::NotRegular(what) => DecodeError::NotRegular(what),
+        Refused::Length { expected, actual } => DecodeError::Truncated { expected, actual },
+        Refused::TooLong { limit, actual } => DecodeError::TooLong { limit, actual },
+    }
+}
+
+/// How much of an object or record file to read after its header: what
+/// the header declares, which must be what the file holds; nothing if
+/// the header does not decode (its check fails first anyway) or declares
+/// more than `limit`.
+fn declared(magic: &'static [u8; 8], limit: u64) -> impl Fn(&[u8], u64) -> Result<u64, Refused> {
+    move |head, rest| match decode_header(head, magic) {
+        Ok(h) if h.len > limit => Err(Refused::TooLong {
+            limit: BLOCK_LEN as u64 + limit,
+            actual: BLOCK_LEN as u64 + rest,
+        }),
+        Ok(h) if h.len != rest => Err(Refused::Length {
+            expected: h.len,
+            actual: rest,
+        }),
+        Ok(h) => Ok(h.len),
+        Err(_) => Ok(0),
     }
 }
 
@@ -286,11 +337,17 @@ impl Store {
     ) -> Found<Vec<u8>> {
         let path = self.copies[c].object(id);
         let mut hasher = blake3::Hasher::new();
-        let (head, payload) = match self.fs.read(&path, BLOCK_LEN, &mut |chunk| {
+        let rest = declared(&OBJECT_MAGIC, u64::MAX);
+        let (head, payload) = match self.fs.read(&path, BLOCK_LEN, &rest, &mut |chunk| {
             hasher.update(chunk);
         }) {
             Ok(x) => x,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) if Refused::of(&e).is_some() => {
+                t.checked += 1;
+                let r = refusal(Refused::of(&e).expect("checked"));
+                return Found::Bad(self.corrupt(c, FileKind::Object, &path, &r, &[], t));
+            }
             Err(e) => {
                 t.checked += 1;
                 t.failed += 1;
@@ -320,9 +377,18 @@ impl Store {
         t: &mut IntegrityCounters,
     ) -> Found<(StoredRecord, Vec<u8>)> {
         let path = self.copies[c].record(key);
-        let file = match self.fs.read(&path, usize::MAX, &mut |_| {}) {
-            Ok((head, _)) => head,
+        let rest = declared(&RECORD_MAGIC, MAX_RECORD_BODY);
+        let file = match self.fs.read(&path, BLOCK_LEN, &rest, &mut |_| {}) {
+            Ok((mut head, body)) => {
+                head.extend_from_slice(&body);
+                head
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Found::Missing,
+            Err(e) if Refused::of(&e).is_some() => {
+                t.checked += 1;
+                let r = refusal(Refused::of(&e).expect("checked"));
+                return Found::Bad(self.corrupt(c, FileKind::Record, &path, &r, &[], t));
+            }
             Err(e) => {
                 t.checked += 1;
                 t.failed += 1;
@@ -330,13 +396,27 @@ impl Store {
             }
         };
         t.checked += 1;
-        match decode_record(&file, key) {
+        match decode_record(&file, key, &self.key) {
             Ok((r, _)) => {
                 t.ok += 1;
                 Found::Good((r, file))
             }
             Err(e) => Found::Bad(self.corrupt(c, FileKind::Record, &path, &e, &file, t)),
         }
+    }
+
+    /// The generation of an intact, authenticated record copy; None for
+    /// anything else, which is left untouched and uncounted.
+    pub(crate) fn peek_record_generation(&self, c: usize, key: &RecordKey) -> Option<u64> {
+        let rest = declared(&RECORD_MAGIC, MAX_RECORD_BODY);
+        let (mut file, body) = self
+            .fs
+            .read(&self.copies[c].record(key), BLOCK_LEN, &rest, &mut |_| {})
+            .ok()?;
+        file.extend_from_slice(&body);
+        decode_record(&file, key, &self.key)
+            .ok()
+            .map(|(r, _)| r.generation)
     }
 
     /// Stores `content`; returns its id. Idempotent: an intact existing copy
@@ -456,7 +536,7 @@ impl Store {
             generation,
             record: record.clone(),
         };
-        let (bytes, hash) = encode_record(&stored);
+        let (bytes, hash) = encode_record(&stored, &self.key);
         for c in 0..self.copies.len() {
             self.write_atomic(c, &self.copies[c].record(key), &[&bytes])?;
         }
@@ -500,12 +580,29 @@ impl Store {
 
     fn take_generation(&self, st: &mut journal::State) -> Result<u64> {
         loop {
+            // The marker learns how far the journal reaches before any
+            // generation of a new block is used, so a journal that later
+            // comes back shorter is known to have lost entries. (Checked
+            // on every take: a marker write that failed is retried.)
+            if st.marker_high_water < st.reserved {
+                self.write_markers(st.reserved)?;
+                st.marker_high_water = st.reserved;
+            }
             if let Some(g) = st.take() {
                 return Ok(g);
             }
             let e = st.reserve_entry();
             self.journal_append(st, &e)?;
         }
+    }
+
+    /// Rewrites every copy's marker with the journal's high-water mark.
+    pub(crate) fn write_markers(&self, high_water: u64) -> Result<()> {
+        let block = encode_ident(&MARKER_MAGIC, &self.store_id, high_water);
+        for c in 0..self.copies.len() {
+            self.write_atomic(c, &self.copies[c].marker, &[&block])?;
+        }
+        Ok(())
     }
 
     /// Appends an entry durably to every copy's journal (rewriting the
@@ -558,7 +655,10 @@ impl Store {
         t: &mut IntegrityCounters,
         check_objects: bool,
     ) -> Result<Option<StoredRecord>> {
-        let expected = lock(&self.journal).keys.get(key).copied();
+        let (expected, floor) = {
+            let st = lock(&self.journal);
+            (st.keys.get(key).copied(), st.floor)
+        };
         let found: Vec<Found<(StoredRecord, Vec<u8>)>> = (0..self.copies.len())
             .map(|c| self.read_record_copy(c, key, t))
             .collect();
@@ -601,6 +701,20 @@ impl Store {
                 _ => Ok(None),
             };
         };
+        // Below the floor only a commit entry naming this very generation
+        // vouches for a record: the journal that knew about newer ones
+        // was lost.
+        let vouched = expected.is_some_and(|x| !x.deleted && x.generation == best.generation);
+        if best.generation <= floor && !vouched {
+            t.failed += 1;
+            t.lost_writes += 1;
+            t.unrepairable += 1;
+            return Err(StoreError::JournalLost {
+                key: *key,
+                found: best.generation,
+                floor,
+            });
+        }
         if let Some(x) = expected
             && !x.deleted
             && x.generation > best.generation

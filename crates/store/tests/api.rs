@@ -13,6 +13,7 @@ fn sim_store(fs: &Arc<SimFs>, replicas: bool) -> Result<Store, StoreError> {
             vec![]
         },
         fs: fs.clone(),
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
     })
 }
 
@@ -20,7 +21,7 @@ fn sim_store(fs: &Arc<SimFs>, replicas: bool) -> Result<Store, StoreError> {
 fn round_trip_on_real_files_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("store");
-    let s = weir_store::open_dir(&root).unwrap();
+    let s = open_test(&root).unwrap();
     let a = s.put_object(b"alpha").unwrap();
     let big = vec![7u8; 3 << 20];
     let b = s.put_object(&big).unwrap();
@@ -34,7 +35,7 @@ fn round_trip_on_real_files_and_reopen() {
     let g2 = s.put_record(&key, &rec).unwrap();
     assert!(g2 > g1);
     drop(s);
-    let s = weir_store::open_dir(&root).unwrap();
+    let s = open_test(&root).unwrap();
     assert_eq!(s.get_object(&a).unwrap(), b"alpha");
     assert_eq!(s.get_object(&b).unwrap(), big);
     let got = s.get_record_versioned(&key).unwrap().unwrap();
@@ -64,17 +65,17 @@ fn round_trip_on_real_files_and_reopen() {
 fn a_directory_with_other_files_is_not_a_store() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "hi").unwrap();
-    let e = weir_store::open_dir(dir.path()).unwrap_err();
+    let e = open_test(dir.path()).unwrap_err();
     assert!(matches!(e, StoreError::NotAStore { .. }), "{e}");
     std::fs::write(
         dir.path().join("WEIR-STORE"),
         "something else entirely, long enough to be 64 bytes..............",
     )
     .unwrap();
-    let e = weir_store::open_dir(dir.path()).unwrap_err();
+    let e = open_test(dir.path()).unwrap_err();
     assert!(e.to_string().contains("not a Weir store"), "{e}");
     let f = dir.path().join("notes.txt");
-    let e = weir_store::open_dir(&f).unwrap_err();
+    let e = open_test(&f).unwrap_err();
     assert!(
         matches!(e, StoreError::NotAStore { .. } | StoreError::Io { .. }),
         "{e}"
@@ -84,14 +85,14 @@ fn a_directory_with_other_files_is_not_a_store() {
 #[test]
 fn a_newer_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    drop(weir_store::open_dir(dir.path()).unwrap());
+    drop(open_test(dir.path()).unwrap());
     let m = dir.path().join("WEIR-STORE");
     let mut b = std::fs::read(&m).unwrap();
     b[8] = 9;
     let c = weir_store::format::block_checksum(&b[..56]);
     b[56..].copy_from_slice(&c.to_le_bytes());
     std::fs::write(&m, b).unwrap();
-    let e = weir_store::open_dir(dir.path()).unwrap_err();
+    let e = open_test(dir.path()).unwrap_err();
     assert!(matches!(e, StoreError::NewerFormat { found: 9, .. }), "{e}");
 }
 
@@ -192,3 +193,11 @@ fn a_replica_repairs_and_is_filled_when_added_later() {
 }
 
 use weir_store::Fs;
+
+/// A store with a fixed key: tests never touch the user's key file.
+fn open_test(root: &std::path::Path) -> Result<weir_store::Store, weir_store::StoreError> {
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(root)
+    })
+}

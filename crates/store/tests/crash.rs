@@ -14,6 +14,14 @@ use weir_store::crashgen::{Op, object, op};
 use weir_store::sim::Rng;
 use weir_store::{ObjectId, Record, RecordKey};
 
+/// A store with a fixed key: tests never touch the user's key file.
+fn open_test(root: &std::path::Path) -> Result<weir_store::Store, weir_store::StoreError> {
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(root)
+    })
+}
+
 #[test]
 fn sigkill_at_random_moments_loses_no_acknowledged_write() {
     let trials: u64 = std::env::var("WEIR_CRASH_TRIALS")
@@ -92,8 +100,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
         }
         // The one op that may have been in flight when the kill landed.
         let in_flight = last_op.map_or(0, |i| i + 1);
-        let store =
-            weir_store::open_dir(&root).unwrap_or_else(|e| panic!("seed {seed}: reopen: {e}"));
+        let store = open_test(&root).unwrap_or_else(|e| panic!("seed {seed}: reopen: {e}"));
         for &(s, i) in acked_objects.iter().filter(|(s, _)| *s == seed) {
             let data = object(s, i);
             let got = store
@@ -124,7 +131,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
         }
     }
     let elapsed = started.elapsed();
-    let store = weir_store::open_dir(&root).unwrap();
+    let store = open_test(&root).unwrap();
     for &(s, i) in &acked_objects {
         let data = object(s, i);
         assert_eq!(

@@ -121,6 +121,7 @@ impl Fixture {
         Store::open(StoreConfig {
             root: self.primary.clone(),
             replicas: self.replica.iter().cloned().collect(),
+            key: Some(weir_store::StoreKey::from_bytes([1; 32])),
             ..Default::default()
         })
     }

@@ -9,6 +9,14 @@ use weir_store::{
     ObjectId, Record, RecordKey, SimFs, Store, StoreConfig, StoreError, VerifiedObject,
 };
 
+/// A store with a fixed key: tests never touch the user's key file.
+fn open_test(root: &std::path::Path) -> Result<weir_store::Store, weir_store::StoreError> {
+    weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(root)
+    })
+}
+
 const BIG: usize = 3 << 20;
 
 fn put(s: &Store) -> (RecordKey, Record, Vec<Vec<u8>>) {
@@ -38,7 +46,7 @@ fn flip_middle(path: &Path) {
 #[test]
 fn every_object_is_verified_once() {
     let dir = tempfile::tempdir().unwrap();
-    let s = weir_store::open_dir(dir.path()).unwrap();
+    let s = open_test(dir.path()).unwrap();
     let (key, rec, bytes) = put(&s);
     let before = s.integrity_counters();
     let (got, objects) = s.get_record_with_objects(&key).unwrap().unwrap();
@@ -57,7 +65,7 @@ fn every_object_is_verified_once() {
 #[test]
 fn large_objects_are_verified_in_place() {
     let dir = tempfile::tempdir().unwrap();
-    let s = weir_store::open_dir(dir.path()).unwrap();
+    let s = open_test(dir.path()).unwrap();
     let (key, rec, bytes) = put(&s);
     let (got, objects) = s.get_record_in_place(&key, 1 << 20).unwrap().unwrap();
     assert_eq!(got, rec);
@@ -74,7 +82,7 @@ fn large_objects_are_verified_in_place() {
 #[test]
 fn a_corrupt_large_object_is_reported_and_quarantined_never_placed() {
     let dir = tempfile::tempdir().unwrap();
-    let s = weir_store::open_dir(dir.path()).unwrap();
+    let s = open_test(dir.path()).unwrap();
     let (key, rec, _) = put(&s);
     let path = object_path(dir.path(), &rec.objects[1]);
     flip_middle(&path);
@@ -99,6 +107,7 @@ fn a_bad_primary_is_repaired_from_a_replica_and_returned_as_bytes() {
     let s = Store::open(StoreConfig {
         root: root.clone(),
         replicas: vec![mirror],
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
         ..StoreConfig::default()
     })
     .unwrap();
@@ -126,6 +135,7 @@ fn the_simulated_disk_streams_through_read() {
         root: "/s".into(),
         replicas: vec![],
         fs: fs.clone(),
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
     })
     .unwrap();
     let (key, rec, bytes) = put(&s);
@@ -142,7 +152,7 @@ fn the_simulated_disk_streams_through_read() {
 #[test]
 fn objects_over_the_subtree_size_hash_in_parallel_to_the_same_id() {
     let dir = tempfile::tempdir().unwrap();
-    let s = weir_store::open_dir(dir.path()).unwrap();
+    let s = open_test(dir.path()).unwrap();
     // Not a power of two: uneven subtrees, a partial last chunk.
     for len in [(16 << 20) + 1, (40 << 20) + 12_345] {
         let big: Vec<u8> = (0..len).map(|i: usize| (i % 253) as u8).collect();

@@ -21,7 +21,11 @@ fn main() {
         eprintln!("seed and ops must be integers");
         std::process::exit(2);
     };
-    let store = match weir_store::open_dir(std::path::Path::new(&args[1])) {
+    // The same fixed key as tests/crash.rs, which reopens the store.
+    let store = match weir_store::Store::open(weir_store::StoreConfig {
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+        ..weir_store::StoreConfig::new(&args[1])
+    }) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("open: {e}");

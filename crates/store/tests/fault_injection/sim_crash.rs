@@ -24,6 +24,7 @@ fn sim_scenario(seed: u64, lies: bool, t: &mut SimTable) -> Result<(), String> {
         root: "/nb/__weir__/store".into(),
         replicas: if replicas { vec!["/mirror/store".into()] } else { vec![] },
         fs: fs.clone(),
+        key: Some(weir_store::StoreKey::from_bytes([1; 32])),
     };
     // A store that existed before (some durable history), then the run.
     let s = Store::open(cfg()).map_err(|e| format!("initial open: {e}"))?;
