@@ -1,4 +1,5 @@
-//! The name index: for each name, which cells define, read and delete it.
+//! The name index: for each name, which cells define, read, delete and
+//! provide it.
 //!
 //! Names are interned to dense `NameId`s so the per-name sets live in a `Vec`
 //! and the only string hashing is the one lookup per name per change. Entries
@@ -14,12 +15,26 @@ use crate::small::SlotSet;
 
 pub(crate) type NameId = u32;
 
-/// Which of a cell's three name sets a name belongs to.
+/// Which of a cell's name sets a name belongs to.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
     Def,
     Read,
     Delete,
+    /// `CellDeps::provides`: a link key, not a definition.
+    Provide,
+    /// `CellDeps::hidden_defs` minus `defs`: a definition that links nothing.
+    Hidden,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Def,
+        Role::Read,
+        Role::Delete,
+        Role::Provide,
+        Role::Hidden,
+    ];
 }
 
 #[derive(Clone, Debug, Default)]
@@ -29,6 +44,10 @@ pub(crate) struct NameEntry {
     pub definers: SlotSet,
     pub readers: SlotSet,
     pub deleters: SlotSet,
+    pub providers: SlotSet,
+    /// Cells defining the name without linking it (disjoint from
+    /// `definers`: a cell's hidden defs exclude its defs).
+    pub hidden: SlotSet,
 }
 
 impl NameEntry {
@@ -37,7 +56,18 @@ impl NameEntry {
             Role::Def => &self.definers,
             Role::Read => &self.readers,
             Role::Delete => &self.deleters,
+            Role::Provide => &self.providers,
+            Role::Hidden => &self.hidden,
         }
+    }
+
+    /// Every cell defining the name, linked or not.
+    pub fn all_definers(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.definers.keys().chain(self.hidden.keys())
+    }
+
+    pub fn definer_count(&self) -> usize {
+        self.definers.len() + self.hidden.len()
     }
 
     fn cells_mut(&mut self, role: Role) -> &mut SlotSet {
@@ -45,6 +75,8 @@ impl NameEntry {
             Role::Def => &mut self.definers,
             Role::Read => &mut self.readers,
             Role::Delete => &mut self.deleters,
+            Role::Provide => &mut self.providers,
+            Role::Hidden => &mut self.hidden,
         }
     }
 }
@@ -103,7 +135,7 @@ impl NameTable {
         let inserted = entry.cells_mut(role).insert(slot);
         debug_assert!(inserted, "slot {slot} already had {name:?} as {role:?}");
         match role {
-            Role::Def if entry.definers.len() == 2 => {
+            Role::Def | Role::Hidden if entry.definer_count() == 2 => {
                 self.multiply_defined.insert(id);
             }
             Role::Delete if entry.deleters.len() == 1 => {
@@ -123,7 +155,7 @@ impl NameTable {
         let removed = entry.cells_mut(role).remove(slot).is_some();
         debug_assert!(removed, "slot {slot} did not have {name:?} as {role:?}");
         match role {
-            Role::Def if entry.definers.len() == 1 => {
+            Role::Def | Role::Hidden if entry.definer_count() == 1 => {
                 self.multiply_defined.remove(&id);
             }
             Role::Delete if entry.deleters.is_empty() => {

@@ -284,5 +284,6 @@ fn graph_deps(analysis: &CellAnalysis) -> CellDeps {
             .cloned()
             .collect(),
         deletes: analysis.deleted_refs.clone(),
+        ..CellDeps::default()
     }
 }
