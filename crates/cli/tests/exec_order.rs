@@ -11,7 +11,13 @@ fn repo() -> PathBuf {
 fn exec_json(path: &Path) -> Output {
     let python = std::env::var("WEIR_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["exec", path.to_str().unwrap(), "--python", &python, "--json"])
+        .args([
+            "exec",
+            path.to_str().unwrap(),
+            "--python",
+            &python,
+            "--json",
+        ])
         .env("WEIR_PYTHONPATH", repo().join("python"))
         .stdin(Stdio::null())
         .output()

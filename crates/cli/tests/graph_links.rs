@@ -72,10 +72,7 @@ fn a_deleting_cell_is_shown_after_the_cells_reading_the_name() {
     assert_eq!(json["cycles"], serde_json::json!([]));
 
     let mermaid = graph(&nb, "mermaid");
-    assert!(
-        mermaid.contains("c1 -->|\"del shared\"| c0"),
-        "{mermaid}"
-    );
+    assert!(mermaid.contains("c1 -->|\"del shared\"| c0"), "{mermaid}");
     let dot = graph(&nb, "dot");
     assert!(dot.contains("c1 -> c0 [label=\"del shared\"];"), "{dot}");
 }

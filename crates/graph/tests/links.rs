@@ -142,10 +142,7 @@ fn hidden_defs_are_definitions_without_edges() {
     g.assert_invariants();
     assert!(g.multiply_defined().is_empty());
     // A name both visible and hidden in one cell is one visible def.
-    g.update(
-        c(0),
-        CellDeps::new(["t"], [], []).with_hidden_defs(["t"]),
-    );
+    g.update(c(0), CellDeps::new(["t"], [], []).with_hidden_defs(["t"]));
     g.assert_invariants();
     assert_eq!(g.parents(c(1)), ids(&[0]));
     assert!(g.multiply_defined().is_empty());

@@ -88,7 +88,8 @@ fn naive_edges(model: &Model) -> Vec<Vec<bool>> {
         for (j, (_, b)) in model.iter().enumerate() {
             // A def or a link key feeds its readers; a reader precedes
             // every cell deleting what it reads.
-            let meets = |x: &BTreeSet<String>, y: &BTreeSet<String>| x.iter().any(|n| y.contains(n));
+            let meets =
+                |x: &BTreeSet<String>, y: &BTreeSet<String>| x.iter().any(|n| y.contains(n));
             e[i][j] = i != j
                 && (meets(&a.defs, &b.reads)
                     || meets(&a.provides, &b.reads)

@@ -79,9 +79,8 @@ impl Project {
             .filter(|name| parent.defs.contains(*name))
             .cloned()
             .collect();
-        let parent_reads = |name: &&String| {
-            parent.refs.contains(*name) || parent.builtin_refs.contains(*name)
-        };
+        let parent_reads =
+            |name: &&String| parent.refs.contains(*name) || parent.builtin_refs.contains(*name);
         out.extend(
             child
                 .deleted_refs
