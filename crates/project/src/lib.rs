@@ -11,6 +11,7 @@
 //! Invariant: `cells`, `analyses` and the graph's notebook order always agree
 //! cell for cell; every mutation goes through a method that keeps them so.
 
+mod deps;
 mod diagnostics;
 mod lineage;
 mod load;
@@ -18,7 +19,9 @@ mod render;
 mod report;
 
 use weir_analysis::{CellAnalysis, CellErrorKind};
-use weir_graph::{CellDeps, CellId, Graph};
+use weir_graph::{CellId, Graph};
+
+use deps::graph_deps;
 use weir_notebook::{Cell, CellKind, Notebook, Signature};
 
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
@@ -267,23 +270,4 @@ fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
 
 fn analyze(cell: &Cell) -> CellAnalysis {
     weir_analysis::analyze_cell(&cell.code)
-}
-
-/// A cell that does not compile takes no part in the graph: its names
-/// resolve nowhere, as in marimo.
-fn graph_deps(analysis: &CellAnalysis) -> CellDeps {
-    if analysis.error.is_some() {
-        return CellDeps::default();
-    }
-    CellDeps {
-        defs: analysis.defs.clone(),
-        reads: analysis
-            .refs
-            .iter()
-            .chain(&analysis.builtin_refs)
-            .cloned()
-            .collect(),
-        deletes: analysis.deleted_refs.clone(),
-        ..CellDeps::default()
-    }
 }
