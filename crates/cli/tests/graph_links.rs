@@ -86,3 +86,26 @@ fn two_cells_deleting_one_name_are_a_cycle() {
     let mermaid = graph(&nb, "mermaid");
     assert!(mermaid.contains("style c0 stroke:#c00"), "{mermaid}");
 }
+
+#[test]
+fn sql_refs_are_shown_linked_to_the_attaching_and_creating_cells() {
+    let nb = notebook(
+        "sql",
+        &[
+            "_ = mo.sql(\"ATTACH 'warehouse.db' AS wh\")",
+            "_ = mo.sql(\"CREATE TABLE wh.orders AS SELECT 1 AS id\")",
+            "df = mo.sql(\"SELECT * FROM wh.orders\")",
+            "print(orders, df)",
+        ],
+    );
+    let json = report(&nb);
+    assert_eq!(parents(&json, 2), [0, 1]);
+    // A SQL table is not a Python variable.
+    assert_eq!(parents(&json, 3), [2]);
+    assert_eq!(json["run_order"], serde_json::json!([0, 1, 2, 3]));
+    let mermaid = graph(&nb, "mermaid");
+    assert!(mermaid.contains("c0 -->|\"wh.orders\"| c2"), "{mermaid}");
+    assert!(mermaid.contains("c1 -->|\"wh.orders\"| c2"), "{mermaid}");
+    let dot = graph(&nb, "dot");
+    assert!(dot.contains("c0 -> c2 [label=\"wh.orders\"];"), "{dot}");
+}
