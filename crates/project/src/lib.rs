@@ -147,7 +147,8 @@ impl Project {
     /// that files move between the tools without churn:
     /// - parameters: the names the cell reads, except module-level names
     ///   (setup-cell defs, `@app.function` / `@app.class_definition` names)
-    ///   and builtins no cell rebinds, which script mode finds in globals;
+    ///   and builtins no cell rebinds, which script mode finds in globals,
+    ///   and qualified SQL table references (no Python name);
     /// - returns: the cell's public defs that some cell reads (a def nobody
     ///   reads need not cross to script mode, and a name the cell itself
     ///   deletes must not be returned);
@@ -184,10 +185,12 @@ impl Project {
                 if cell.kind != CellKind::Code {
                     return Signature::default();
                 }
-                let refs = analysis
-                    .refs
-                    .iter()
-                    .filter(|name| !module_level.contains(name.as_str()));
+                // A qualified SQL reference (`db.tbl`) names a table, not
+                // a Python variable: it can never be a parameter.
+                let refs = analysis.refs.iter().filter(|name| {
+                    !module_level.contains(name.as_str())
+                        && !(name.contains('.') && analysis.sql_refs.contains_key(*name))
+                });
                 let shadowed_builtins = analysis
                     .builtin_refs
                     .iter()

@@ -187,3 +187,14 @@ fn edits_keep_sql_links_equal_to_a_fresh_load() {
     let fresh = Project::from_source(&p.to_source()).unwrap();
     assert_eq!(parents(&fresh), parents(&p));
 }
+
+#[test]
+fn qualified_sql_refs_are_not_cell_parameters() {
+    // `wh.orders` is no Python name: writing it as a parameter would make
+    // the file unparsable.
+    let p = project(&["import marimo as mo", &sql("SELECT * FROM wh.orders")]);
+    let signatures = p.signatures();
+    assert_eq!(signatures[1].params, ["mo"]);
+    let again = Project::from_source(&p.to_source()).unwrap();
+    assert!(again.analyses().iter().all(|a| a.error.is_none()));
+}
