@@ -82,6 +82,13 @@ pub(crate) fn sql_links(parent: &CellAnalysis, child: &CellAnalysis) -> Vec<Stri
         .collect()
 }
 
+/// Whether `parent` satisfies `child`'s reference `name`: it defines the
+/// Python variable, or creates or attaches what the SQL reference names.
+pub(crate) fn satisfies(parent: &CellAnalysis, child: &CellAnalysis, name: &str) -> bool {
+    let python_def = parent.defs.contains(name) && !parent.sql_defs.contains_key(name);
+    python_def || sql_links(parent, child).iter().any(|r| r == name)
+}
+
 fn key(kind: &str, name: &str) -> String {
     format!("\u{1f}sql:{kind}\u{1f}{}", name.to_lowercase())
 }
