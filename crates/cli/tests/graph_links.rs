@@ -2,7 +2,7 @@
 //! a cell deleting a name runs after the cells reading it, and SQL table
 //! references resolve to the cells creating (or attaching) what they name.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -27,7 +27,7 @@ fn notebook(name: &str, cells: &[&str]) -> PathBuf {
     path
 }
 
-fn graph(path: &PathBuf, format: &str) -> String {
+fn graph(path: &Path, format: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_weir"))
         .args(["graph", path.to_str().unwrap(), "--format", format])
         .output()
@@ -40,7 +40,7 @@ fn graph(path: &PathBuf, format: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn report(path: &PathBuf) -> Value {
+fn report(path: &Path) -> Value {
     serde_json::from_str(&graph(path, "json")).unwrap()
 }
 

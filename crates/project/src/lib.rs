@@ -187,10 +187,12 @@ impl Project {
                 }
                 // A qualified SQL reference (`db.tbl`) names a table, not
                 // a Python variable: it can never be a parameter.
-                let refs = analysis.refs.iter().filter(|name| {
-                    !module_level.contains(name.as_str())
-                        && !(name.contains('.') && analysis.sql_refs.contains_key(*name))
-                });
+                let qualified_sql =
+                    |name: &str| name.contains('.') && analysis.sql_refs.contains_key(name);
+                let refs = analysis
+                    .refs
+                    .iter()
+                    .filter(|name| !module_level.contains(name.as_str()) && !qualified_sql(name));
                 let shadowed_builtins = analysis
                     .builtin_refs
                     .iter()
