@@ -317,7 +317,10 @@ impl Graph {
             Role::Def | Role::Provide => entry.readers.keys().for_each(|r| edge(slot, r)),
             Role::Read => {
                 entry.definers.keys().for_each(|d| edge(d, slot));
-                entry.providers.keys().for_each(|p| edge(p, slot));
+                entry
+                    .cells(Role::Provide)
+                    .keys()
+                    .for_each(|p| edge(p, slot));
                 entry.deleters.keys().for_each(|x| edge(slot, x));
             }
             Role::Delete => entry.readers.keys().for_each(|r| edge(r, slot)),

@@ -71,7 +71,11 @@ impl Graph {
         };
         for (_, entry) in self.names.entries() {
             for r in entry.readers.keys() {
-                for d in entry.definers.keys().chain(entry.providers.keys()) {
+                for d in entry
+                    .definers
+                    .keys()
+                    .chain(entry.cells(Role::Provide).keys())
+                {
                     count(d, r);
                 }
                 for x in entry.deleters.keys() {

@@ -44,11 +44,20 @@ pub(crate) struct NameEntry {
     pub definers: SlotSet,
     pub readers: SlotSet,
     pub deleters: SlotSet,
-    pub providers: SlotSet,
+    /// The roles few names have, boxed so that an ordinary name's entry
+    /// stays small (building a notebook is dominated by touching memory).
+    rare: Option<Box<RareRoles>>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct RareRoles {
+    providers: SlotSet,
     /// Cells defining the name without linking it (disjoint from
     /// `definers`: a cell's hidden defs exclude its defs).
-    pub hidden: SlotSet,
+    hidden: SlotSet,
 }
+
+static NO_CELLS: SlotSet = SlotSet::Empty;
 
 impl NameEntry {
     pub fn cells(&self, role: Role) -> &SlotSet {
@@ -56,18 +65,18 @@ impl NameEntry {
             Role::Def => &self.definers,
             Role::Read => &self.readers,
             Role::Delete => &self.deleters,
-            Role::Provide => &self.providers,
-            Role::Hidden => &self.hidden,
+            Role::Provide => self.rare.as_ref().map_or(&NO_CELLS, |r| &r.providers),
+            Role::Hidden => self.rare.as_ref().map_or(&NO_CELLS, |r| &r.hidden),
         }
     }
 
     /// Every cell defining the name, linked or not.
     pub fn all_definers(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.definers.keys().chain(self.hidden.keys())
+        self.definers.keys().chain(self.cells(Role::Hidden).keys())
     }
 
     pub fn definer_count(&self) -> usize {
-        self.definers.len() + self.hidden.len()
+        self.definers.len() + self.cells(Role::Hidden).len()
     }
 
     fn cells_mut(&mut self, role: Role) -> &mut SlotSet {
@@ -75,8 +84,8 @@ impl NameEntry {
             Role::Def => &mut self.definers,
             Role::Read => &mut self.readers,
             Role::Delete => &mut self.deleters,
-            Role::Provide => &mut self.providers,
-            Role::Hidden => &mut self.hidden,
+            Role::Provide => &mut self.rare.get_or_insert_with(Box::default).providers,
+            Role::Hidden => &mut self.rare.get_or_insert_with(Box::default).hidden,
         }
     }
 }
