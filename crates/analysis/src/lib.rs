@@ -37,7 +37,7 @@ mod names;
 mod scope;
 mod sql;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_parser::parse_module;
 use ruff_text_size::{TextRange, TextSize};
@@ -45,6 +45,7 @@ use ruff_text_size::{TextRange, TextSize};
 pub use builtins::is_builtin;
 pub use fingerprint::code_fingerprint;
 pub use names::{is_private, mangle};
+pub use sql::{SqlDef, SqlKind, SqlRef};
 
 /// Cell id used for marimo's name mangling when the caller does not supply
 /// one (see [`analyze_cell_with_id`]). It is the id marimo gives the first
@@ -64,6 +65,13 @@ pub struct CellAnalysis {
     pub builtin_refs: BTreeSet<String>,
     /// Refs removed with `del` (`del x` where `x` belongs to another cell).
     pub deleted_refs: BTreeSet<String>,
+    /// The defs a SQL statement created (tables, views, schemas, catalogs),
+    /// unless Python code rebound the name after: SQL names are not Python
+    /// variables, so the graph links them only to SQL references.
+    pub sql_defs: BTreeMap<String, SqlDef>,
+    /// The refs a SQL query made (qualified as written, as in `refs`), with
+    /// their name parts, so the graph can match them as marimo does.
+    pub sql_refs: BTreeMap<String, SqlRef>,
     /// Every import statement's bound names, in source order (including
     /// imports inside functions; see [`Import::top_level`]).
     pub imports: Vec<Import>,
@@ -163,6 +171,8 @@ pub fn analyze_cell_with_id(code: &str, cell_id: &str) -> CellAnalysis {
 
     let mut analysis = CellAnalysis {
         defs: walk.defs,
+        sql_defs: walk.sql_defs,
+        sql_refs: walk.sql_refs,
         imports: walk.imports,
         language: if walk.is_sql {
             Language::Sql

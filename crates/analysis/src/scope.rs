@@ -40,7 +40,7 @@
 //!   annotations are strings, so they ref nothing.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::{
     self as ast, Expr, ExprContext, InterpolatedStringElement, InterpolatedStringElements, Pattern,
@@ -62,6 +62,10 @@ type Name<'a> = Cow<'a, str>;
 pub(crate) struct Walk {
     /// Module-level defs, private names removed.
     pub defs: BTreeSet<String>,
+    /// The subset of `defs` whose latest definition is a SQL statement's.
+    pub sql_defs: BTreeMap<String, sql::SqlDef>,
+    /// Refs made by SQL queries (before any Python use in the cell).
+    pub sql_refs: BTreeMap<String, sql::SqlRef>,
     /// Every ref with whether any of its uses was a `del`.
     pub refs: Vec<(String, bool)>,
     pub imports: Vec<Import>,
@@ -82,6 +86,8 @@ pub(crate) fn walk<'a>(code: &'a str, body: &'a [Stmt], cell_id: &'a str) -> Wal
         imports: Vec::new(),
         is_sql: false,
         star_import: None,
+        sql_defs: FxHashMap::default(),
+        sql_refs: FxHashMap::default(),
     };
     v.visit_body(body);
     v.finish()
@@ -123,6 +129,11 @@ struct ScopeVisitor<'a> {
     imports: Vec<Import>,
     is_sql: bool,
     star_import: Option<TextSize>,
+    /// Module-level names whose latest definition is SQL's (a later Python
+    /// binding of the name takes it out: marimo keeps a name's last kind).
+    sql_defs: FxHashMap<String, sql::SqlDef>,
+    /// Refs first made by a SQL query, with their name parts.
+    sql_refs: FxHashMap<String, sql::SqlRef>,
 }
 
 // ---------------------------------------------------------------------------
@@ -194,6 +205,9 @@ impl<'a> ScopeVisitor<'a> {
                 self.refs.insert(key, sites);
             }
         }
+        if block == 0 && !self.sql_defs.is_empty() {
+            self.sql_defs.remove(name.as_ref());
+        }
         self.blocks[block].defs.insert(name);
     }
 
@@ -209,19 +223,31 @@ impl<'a> ScopeVisitor<'a> {
     }
 
     fn finish(self) -> Walk {
-        let defs = self.blocks[0]
+        let defs: BTreeSet<String> = self.blocks[0]
             .defs
             .iter()
             .filter(|n| !is_private(n))
             .map(|n| n.to_string())
             .collect();
-        let refs = self
+        let refs: Vec<(String, bool)> = self
             .refs
             .into_iter()
             .map(|(name, sites)| (name.into_owned(), sites.iter().any(|s| s.deleted)))
             .collect();
+        let sql_defs = self
+            .sql_defs
+            .into_iter()
+            .filter(|(name, _)| defs.contains(name))
+            .collect();
+        let sql_refs = self
+            .sql_refs
+            .into_iter()
+            .filter(|(name, _)| refs.iter().any(|(r, _)| r == name))
+            .collect();
         Walk {
             defs,
+            sql_defs,
+            sql_refs,
             refs,
             imports: self.imports,
             is_sql: self.is_sql,
@@ -772,14 +798,25 @@ impl<'a> ScopeVisitor<'a> {
         // Names created earlier in the same query are not refs.
         let mut created: FxHashSet<String> = FxHashSet::default();
         for statement in sql::analyze(&text) {
-            for def in statement.defs {
-                self.define(Cow::Owned(def));
+            for (name, def) in statement.defs {
+                let module_level = self.current() == 0;
+                self.define(Cow::Owned(name.clone()));
+                if module_level {
+                    self.sql_defs.insert(name, def);
+                }
             }
             created.extend(statement.created);
-            for r in statement.refs {
-                if !created.contains(&r) {
-                    self.add_ref(Cow::Owned(r), false);
+            for parts in statement.refs {
+                let r = parts.join(".");
+                if created.contains(&r) {
+                    continue;
                 }
+                // marimo keeps the metadata of a name's first use in a block:
+                // a name the cell already used from Python stays a Python ref.
+                if !self.refs.contains_key(r.as_str()) {
+                    self.sql_refs.insert(r.clone(), sql::SqlRef { parts });
+                }
+                self.add_ref(Cow::Owned(r), false);
             }
         }
     }

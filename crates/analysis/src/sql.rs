@@ -26,15 +26,53 @@ use sqlparser::parser::Parser;
 /// File-like table names are skipped, as marimo does, to avoid bogus edges.
 const FILE_EXTENSIONS: [&str; 7] = [".csv", ".parquet", ".json", ".txt", ".db", ".tsv", ".xlsx"];
 
+/// What a SQL statement creates, as marimo classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SqlKind {
+    Table,
+    View,
+    Schema,
+    Catalog,
+}
+
+/// A name a SQL statement creates. The cell defines `name`; `qualified` is
+/// how the statement named it: for tables and views the name parts as
+/// written, lower-cased (`CREATE TABLE S.T` → `s.t`), for schemas and
+/// catalogs the name itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlDef {
+    pub kind: SqlKind,
+    pub qualified: String,
+}
+
+impl SqlDef {
+    /// The qualified name's parts (`["s", "t"]` for `s.t`).
+    pub fn parts(&self) -> Vec<&str> {
+        match self.kind {
+            SqlKind::Table | SqlKind::View => self.qualified.split('.').collect(),
+            SqlKind::Schema | SqlKind::Catalog => vec![&self.qualified],
+        }
+    }
+}
+
+/// A table reference read by a SQL query: its name parts, lower-cased, as
+/// written (`[table]`, `[schema, table]`, `[catalog, schema, table]`).
+/// The ref itself (in [`crate::CellAnalysis::refs`]) is the parts joined
+/// with dots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlRef {
+    pub parts: Vec<String>,
+}
+
 /// Names one SQL statement creates and reads.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct StatementNames {
-    /// Python-level defs (`CREATE TABLE db.s.t` defines `t`).
-    pub defs: Vec<String>,
+    /// Python-level defs (`CREATE TABLE db.s.t` defines `t`) and what they are.
+    pub defs: Vec<(String, SqlDef)>,
     /// Qualified names created, so later refs to them are skipped.
     pub created: Vec<String>,
-    /// Qualified, lower-cased table refs.
-    pub refs: Vec<String>,
+    /// Table refs: name parts, lower-cased.
+    pub refs: Vec<Vec<String>>,
 }
 
 /// Analyse a query string; unparsable SQL yields nothing.
@@ -48,15 +86,14 @@ pub(crate) fn analyze(sql: &str) -> Vec<StatementNames> {
 fn statement_names(statement: &Statement) -> StatementNames {
     let mut names = StatementNames::default();
     match statement {
-        Statement::CreateTable(create) => names.add_created_table(&create.name),
-        Statement::CreateView { name, .. } => names.add_created_table(name),
+        Statement::CreateTable(create) => names.add_created_table(&create.name, SqlKind::Table),
+        Statement::CreateView { name, .. } => names.add_created_table(name, SqlKind::View),
         Statement::CreateSchema {
             schema_name: SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _),
             ..
         } => {
             if let Some(last) = name_parts(name).pop() {
-                names.defs.push(last.clone());
-                names.created.push(last);
+                names.add_created(last, SqlKind::Schema);
             }
         }
         Statement::AttachDuckDBDatabase {
@@ -68,8 +105,7 @@ fn statement_names(statement: &Statement) -> StatementNames {
                 Some(alias) => alias.value.clone(),
                 None => catalog_from_path(&database_path.value),
             };
-            names.defs.push(catalog.clone());
-            names.created.push(catalog);
+            names.add_created(catalog, SqlKind::Catalog);
         }
         _ => {}
     }
@@ -100,12 +136,31 @@ fn statement_names(statement: &Statement) -> StatementNames {
 }
 
 impl StatementNames {
-    fn add_created_table(&mut self, name: &ObjectName) {
+    fn add_created_table(&mut self, name: &ObjectName, kind: SqlKind) {
         let parts = name_parts(name);
         if let Some(last) = parts.last() {
-            self.defs.push(last.to_lowercase());
-            self.created.push(parts.join(".").to_lowercase());
+            let qualified = parts.join(".").to_lowercase();
+            self.defs.push((
+                last.to_lowercase(),
+                SqlDef {
+                    kind,
+                    qualified: qualified.clone(),
+                },
+            ));
+            self.created.push(qualified);
         }
+    }
+
+    /// Schemas and catalogs keep their case, as in marimo.
+    fn add_created(&mut self, name: String, kind: SqlKind) {
+        self.defs.push((
+            name.clone(),
+            SqlDef {
+                kind,
+                qualified: name.clone(),
+            },
+        ));
+        self.created.push(name);
     }
 }
 
@@ -132,7 +187,7 @@ fn name_parts(name: &ObjectName) -> Vec<String> {
 struct RefCollector {
     /// CTE names visible at the current point, one entry per open query.
     ctes: Vec<Vec<String>>,
-    refs: Vec<String>,
+    refs: Vec<Vec<String>>,
 }
 
 impl RefCollector {
@@ -146,9 +201,9 @@ impl RefCollector {
         if parts.len() == 1 && self.ctes.iter().flatten().any(|cte| *cte == table_lower) {
             return;
         }
-        let qualified = parts.join(".").to_lowercase();
-        if !self.refs.contains(&qualified) {
-            self.refs.push(qualified);
+        let parts: Vec<String> = parts.iter().map(|p| p.to_lowercase()).collect();
+        if !self.refs.contains(&parts) {
+            self.refs.push(parts);
         }
     }
 }
@@ -228,7 +283,11 @@ mod tests {
     use super::*;
 
     fn refs(sql: &str) -> Vec<String> {
-        let mut all: Vec<String> = analyze(sql).into_iter().flat_map(|s| s.refs).collect();
+        let mut all: Vec<String> = analyze(sql)
+            .into_iter()
+            .flat_map(|s| s.refs)
+            .map(|parts| parts.join("."))
+            .collect();
         all.sort();
         all
     }
@@ -255,13 +314,23 @@ mod tests {
 
     #[test]
     fn creates_and_dml() {
+        let def_names = |sql: &str| -> Vec<String> {
+            analyze(sql)[0]
+                .defs
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
         let s = analyze("CREATE OR REPLACE TABLE Out AS SELECT * FROM src");
-        assert_eq!(s[0].defs, ["out"]);
-        assert_eq!(s[0].refs, ["src"]);
-        assert_eq!(analyze("CREATE SCHEMA analytics")[0].defs, ["analytics"]);
+        assert_eq!(
+            def_names("CREATE OR REPLACE TABLE Out AS SELECT * FROM src"),
+            ["out"]
+        );
+        assert_eq!(s[0].refs, [["src"]]);
+        assert_eq!(def_names("CREATE SCHEMA analytics"), ["analytics"]);
         assert_eq!(refs("INSERT INTO t SELECT * FROM s"), ["s", "t"]);
         assert_eq!(refs("DROP TABLE old"), ["old"]);
-        assert_eq!(analyze("ATTACH 'warehouse.db'")[0].defs, ["warehouse"]);
+        assert_eq!(def_names("ATTACH 'warehouse.db'"), ["warehouse"]);
     }
 
     #[test]

@@ -225,6 +225,40 @@ fn sql_cells() {
 }
 
 #[test]
+fn sql_names_carry_what_they_are() {
+    use crate::{SqlDef, SqlKind};
+    let def = |kind, qualified: &str| SqlDef {
+        kind,
+        qualified: qualified.to_string(),
+    };
+    let a = analyze_cell(
+        "mo.sql(\"ATTACH 'data/wh.duckdb' AS wh; CREATE TABLE Raw.Sales AS SELECT 1; \
+         CREATE VIEW v AS SELECT 1; CREATE SCHEMA staging\")",
+    );
+    assert_eq!(a.defs, set(&["sales", "staging", "v", "wh"]));
+    assert_eq!(a.sql_defs["wh"], def(SqlKind::Catalog, "wh"));
+    assert_eq!(a.sql_defs["sales"], def(SqlKind::Table, "raw.sales"));
+    assert_eq!(a.sql_defs["sales"].parts(), ["raw", "sales"]);
+    assert_eq!(a.sql_defs["v"], def(SqlKind::View, "v"));
+    assert_eq!(a.sql_defs["staging"], def(SqlKind::Schema, "staging"));
+    // ATTACH without AS names the catalog after the file, marimo's way.
+    let a = analyze_cell("mo.sql(\"ATTACH DATABASE IF NOT EXISTS 'md:shop'\")");
+    assert_eq!(a.sql_defs["shop"], def(SqlKind::Catalog, "shop"));
+    // A Python binding after the SQL one makes the name a Python variable.
+    let a = analyze_cell("t = mo.sql('CREATE TABLE t AS SELECT 1')");
+    assert!(a.sql_defs.is_empty());
+    assert_eq!(a.defs, set(&["t"]));
+
+    let a = analyze_cell("mo.sql('SELECT * FROM Wh.Main.Sales JOIN s.t USING (id) JOIN df')");
+    assert_eq!(a.refs, set(&["df", "mo", "s.t", "wh.main.sales"]));
+    let parts = |r: &str| a.sql_refs[r].parts.clone();
+    assert_eq!(parts("wh.main.sales"), ["wh", "main", "sales"]);
+    assert_eq!(parts("s.t"), ["s", "t"]);
+    assert_eq!(parts("df"), ["df"]);
+    assert!(!a.sql_refs.contains_key("mo"));
+}
+
+#[test]
 fn deep_nesting_does_not_overflow() {
     let code = format!("x = {}1{}", "(".repeat(5000), ")".repeat(5000));
     let _ = analyze_cell(&code);

@@ -16,7 +16,7 @@ impl Graph {
                 let entry = self.names.entry(n);
                 MultiplyDefined {
                     name: entry.name.to_string(),
-                    cells: self.sorted(entry.definers.keys()),
+                    cells: self.sorted(entry.all_definers()),
                 }
             })
             .collect();
@@ -32,7 +32,7 @@ impl Graph {
         for &n in &self.names.deleted {
             let entry = self.names.entry(n);
             for deleter in entry.deleters.keys() {
-                let others = entry.definers.keys().filter(|&d| d != deleter);
+                let others = entry.all_definers().filter(|&d| d != deleter);
                 let definers = self.sorted(others);
                 if !definers.is_empty() {
                     out.push((

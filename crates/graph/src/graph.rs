@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::hash::FxHashMap;
-use crate::names::{NameTable, Role};
+use crate::names::{NameId, NameTable, Role};
 use crate::scc::Scc;
 use crate::small::SlotMap;
 use crate::{CellDeps, CellId};
@@ -257,48 +257,74 @@ impl Graph {
     /// for the names that differ. Returns true if any edge appeared or
     /// disappeared.
     ///
-    /// Each (definer, reader, name) triple is counted exactly once: when the
-    /// later of its two memberships is added, against the cells already
-    /// registered for the other role; removal mirrors this.
+    /// Each (parent, child, name, kind) quadruple is counted exactly once:
+    /// when the later of its two memberships is added, against the cells
+    /// already registered for the other role; removal mirrors this.
     fn relink(&mut self, slot: Slot, old: &CellDeps, new: &CellDeps) -> bool {
         let mut changed = false;
-        for name in old.defs.difference(&new.defs) {
-            let id = self.names.remove(name, Role::Def, slot);
-            for reader in self.names.entry(id).readers.keys() {
-                if reader != slot {
-                    changed |= self.cells.unlink(slot, reader);
-                }
+        let old_hidden: BTreeSet<&String> = old.hidden_defs.difference(&old.defs).collect();
+        let new_hidden: BTreeSet<&String> = new.hidden_defs.difference(&new.defs).collect();
+        for (role, was, now) in [
+            (Role::Def, &old.defs, &new.defs),
+            (Role::Provide, &old.provides, &new.provides),
+            (Role::Read, &old.reads, &new.reads),
+            (Role::Delete, &old.deletes, &new.deletes),
+        ] {
+            for name in was.difference(now) {
+                let id = self.names.remove(name, role, slot);
+                changed |= self.touch(id, role, slot, false);
             }
         }
-        for name in old.reads.difference(&new.reads) {
-            let id = self.names.remove(name, Role::Read, slot);
-            for definer in self.names.entry(id).definers.keys() {
-                if definer != slot {
-                    changed |= self.cells.unlink(definer, slot);
-                }
+        for name in old_hidden.difference(&new_hidden) {
+            self.names.remove(name, Role::Hidden, slot);
+        }
+        for (role, was, now) in [
+            (Role::Def, &old.defs, &new.defs),
+            (Role::Provide, &old.provides, &new.provides),
+            (Role::Read, &old.reads, &new.reads),
+            (Role::Delete, &old.deletes, &new.deletes),
+        ] {
+            for name in now.difference(was) {
+                let id = self.names.add(name, role, slot);
+                changed |= self.touch(id, role, slot, true);
             }
         }
-        for name in old.deletes.difference(&new.deletes) {
-            self.names.remove(name, Role::Delete, slot);
+        for name in new_hidden.difference(&old_hidden) {
+            self.names.add(name, Role::Hidden, slot);
         }
-        for name in new.defs.difference(&old.defs) {
-            let id = self.names.add(name, Role::Def, slot);
-            for reader in self.names.entry(id).readers.keys() {
-                if reader != slot {
-                    changed |= self.cells.link(slot, reader);
-                }
+        changed
+    }
+
+    /// Links (or unlinks) `slot`, which just gained (or lost) name `id` in
+    /// `role`, with every other cell holding the name in a partner role:
+    /// a def or link key feeds the name's readers; a read is fed by its
+    /// definers and providers and precedes the name's deleters (marimo runs
+    /// a cell deleting a name after every cell reading it); a delete follows
+    /// the name's readers. Returns true if an edge appeared or disappeared.
+    fn touch(&mut self, id: NameId, role: Role, slot: Slot, add: bool) -> bool {
+        let entry = self.names.entry(id);
+        let mut changed = false;
+        let mut edge = |parent: Slot, child: Slot| {
+            if parent != child {
+                changed |= if add {
+                    self.cells.link(parent, child)
+                } else {
+                    self.cells.unlink(parent, child)
+                };
             }
-        }
-        for name in new.reads.difference(&old.reads) {
-            let id = self.names.add(name, Role::Read, slot);
-            for definer in self.names.entry(id).definers.keys() {
-                if definer != slot {
-                    changed |= self.cells.link(definer, slot);
-                }
+        };
+        match role {
+            Role::Def | Role::Provide => entry.readers.keys().for_each(|r| edge(slot, r)),
+            Role::Read => {
+                entry.definers.keys().for_each(|d| edge(d, slot));
+                entry
+                    .cells(Role::Provide)
+                    .keys()
+                    .for_each(|p| edge(p, slot));
+                entry.deleters.keys().for_each(|x| edge(slot, x));
             }
-        }
-        for name in new.deletes.difference(&old.deletes) {
-            self.names.add(name, Role::Delete, slot);
+            Role::Delete => entry.readers.keys().for_each(|r| edge(r, slot)),
+            Role::Hidden => {}
         }
         changed
     }
@@ -361,9 +387,13 @@ impl Graph {
             .unwrap_or_default()
     }
 
-    /// Cells defining `name`, in notebook order.
+    /// Cells defining `name` (through `defs` or `hidden_defs`), in notebook
+    /// order.
     pub fn definers(&self, name: &str) -> Vec<CellId> {
-        self.name_cells(name, Role::Def)
+        self.names
+            .get(name)
+            .map(|n| self.sorted(self.names.entry(n).all_definers()))
+            .unwrap_or_default()
     }
 
     /// Cells reading `name`, in notebook order.
@@ -380,7 +410,7 @@ impl Graph {
     pub fn defined_names(&self) -> BTreeSet<&str> {
         self.names
             .entries()
-            .filter(|(_, e)| !e.definers.is_empty())
+            .filter(|(_, e)| e.definer_count() > 0)
             .map(|(_, e)| &*e.name)
             .collect()
     }

@@ -30,24 +30,27 @@ impl Graph {
 
         // The name index holds exactly the cells' name sets.
         for (n, entry) in self.names.entries() {
-            for role in [Role::Def, Role::Read, Role::Delete] {
+            for role in Role::ALL {
                 let expected: FxHashSet<Slot> = self
                     .cells
                     .live()
                     .filter(|(_, node)| {
-                        let set = match role {
-                            Role::Def => &node.deps.defs,
-                            Role::Read => &node.deps.reads,
-                            Role::Delete => &node.deps.deletes,
-                        };
-                        set.contains(&*entry.name)
+                        let d = &node.deps;
+                        let name = &*entry.name;
+                        match role {
+                            Role::Def => d.defs.contains(name),
+                            Role::Read => d.reads.contains(name),
+                            Role::Delete => d.deletes.contains(name),
+                            Role::Provide => d.provides.contains(name),
+                            Role::Hidden => d.hidden_defs.contains(name) && !d.defs.contains(name),
+                        }
                     })
                     .map(|(s, _)| s)
                     .collect();
                 let actual: FxHashSet<Slot> = entry.cells(role).keys().collect();
                 assert_eq!(actual, expected, "{role:?} index of {:?}", entry.name);
             }
-            let multi = entry.definers.len() > 1;
+            let multi = entry.definer_count() > 1;
             assert_eq!(
                 self.names.multiply_defined.contains(&n),
                 multi,
@@ -58,14 +61,25 @@ impl Graph {
             assert_eq!(self.names.deleted.contains(&n), deleted, "{:?}", entry.name);
         }
 
-        // Edge multiplicities are |A.defs ∩ B.reads| on both sides.
+        // Edge multiplicities are |A.defs ∩ B.reads| + |A.provides ∩ B.reads|
+        // + |A.reads ∩ B.deletes| on both sides.
         let mut expected: BTreeMap<(Slot, Slot), u32> = BTreeMap::new();
+        let mut count = |parent: Slot, child: Slot| {
+            if parent != child {
+                *expected.entry((parent, child)).or_default() += 1;
+            }
+        };
         for (_, entry) in self.names.entries() {
-            for d in entry.definers.keys() {
-                for r in entry.readers.keys() {
-                    if d != r {
-                        *expected.entry((d, r)).or_default() += 1;
-                    }
+            for r in entry.readers.keys() {
+                for d in entry
+                    .definers
+                    .keys()
+                    .chain(entry.cells(Role::Provide).keys())
+                {
+                    count(d, r);
+                }
+                for x in entry.deleters.keys() {
+                    count(r, x);
                 }
             }
         }

@@ -8,14 +8,19 @@
 //!   any builtin names it reads (so a cell that rebinds `len` becomes a parent
 //!   of every cell reading `len`). Deleting a name counts as reading it: the
 //!   analysis is expected to put deleted names in `reads` too;
-//! * `deletes`: names the cell deletes (`del x`), used only for the
-//!   [`DeletedNonlocal`] error.
+//! * `deletes`: names the cell deletes (`del x`);
+//! * `provides` and `hidden_defs`: link keys that are not definitions, and
+//!   definitions that link nothing (see [`CellDeps`]); the project uses them
+//!   to resolve SQL table references as marimo does.
 //!
 //! ## The model
 //!
 //! There is an edge `A → B` iff `A != B` and some name is in both `A.defs`
-//! and `B.reads`. Edges are derived from the name sets, never set by hand; a
-//! cell reading a name it defines itself gets no self-edge.
+//! (or `A.provides`) and `B.reads`, **or** in both `A.reads` and
+//! `B.deletes`: a cell deleting a name runs after every cell reading it,
+//! as in marimo (so two cells deleting one name form a cycle). Edges are
+//! derived from the name sets, never set by hand; a cell reading a name it
+//! defines or deletes itself gets no self-edge.
 //!
 //! The notebook order (the order cells appear in the file) is kept separately
 //! from the ids: cells are inserted at a position, moved and removed; ids stay
@@ -34,7 +39,8 @@
 //! change, are:
 //!
 //! 1. for every ordered pair `A != B`, `children[A][B] == parents[B][A] ==
-//!    |A.defs ∩ B.reads|`, and the pair is absent from both maps when that is 0;
+//!    |A.defs ∩ B.reads| + |A.provides ∩ B.reads| + |A.reads ∩ B.deletes|`,
+//!    and the pair is absent from both maps when that is 0;
 //! 2. the per-name indexes hold exactly the cells whose sets contain the name;
 //! 3. `order`, the cached positions and the id → slot map agree.
 //!
@@ -89,6 +95,16 @@ pub struct CellDeps {
     pub defs: BTreeSet<String>,
     pub reads: BTreeSet<String>,
     pub deletes: BTreeSet<String>,
+    /// Link keys: an edge to every other cell whose `reads` hold one, but no
+    /// definition (never multiply defined, not in `definers`). A caller that
+    /// resolves some references by its own matching rule (SQL's qualified
+    /// table names) expresses the matches as keys.
+    pub provides: BTreeSet<String>,
+    /// Names the cell defines that no cell can read under that name (a SQL
+    /// table is not a Python variable): they count as definitions for
+    /// multiply-defined, deleted-nonlocal and `definers`, and make no edge.
+    /// A name also in `defs` is an ordinary def.
+    pub hidden_defs: BTreeSet<String>,
 }
 
 impl CellDeps {
@@ -98,13 +114,29 @@ impl CellDeps {
         reads: impl IntoIterator<Item = &'a str>,
         deletes: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let set = |it: &mut dyn Iterator<Item = &'a str>| it.map(str::to_owned).collect();
         CellDeps {
-            defs: set(&mut defs.into_iter()),
-            reads: set(&mut reads.into_iter()),
-            deletes: set(&mut deletes.into_iter()),
+            defs: set(defs),
+            reads: set(reads),
+            deletes: set(deletes),
+            ..CellDeps::default()
         }
     }
+
+    /// Adds link keys (see [`CellDeps::provides`]).
+    pub fn with_provides<'a>(mut self, keys: impl IntoIterator<Item = &'a str>) -> Self {
+        self.provides.extend(set(keys));
+        self
+    }
+
+    /// Adds hidden definitions (see [`CellDeps::hidden_defs`]).
+    pub fn with_hidden_defs<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.hidden_defs.extend(set(names));
+        self
+    }
+}
+
+fn set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    names.into_iter().map(str::to_owned).collect()
 }
 
 /// A name defined by more than one cell.

@@ -1,4 +1,5 @@
-//! The name index: for each name, which cells define, read and delete it.
+//! The name index: for each name, which cells define, read, delete and
+//! provide it.
 //!
 //! Names are interned to dense `NameId`s so the per-name sets live in a `Vec`
 //! and the only string hashing is the one lookup per name per change. Entries
@@ -14,12 +15,26 @@ use crate::small::SlotSet;
 
 pub(crate) type NameId = u32;
 
-/// Which of a cell's three name sets a name belongs to.
+/// Which of a cell's name sets a name belongs to.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
     Def,
     Read,
     Delete,
+    /// `CellDeps::provides`: a link key, not a definition.
+    Provide,
+    /// `CellDeps::hidden_defs` minus `defs`: a definition that links nothing.
+    Hidden,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Def,
+        Role::Read,
+        Role::Delete,
+        Role::Provide,
+        Role::Hidden,
+    ];
 }
 
 #[derive(Clone, Debug, Default)]
@@ -29,7 +44,20 @@ pub(crate) struct NameEntry {
     pub definers: SlotSet,
     pub readers: SlotSet,
     pub deleters: SlotSet,
+    /// The roles few names have, boxed so that an ordinary name's entry
+    /// stays small (building a notebook is dominated by touching memory).
+    rare: Option<Box<RareRoles>>,
 }
+
+#[derive(Clone, Debug, Default)]
+struct RareRoles {
+    providers: SlotSet,
+    /// Cells defining the name without linking it (disjoint from
+    /// `definers`: a cell's hidden defs exclude its defs).
+    hidden: SlotSet,
+}
+
+static NO_CELLS: SlotSet = SlotSet::Empty;
 
 impl NameEntry {
     pub fn cells(&self, role: Role) -> &SlotSet {
@@ -37,7 +65,18 @@ impl NameEntry {
             Role::Def => &self.definers,
             Role::Read => &self.readers,
             Role::Delete => &self.deleters,
+            Role::Provide => self.rare.as_ref().map_or(&NO_CELLS, |r| &r.providers),
+            Role::Hidden => self.rare.as_ref().map_or(&NO_CELLS, |r| &r.hidden),
         }
+    }
+
+    /// Every cell defining the name, linked or not.
+    pub fn all_definers(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.definers.keys().chain(self.cells(Role::Hidden).keys())
+    }
+
+    pub fn definer_count(&self) -> usize {
+        self.definers.len() + self.cells(Role::Hidden).len()
     }
 
     fn cells_mut(&mut self, role: Role) -> &mut SlotSet {
@@ -45,6 +84,8 @@ impl NameEntry {
             Role::Def => &mut self.definers,
             Role::Read => &mut self.readers,
             Role::Delete => &mut self.deleters,
+            Role::Provide => &mut self.rare.get_or_insert_with(Box::default).providers,
+            Role::Hidden => &mut self.rare.get_or_insert_with(Box::default).hidden,
         }
     }
 }
@@ -103,7 +144,7 @@ impl NameTable {
         let inserted = entry.cells_mut(role).insert(slot);
         debug_assert!(inserted, "slot {slot} already had {name:?} as {role:?}");
         match role {
-            Role::Def if entry.definers.len() == 2 => {
+            Role::Def | Role::Hidden if entry.definer_count() == 2 => {
                 self.multiply_defined.insert(id);
             }
             Role::Delete if entry.deleters.len() == 1 => {
@@ -123,7 +164,7 @@ impl NameTable {
         let removed = entry.cells_mut(role).remove(slot).is_some();
         debug_assert!(removed, "slot {slot} did not have {name:?} as {role:?}");
         match role {
-            Role::Def if entry.definers.len() == 1 => {
+            Role::Def | Role::Hidden if entry.definer_count() == 1 => {
                 self.multiply_defined.remove(&id);
             }
             Role::Delete if entry.deleters.is_empty() => {

@@ -24,15 +24,21 @@ fn name_set() -> impl Strategy<Value = BTreeSet<String>> {
 }
 
 fn deps() -> impl Strategy<Value = CellDeps> {
-    (name_set(), name_set(), name_set()).prop_map(|(defs, mut reads, deletes)| {
-        // Deleting a name counts as reading it: the analysis guarantees this.
-        reads.extend(deletes.iter().cloned());
-        CellDeps {
-            defs,
-            reads,
-            deletes,
-        }
-    })
+    (
+        (name_set(), name_set(), name_set()),
+        (name_set(), name_set()),
+    )
+        .prop_map(|((defs, mut reads, deletes), (provides, hidden_defs))| {
+            // Deleting a name counts as reading it: the analysis guarantees this.
+            reads.extend(deletes.iter().cloned());
+            CellDeps {
+                defs,
+                reads,
+                deletes,
+                provides,
+                hidden_defs,
+            }
+        })
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -80,7 +86,14 @@ fn naive_edges(model: &Model) -> Vec<Vec<bool>> {
     let mut e = vec![vec![false; n]; n];
     for (i, (_, a)) in model.iter().enumerate() {
         for (j, (_, b)) in model.iter().enumerate() {
-            e[i][j] = i != j && a.defs.iter().any(|d| b.reads.contains(d));
+            // A def or a link key feeds its readers; a reader precedes
+            // every cell deleting what it reads.
+            let meets =
+                |x: &BTreeSet<String>, y: &BTreeSet<String>| x.iter().any(|n| y.contains(n));
+            e[i][j] = i != j
+                && (meets(&a.defs, &b.reads)
+                    || meets(&a.provides, &b.reads)
+                    || meets(&a.reads, &b.deletes));
         }
     }
     e
@@ -217,10 +230,21 @@ fn check(g: &Graph, model: &Model, probe: usize, subset_mask: u32) {
         let stale: BTreeSet<usize> = (0..n).filter(|&j| j == p || reach[p][j]).collect();
         assert_eq!(g.stale(&[ids[p]]), naive_run_order(model, &reach, &stale));
     }
-    let defined = |name: &str| at((0..n).filter(|&i| model[i].1.defs.contains(name)).collect());
+    let defines = |d: &CellDeps, name: &str| d.defs.contains(name) || d.hidden_defs.contains(name);
+    let defined = |name: &str| at((0..n).filter(|&i| defines(&model[i].1, name)).collect());
+    let mut multiply = Vec::new();
     for name in NAMES {
         assert_eq!(g.definers(name), defined(name));
+        if defined(name).len() > 1 {
+            multiply.push((name.to_string(), defined(name)));
+        }
     }
+    let got: Vec<(String, Vec<CellId>)> = g
+        .multiply_defined()
+        .into_iter()
+        .map(|m| (m.name, m.cells))
+        .collect();
+    assert_eq!(got, multiply);
 }
 
 proptest! {

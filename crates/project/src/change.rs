@@ -11,8 +11,9 @@
 //!   define) and after it (they read names it now defines);
 //! - cells whose static problems may have appeared or gone away: the other
 //!   definers and deleters of every name the cell defined before or defines
-//!   now (a name defined twice, a deleted name another cell defines). A
-//!   cycle through the cell is already covered by its descendants.
+//!   now (a name defined twice, a deleted name another cell defines), and
+//!   their descendants, which such a problem blocks or frees. A cycle
+//!   through the cell is already covered by its descendants.
 //!
 //! Moving or renaming a cell, or changing an option that does not affect
 //! its result (`hide_code`), makes nothing stale.
@@ -169,18 +170,29 @@ impl Project {
         self.graph_defs(self.ids[index])
     }
 
+    /// Every name the cell defines in the graph, SQL tables (hidden defs)
+    /// included: all of them count for names defined twice and deletes.
     fn graph_defs(&self, id: CellId) -> BTreeSet<String> {
         self.graph
             .deps(id)
-            .map(|deps| deps.defs.clone())
+            .map(|deps| deps.defs.union(&deps.hidden_defs).cloned().collect())
             .unwrap_or_default()
     }
 
+    /// The other definers and deleters of `names`, whose static problems
+    /// (a name defined twice, a deleted name defined elsewhere) may have
+    /// appeared or gone, and their descendants, which that blocks or frees.
     fn add_neighbours(&self, names: &BTreeSet<String>, stale: &mut Vec<CellId>) {
+        let mut neighbours = Vec::new();
         for name in names {
-            stale.extend(self.graph.definers(name));
-            stale.extend(self.graph.deleters(name));
+            neighbours.extend(self.graph.definers(name));
+            neighbours.extend(self.graph.deleters(name));
         }
+        if neighbours.is_empty() {
+            return;
+        }
+        stale.extend(self.graph.descendants(&neighbours));
+        stale.extend(neighbours);
     }
 
     /// Deduplicates `stale`, drops ids no longer in the notebook, and sorts

@@ -12,6 +12,7 @@
 //! cell for cell; every mutation goes through a method that keeps them so.
 
 mod change;
+mod deps;
 mod diagnostics;
 mod lineage;
 mod load;
@@ -20,7 +21,9 @@ mod report;
 mod save;
 
 use weir_analysis::{CellAnalysis, CellErrorKind};
-use weir_graph::{CellDeps, CellId, Graph};
+use weir_graph::{CellId, Graph};
+
+use deps::graph_deps;
 use weir_notebook::{Cell, CellKind, Notebook, Signature};
 
 pub use change::{Applied, Change, ChangeError};
@@ -190,7 +193,8 @@ impl Project {
     /// that files move between the tools without churn:
     /// - parameters: the names the cell reads, except module-level names
     ///   (setup-cell defs, `@app.function` / `@app.class_definition` names)
-    ///   and builtins no cell rebinds, which script mode finds in globals;
+    ///   and builtins no cell rebinds, which script mode finds in globals,
+    ///   and qualified SQL table references (no Python name);
     /// - returns: the cell's public defs that some cell reads (a def nobody
     ///   reads need not cross to script mode, and a name the cell itself
     ///   deletes must not be returned);
@@ -227,10 +231,14 @@ impl Project {
                 if cell.kind != CellKind::Code {
                     return Signature::default();
                 }
+                // A qualified SQL reference (`db.tbl`) names a table, not
+                // a Python variable: it can never be a parameter.
+                let qualified_sql =
+                    |name: &str| name.contains('.') && analysis.sql_refs.contains_key(name);
                 let refs = analysis
                     .refs
                     .iter()
-                    .filter(|name| !module_level.contains(name.as_str()));
+                    .filter(|name| !module_level.contains(name.as_str()) && !qualified_sql(name));
                 let shadowed_builtins = analysis
                     .builtin_refs
                     .iter()
@@ -313,22 +321,4 @@ fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
 
 fn analyze(cell: &Cell) -> CellAnalysis {
     weir_analysis::analyze_cell(&cell.code)
-}
-
-/// A cell that does not compile takes no part in the graph: its names
-/// resolve nowhere, as in marimo.
-fn graph_deps(analysis: &CellAnalysis) -> CellDeps {
-    if analysis.error.is_some() {
-        return CellDeps::default();
-    }
-    CellDeps {
-        defs: analysis.defs.clone(),
-        reads: analysis
-            .refs
-            .iter()
-            .chain(&analysis.builtin_refs)
-            .cloned()
-            .collect(),
-        deletes: analysis.deleted_refs.clone(),
-    }
 }

@@ -4,8 +4,9 @@
 //! which are in turn determined by the code and inputs of the cells that
 //! define them. So a cell's key hashes its code fingerprint (formatting and
 //! comments ignored, see `weir_analysis::code_fingerprint`) together with,
-//! for every name it reads, the name and the key of the cell defining it,
-//! plus a salt naming the environment (Python version, Weir version). Keys
+//! for every name it reads, the name and the key of the cell defining it
+//! (for a SQL table reference, of every cell creating or attaching what it
+//! names), plus a salt naming the environment (Python version, Weir version). Keys
 //! are computed from the graph alone, before anything runs, which is what
 //! lets a warm run restore a cell without running its ancestors.
 
@@ -68,11 +69,27 @@ impl Project {
         hasher.update(&fingerprint);
         // BTreeSet iteration is sorted, so the key does not depend on the
         // order names appear in the code.
+        let id = self.cell_id(index);
         for name in analysis.refs.iter().chain(&analysis.builtin_refs) {
+            if analysis.sql_refs.contains_key(name) {
+                // A table reference may be satisfied by several cells at once
+                // (the cell attaching the catalog and the one creating the
+                // table): each of them is an input.
+                for parent in self.graph().parents(id) {
+                    let parent_index = self.index_of(parent)?;
+                    if crate::deps::satisfies(self.analysis(parent_index), analysis, name) {
+                        let parent_key = (*known.get(&parent)?)?;
+                        hasher.update(&(name.len() as u64).to_le_bytes());
+                        hasher.update(name.as_bytes());
+                        hasher.update(&parent_key.0);
+                    }
+                }
+                continue;
+            }
             let definers = self.graph().definers(name);
             let parent_key = match definers.as_slice() {
                 [] => continue, // a builtin or an undefined name: no lineage to follow
-                [only] if *only == self.cell_id(index) => continue,
+                [only] if *only == id => continue,
                 [only] => (*known.get(only)?)?,
                 _ => return None, // defined twice: which value is read is not determined
             };

@@ -68,17 +68,34 @@ impl Project {
         out
     }
 
-    /// Names defined by `parent` that `child` reads.
+    /// What an edge carries: the Python names `parent` defines that `child`
+    /// reads, the SQL references of `child` that `parent` creates or
+    /// attaches (as written: `s.t`), then `del x` for each name `parent`
+    /// reads that `child` deletes (a deleting cell runs after the cells
+    /// reading the name).
     fn flowing_names(&self, parent: usize, child: usize) -> Vec<String> {
-        let defs = &self.analysis(parent).defs;
+        let parent = self.analysis(parent);
         let child = self.analysis(child);
-        child
-            .refs
-            .iter()
-            .chain(&child.builtin_refs)
-            .filter(|name| defs.contains(*name))
+        let child_reads = child.refs.iter().chain(&child.builtin_refs);
+        let mut out: Vec<String> = child_reads
+            .filter(|name| parent.defs.contains(*name) && !parent.sql_defs.contains_key(*name))
             .cloned()
-            .collect()
+            .collect();
+        for written in crate::deps::sql_links(parent, child) {
+            if !out.contains(&written) {
+                out.push(written);
+            }
+        }
+        let parent_reads =
+            |name: &&String| parent.refs.contains(*name) || parent.builtin_refs.contains(*name);
+        out.extend(
+            child
+                .deleted_refs
+                .iter()
+                .filter(parent_reads)
+                .map(|name| format!("del {name}")),
+        );
+        out
     }
 }
 

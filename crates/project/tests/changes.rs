@@ -25,6 +25,11 @@ const SNIPPETS: &[&str] = &[
     "len = lambda s: 0",
     "n = len([a])",
     "_private = a",
+    "mo.sql(\"CREATE TABLE t AS SELECT 1\")",
+    "mo.sql(\"SELECT * FROM t\")",
+    "mo.sql(\"CREATE TABLE s.t AS SELECT 2\")",
+    "mo.sql(\"SELECT * FROM s.t\")",
+    "mo.sql(\"ATTACH 'x.db' AS s\")",
 ];
 
 #[derive(Clone, Debug)]

@@ -54,3 +54,22 @@ fn undetermined_lineage_has_no_key() {
     assert_eq!(keys[3], None);
     assert!(keys[5].is_some());
 }
+
+#[test]
+fn sql_cells_follow_the_cells_creating_what_they_read() {
+    let cells = |create: &str| {
+        notebook(&[
+            &format!("_ = mo.sql(\"CREATE TABLE orders AS SELECT {create} AS id\")"),
+            "df = mo.sql(\"SELECT * FROM main.orders\")",
+            "n = len(df)",
+        ])
+        .lineage_keys(SALT)
+    };
+    let base = cells("1");
+    let edited = cells("2");
+    assert!(base.iter().all(Option::is_some));
+    assert_ne!(base[0], edited[0]);
+    // The query's result depends on the table the edited cell creates.
+    assert_ne!(base[1], edited[1]);
+    assert_ne!(base[2], edited[2]);
+}
