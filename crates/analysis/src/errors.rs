@@ -25,9 +25,14 @@ const STACK_RED_ZONE: usize = 64 * 1024;
 const STACK_GROW: usize = 1024 * 1024;
 
 /// The first (by position) compile error in the cell, if any.
-pub(crate) fn first_compile_error(code: &str, body: &[Stmt]) -> Option<(String, TextSize)> {
+pub(crate) fn first_compile_error(
+    code: &str,
+    body: &[Stmt],
+    version: PythonVersion,
+) -> Option<(String, TextSize)> {
     let mut checker = ErrorChecker {
         source: code,
+        version,
         checker: SemanticSyntaxChecker::new(),
         scopes: vec![Scope::new(ScopeKind::Module, body, FxHashSet::default())],
         semantic: RefCell::new(Vec::new()),
@@ -180,6 +185,8 @@ fn bound_name(alias: &ast::Alias) -> &str {
 
 struct ErrorChecker<'a> {
     source: &'a str,
+    /// The target Python: some checks differ by version.
+    version: PythonVersion,
     checker: SemanticSyntaxChecker,
     scopes: Vec<Scope<'a>>,
     semantic: RefCell<Vec<SemanticSyntaxError>>,
@@ -430,9 +437,8 @@ impl SemanticSyntaxContext for ErrorChecker<'_> {
         None
     }
 
-    /// The reference answers were produced on CPython 3.11.
     fn python_version(&self) -> PythonVersion {
-        PythonVersion::PY311
+        self.version
     }
 
     fn source(&self) -> &str {

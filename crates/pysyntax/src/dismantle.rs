@@ -62,12 +62,26 @@ impl Transformer for Dismantler {
     }
 }
 
+/// How many levels deep the tree nests (0 for an empty module), counted as
+/// in [`first_too_deep`].
+pub fn max_depth(body: &[Stmt]) -> usize {
+    let mut walker = DepthWalker {
+        depth: 0,
+        deepest: 0,
+        limit: usize::MAX,
+        found: None,
+    };
+    walker.visit_body(body);
+    walker.deepest
+}
+
 /// The first node nested more than `limit` levels deep (statements and
 /// expressions each count one level; a top-level statement is level 1),
 /// if any. The walk stops at the first one.
 pub fn first_too_deep(body: &[Stmt], limit: usize) -> Option<TextRange> {
     let mut walker = DepthWalker {
         depth: 0,
+        deepest: 0,
         limit,
         found: None,
     };
@@ -77,6 +91,7 @@ pub fn first_too_deep(body: &[Stmt], limit: usize) -> Option<TextRange> {
 
 struct DepthWalker {
     depth: usize,
+    deepest: usize,
     limit: usize,
     found: Option<TextRange>,
 }
@@ -84,6 +99,7 @@ struct DepthWalker {
 impl DepthWalker {
     fn enter(&mut self, range: TextRange) -> bool {
         self.depth += 1;
+        self.deepest = self.deepest.max(self.depth);
         if self.found.is_some() {
             return false;
         }

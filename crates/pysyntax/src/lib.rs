@@ -22,7 +22,7 @@
 mod dismantle;
 pub mod limits;
 
-pub use dismantle::{dismantle, first_too_deep};
+pub use dismantle::{dismantle, first_too_deep, max_depth};
 pub use ruff_python_ast::PythonVersion;
 pub use ruff_python_parser::{ParseError, ParseErrorType, UnsupportedSyntaxError};
 

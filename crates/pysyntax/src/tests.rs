@@ -35,6 +35,7 @@ fn deep_trees_drop_without_overflow() {
 fn too_deep_is_found_and_shallow_is_not() {
     let parsed = parse_module(&chain(5_000, " + ")).unwrap();
     // Statement at level 1, then 4,999 BinOps, then the first `1`.
+    assert_eq!(max_depth(parsed.suite()), 5_001);
     assert_eq!(first_too_deep(parsed.suite(), 5_001), None);
     let at = first_too_deep(parsed.suite(), 5_000).expect("the first operand is at 5,001");
     assert_eq!(u32::from(at.start()), 4);
