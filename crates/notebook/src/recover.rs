@@ -5,7 +5,8 @@
 //! as an unparsable cell.
 
 use ruff_python_ast::Expr;
-use ruff_python_parser::{parse_expression, parse_module};
+use ruff_python_parser::parse_expression;
+use weir_pysyntax::parse_module;
 
 use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::indent::{INDENT, dedent, is_blank};

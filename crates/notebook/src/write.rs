@@ -11,7 +11,7 @@
 //! back byte for byte, so a hand-formatted file only changes where it was
 //! edited.
 
-use ruff_python_parser::parse_module;
+use weir_pysyntax::parse_module;
 
 use crate::indent::{INDENT, indent, is_blank};
 use crate::model::{Cell, CellKind, CellOptions, Flavor, Notebook, Signature};

@@ -33,11 +33,23 @@ impl Transformer for Dismantler {
         });
     }
 
+    /// Expressions are where code nests deepest (a 150,000-term sum, a
+    /// long attribute chain), so they are taken apart with a work list, not
+    /// recursion: a recursive walk touches kilobytes of stack per level,
+    /// hundreds of megabytes for such a cell.
     fn visit_expr(&self, expr: &mut Expr) {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || {
-            transformer::walk_expr(self, expr);
-            *expr = Expr::NoneLiteral(ExprNoneLiteral::default());
-        });
+        let mut pending = vec![take(expr)];
+        while let Some(mut expr) = pending.pop() {
+            if !take_children(&mut expr, &mut pending) {
+                // Rarer kinds (comprehensions, f-strings, ...): their child
+                // expressions come back here, each with a work list of its
+                // own, so recursion follows only the nesting of these kinds.
+                stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || {
+                    transformer::walk_expr(self, &mut expr);
+                });
+            }
+            // `expr` now has only leaves below it.
+        }
     }
 
     fn visit_pattern(&self, pattern: &mut Pattern) {
@@ -60,6 +72,67 @@ impl Transformer for Dismantler {
             transformer::walk_interpolated_string_element(self, element);
         });
     }
+}
+
+fn take(expr: &mut Expr) -> Expr {
+    std::mem::replace(expr, Expr::NoneLiteral(ExprNoneLiteral::default()))
+}
+
+/// Move the child expressions of the kinds that chain deeply onto `out`;
+/// `false` for other kinds, whose children are left in place.
+fn take_children(expr: &mut Expr, out: &mut Vec<Expr>) -> bool {
+    match expr {
+        Expr::BinOp(e) => {
+            out.push(take(&mut e.left));
+            out.push(take(&mut e.right));
+        }
+        Expr::UnaryOp(e) => out.push(take(&mut e.operand)),
+        Expr::BoolOp(e) => out.extend(e.values.iter_mut().map(take)),
+        Expr::Compare(e) => {
+            out.push(take(&mut e.left));
+            out.extend(e.comparators.iter_mut().map(take));
+        }
+        Expr::Attribute(e) => out.push(take(&mut e.value)),
+        Expr::Subscript(e) => {
+            out.push(take(&mut e.value));
+            out.push(take(&mut e.slice));
+        }
+        Expr::Call(e) => {
+            out.push(take(&mut e.func));
+            out.extend(e.arguments.args.iter_mut().map(take));
+            out.extend(e.arguments.keywords.iter_mut().map(|k| take(&mut k.value)));
+        }
+        Expr::If(e) => {
+            out.push(take(&mut e.test));
+            out.push(take(&mut e.body));
+            out.push(take(&mut e.orelse));
+        }
+        Expr::Lambda(e) if e.parameters.is_none() => out.push(take(&mut e.body)),
+        Expr::Await(e) => out.push(take(&mut e.value)),
+        Expr::Starred(e) => out.push(take(&mut e.value)),
+        Expr::YieldFrom(e) => out.push(take(&mut e.value)),
+        Expr::Yield(e) => out.extend(e.value.as_deref_mut().map(take)),
+        Expr::Named(e) => {
+            out.push(take(&mut e.target));
+            out.push(take(&mut e.value));
+        }
+        Expr::List(e) => out.extend(e.elts.iter_mut().map(take)),
+        Expr::Tuple(e) => out.extend(e.elts.iter_mut().map(take)),
+        Expr::Set(e) => out.extend(e.elts.iter_mut().map(take)),
+        Expr::Dict(e) => {
+            for item in &mut e.items {
+                out.extend(item.key.as_mut().map(take));
+                out.push(take(&mut item.value));
+            }
+        }
+        Expr::Slice(e) => {
+            for part in [&mut e.lower, &mut e.upper, &mut e.step] {
+                out.extend(part.as_deref_mut().map(take));
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// How many levels deep the tree nests (0 for an empty module), counted as
