@@ -90,16 +90,18 @@ fn parse(
     let options = ParseOptions::from(Mode::Module).with_target_version(target);
     let parsed = parse_unchecked(source, options);
     let mut first_error = parsed.errors().first().cloned();
-    if cpython_limits && let Some(limit) = limits::first_violation(source, parsed.tokens()) {
-        if first_error
+    // CPython's tokenizer stops at the limit; at the same place as one of
+    // ruff's errors, CPython's message is the one its users know.
+    if cpython_limits
+        && let Some(limit) = limits::first_violation(source, parsed.tokens())
+        && first_error
             .as_ref()
             .is_none_or(|e| limit.start() <= e.location.start())
-        {
-            first_error = Some(ParseError {
-                error: ParseErrorType::OtherError(limit.message().to_string()),
-                location: limit.range(),
-            });
-        }
+    {
+        first_error = Some(ParseError {
+            error: ParseErrorType::OtherError(limit.message().to_string()),
+            location: limit.range(),
+        });
     }
     let unsupported = parsed.unsupported_syntax_errors().to_vec();
     let Mod::Module(module) = parsed.into_syntax() else {
