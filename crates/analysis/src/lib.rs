@@ -55,6 +55,10 @@ pub use version::{
     parse_python_version,
 };
 
+/// Cells shorter than this (in bytes) cannot nest deeper than the smallest
+/// depth anything here cares about, so their depth is not measured.
+const SHALLOW_SOURCE_BYTES: usize = 200;
+
 /// Cell id used for marimo's name mangling when the caller does not supply
 /// one (see [`analyze_cell_with_id`]). It is the id marimo gives the first
 /// cell of a notebook, and the id the conformance corpus was produced with.
@@ -176,9 +180,14 @@ pub fn analyze_cell_with_id_for(code: &str, cell_id: &str, version: PythonVersio
     let module = parsed.syntax();
 
     // Each level of nesting takes at least one byte, so short cells are
-    // never too deep and skip the walk.
+    // never deep and skip the measuring walk.
+    let depth = if code.len() > SHALLOW_SOURCE_BYTES {
+        weir_pysyntax::max_depth(&module.body)
+    } else {
+        0
+    };
     if let Some(limit) = cpython_nesting_limit(version)
-        && code.len() > limit
+        && depth > limit
         && let Some(at) = weir_pysyntax::first_too_deep(&module.body, limit)
     {
         let message = format!(
@@ -188,7 +197,7 @@ pub fn analyze_cell_with_id_for(code: &str, cell_id: &str, version: PythonVersio
         return error_analysis(code, CellErrorKind::Compile, message, at.start());
     }
 
-    if let Some((message, at)) = errors::first_compile_error(code, &module.body, version) {
+    if let Some((message, at)) = errors::first_compile_error(code, &module.body, version, depth) {
         return error_analysis(code, CellErrorKind::Compile, message, at);
     }
 
