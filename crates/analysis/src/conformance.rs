@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::{CellAnalysis, DEFAULT_CELL_ID, Language, analyze_cell_with_id};
+use crate::{CellAnalysis, DEFAULT_CELL_ID, Language, PythonVersion, analyze_cell_with_id_for};
 
 /// The answer for one cell, in the corpus's shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,9 +59,16 @@ pub fn answer_line(line: &str) -> Result<String, ConformanceInputError> {
     serde_json::to_string(&answer).map_err(|e| ConformanceInputError::InvalidJson(e.to_string()))
 }
 
-/// Analyse `code` as marimo's conformance run did (cell id `Hbol`).
+/// The Python the corpus's answers were recorded with.
+pub const CORPUS_PYTHON_VERSION: PythonVersion = PythonVersion::PY311;
+
+/// Analyse `code` as marimo's conformance run did (cell id `Hbol`, on
+/// Python 3.11).
 pub fn answer(id: &str, code: &str) -> Answer {
-    from_analysis(id, &analyze_cell_with_id(code, DEFAULT_CELL_ID))
+    from_analysis(
+        id,
+        &analyze_cell_with_id_for(code, DEFAULT_CELL_ID, CORPUS_PYTHON_VERSION),
+    )
 }
 
 /// Convert a [`CellAnalysis`] into the corpus's answer shape.

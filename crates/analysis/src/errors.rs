@@ -24,10 +24,48 @@ use rustc_hash::{FxHashMap, FxHashSet};
 const STACK_RED_ZONE: usize = 64 * 1024;
 const STACK_GROW: usize = 1024 * 1024;
 
-/// The first (by position) compile error in the cell, if any.
-pub(crate) fn first_compile_error(code: &str, body: &[Stmt]) -> Option<(String, TextSize)> {
+/// Trees up to this deep are checked on the caller's stack.
+const SHALLOW_DEPTH: usize = 200;
+
+/// ruff's checker walks some subtrees with visitors of its own (annotations,
+/// async function bodies, comprehension iterables, class bodies), by plain
+/// recursion, a few kilobytes of stack per level in unoptimised builds.
+const STACK_PER_LEVEL: usize = 4 * 1024;
+
+/// Deeper trees skip ruff's checks (ours still run): their stack would be
+/// more than 200 MiB. Only Pythons without a nesting limit (3.9, 3.10) get
+/// here; 3.11 and newer refuse such code before this point.
+const MAX_RUFF_CHECK_DEPTH: usize = 50_000;
+
+/// The first (by position) compile error in the cell, if any. `depth` is
+/// how deep the tree nests (0 if the caller knows it is shallow).
+pub(crate) fn first_compile_error(
+    code: &str,
+    body: &[Stmt],
+    version: PythonVersion,
+    depth: usize,
+) -> Option<(String, TextSize)> {
+    if depth <= SHALLOW_DEPTH {
+        check(code, body, version, true)
+    } else if depth <= MAX_RUFF_CHECK_DEPTH {
+        stacker::grow(STACK_GROW + depth * STACK_PER_LEVEL, || {
+            check(code, body, version, true)
+        })
+    } else {
+        check(code, body, version, false)
+    }
+}
+
+fn check(
+    code: &str,
+    body: &[Stmt],
+    version: PythonVersion,
+    ruff_checks: bool,
+) -> Option<(String, TextSize)> {
     let mut checker = ErrorChecker {
         source: code,
+        version,
+        ruff_checks,
         checker: SemanticSyntaxChecker::new(),
         scopes: vec![Scope::new(ScopeKind::Module, body, FxHashSet::default())],
         semantic: RefCell::new(Vec::new()),
@@ -180,6 +218,10 @@ fn bound_name(alias: &ast::Alias) -> &str {
 
 struct ErrorChecker<'a> {
     source: &'a str,
+    /// The target Python: some checks differ by version.
+    version: PythonVersion,
+    /// Whether ruff's checker runs (see [`MAX_RUFF_CHECK_DEPTH`]).
+    ruff_checks: bool,
     checker: SemanticSyntaxChecker,
     scopes: Vec<Scope<'a>>,
     semantic: RefCell<Vec<SemanticSyntaxError>>,
@@ -294,9 +336,11 @@ impl<'a> ErrorChecker<'a> {
         {
             self.future_annotations = true;
         }
-        let mut checker = std::mem::take(&mut self.checker);
-        checker.visit_stmt(stmt, &*self);
-        self.checker = checker;
+        if self.ruff_checks {
+            let mut checker = std::mem::take(&mut self.checker);
+            checker.visit_stmt(stmt, &*self);
+            self.checker = checker;
+        }
 
         match stmt {
             Stmt::FunctionDef(f) => {
@@ -357,9 +401,11 @@ impl<'a> ErrorChecker<'a> {
     }
 
     fn visit_expr_inner(&mut self, expr: &'a Expr) {
-        let mut checker = std::mem::take(&mut self.checker);
-        checker.visit_expr(expr, &*self);
-        self.checker = checker;
+        if self.ruff_checks {
+            let mut checker = std::mem::take(&mut self.checker);
+            checker.visit_expr(expr, &*self);
+            self.checker = checker;
+        }
 
         match expr {
             Expr::Name(n) => {
@@ -430,9 +476,8 @@ impl SemanticSyntaxContext for ErrorChecker<'_> {
         None
     }
 
-    /// The reference answers were produced on CPython 3.11.
     fn python_version(&self) -> PythonVersion {
-        PythonVersion::PY311
+        self.version
     }
 
     fn source(&self) -> &str {

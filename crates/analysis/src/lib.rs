@@ -7,8 +7,13 @@
 //! reproduces marimo's `ScopedVisitor` (marimo 0.25.2), quirks included,
 //! rather than Python's exact semantics. The pipeline for one cell is:
 //!
-//! 1. **Parse** with `ruff_python_parser` ([`parse_module`]). A parse error
-//!    becomes [`CellErrorKind::Syntax`] and all name sets stay empty.
+//! 1. **Parse** with `ruff_python_parser` (through `weir-pysyntax`), as the
+//!    target [`PythonVersion`] would: a parse error, syntax newer than the
+//!    target (`match` before 3.10, `type X = ...` before 3.12, ...) or a
+//!    CPython tokenizer limit (201 nested brackets, 100 indentation levels,
+//!    inconsistent tabs) becomes [`CellErrorKind::Syntax`] and all name sets
+//!    stay empty. Code nested deeper than the target's compiler allows
+//!    ([`cpython_nesting_limit`]) is a [`CellErrorKind::Compile`] error.
 //! 2. **Compile-time checks** ([`errors`]): the errors CPython raises after
 //!    parsing (top-level `return`/`yield`/`break`/`nonlocal`, `global` after
 //!    use, duplicate arguments, ...). marimo compiles every cell, so these
@@ -36,16 +41,24 @@ mod fingerprint;
 mod names;
 mod scope;
 mod sql;
+mod version;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ruff_python_parser::parse_module;
 use ruff_text_size::{TextRange, TextSize};
 
 pub use builtins::is_builtin;
 pub use fingerprint::code_fingerprint;
 pub use names::{is_private, mangle};
 pub use sql::{SqlDef, SqlKind, SqlRef};
+pub use version::{
+    DEFAULT_PYTHON_VERSION, OLDEST_PYTHON_VERSION, PythonVersion, cpython_nesting_limit,
+    parse_python_version,
+};
+
+/// Cells shorter than this (in bytes) cannot nest deeper than the smallest
+/// depth anything here cares about, so their depth is not measured.
+const SHALLOW_SOURCE_BYTES: usize = 200;
 
 /// Cell id used for marimo's name mangling when the caller does not supply
 /// one (see [`analyze_cell_with_id`]). It is the id marimo gives the first
@@ -133,16 +146,27 @@ pub struct CellError {
     pub column: u32,
 }
 
-/// Analyse one cell's source. Never panics.
+/// Analyse one cell's source for [`DEFAULT_PYTHON_VERSION`]. Never panics.
 pub fn analyze_cell(code: &str) -> CellAnalysis {
-    analyze_cell_with_id(code, DEFAULT_CELL_ID)
+    analyze_cell_for(code, DEFAULT_PYTHON_VERSION)
+}
+
+/// Analyse one cell's source as Python `version` would judge it: syntax the
+/// version does not have is a syntax error naming the version.
+pub fn analyze_cell_for(code: &str, version: PythonVersion) -> CellAnalysis {
+    analyze_cell_with_id_for(code, DEFAULT_CELL_ID, version)
 }
 
 /// Like [`analyze_cell`], with the cell id marimo would use to mangle
 /// private names. The id only matters for `global _x`, which marimo reports
 /// as the ref `_cell_<id>_x`.
 pub fn analyze_cell_with_id(code: &str, cell_id: &str) -> CellAnalysis {
-    let parsed = match parse_module(code) {
+    analyze_cell_with_id_for(code, cell_id, DEFAULT_PYTHON_VERSION)
+}
+
+/// [`analyze_cell_with_id`] for Python `version`.
+pub fn analyze_cell_with_id_for(code: &str, cell_id: &str, version: PythonVersion) -> CellAnalysis {
+    let parsed = match weir_pysyntax::parse_for(code, version) {
         Ok(parsed) => parsed,
         Err(err) => {
             return error_analysis(
@@ -153,9 +177,35 @@ pub fn analyze_cell_with_id(code: &str, cell_id: &str) -> CellAnalysis {
             );
         }
     };
+    if let Some(err) = parsed.unsupported_syntax_errors().first() {
+        return error_analysis(
+            code,
+            CellErrorKind::Syntax,
+            err.to_string(),
+            err.range.start(),
+        );
+    }
     let module = parsed.syntax();
 
-    if let Some((message, at)) = errors::first_compile_error(code, &module.body) {
+    // Each level of nesting takes at least one byte, so short cells are
+    // never deep and skip the measuring walk.
+    let depth = if code.len() > SHALLOW_SOURCE_BYTES {
+        weir_pysyntax::max_depth(&module.body)
+    } else {
+        0
+    };
+    if let Some(limit) = cpython_nesting_limit(version)
+        && depth > limit
+        && let Some(at) = weir_pysyntax::first_too_deep(&module.body, limit)
+    {
+        let message = format!(
+            "code nested too deeply: Python {version} compiles at most {limit} levels of \
+             nested statements and expressions (it raises RecursionError)"
+        );
+        return error_analysis(code, CellErrorKind::Compile, message, at.start());
+    }
+
+    if let Some((message, at)) = errors::first_compile_error(code, &module.body, version, depth) {
         return error_analysis(code, CellErrorKind::Compile, message, at);
     }
 

@@ -23,10 +23,19 @@ pub enum Command {
         path: PathBuf,
     },
     /// Report problems: syntax errors, names defined twice, cycles, deleting another cell's name.
+    ///
+    /// Syntax is judged by the Python that `weir exec` would run (asked its version only
+    /// when some cell's verdict depends on it), or by `--python-version`.
     Check {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        /// The Python interpreter whose syntax counts (as for `weir exec`).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Judge syntax as this Python version (`3.11`) instead of asking an interpreter.
+        #[arg(long, value_name = "X.Y", value_parser = parse_python_version, conflicts_with = "python")]
+        python_version: Option<weir_project::PythonVersion>,
     },
     /// Print the dataflow graph of the cells.
     Graph {
@@ -160,6 +169,12 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 10)]
         repeat: usize,
     },
+}
+
+fn parse_python_version(text: &str) -> Result<weir_project::PythonVersion, String> {
+    weir_project::parse_python_version(text)
+        .filter(|v| v.major == 3)
+        .ok_or_else(|| format!("`{text}` is not a Python 3 version like 3.11"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -1,6 +1,6 @@
 //! `parse`: source text → `Notebook`.
 
-use ruff_python_parser::parse_module;
+use weir_pysyntax::parse_module;
 
 use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::error::FormatError;

@@ -4,8 +4,9 @@
 //! so one broken cell costs only that cell, which is recovered from its text
 //! as an unparsable cell.
 
-use ruff_python_ast::{Expr, ModModule};
-use ruff_python_parser::{Parsed, parse_expression, parse_module};
+use ruff_python_ast::Expr;
+use ruff_python_parser::parse_expression;
+use weir_pysyntax::{ParsedModule, parse_module};
 
 use crate::classify::{Cx, Found, Item, ItemKind, classify};
 use crate::indent::{INDENT, dedent, is_blank};
@@ -82,7 +83,7 @@ pub fn items(lines: &Lines) -> Vec<Item> {
 }
 
 /// The items of a chunk that parsed, `base` being where it starts.
-fn classify_all(items: &mut Vec<Item>, lines: &Lines, base: usize, parsed: &Parsed<ModModule>) {
+fn classify_all(items: &mut Vec<Item>, lines: &Lines, base: usize, parsed: &ParsedModule) {
     let cx = Cx { lines, base };
     items.extend(parsed.suite().iter().map(|s| classify(s, &cx)));
 }
@@ -95,7 +96,7 @@ fn split_before_damage(
     a: usize,
     at: usize,
     column0: bool,
-) -> Option<(usize, Parsed<ModModule>)> {
+) -> Option<(usize, ParsedModule)> {
     const TRIES: usize = 4;
     let src = lines.src;
     let mut line = lines.line_start(at);

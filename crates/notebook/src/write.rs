@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use ruff_python_parser::parse_module;
+use weir_pysyntax::parse_module;
 
 use crate::indent::{INDENT, indent, is_blank};
 use crate::model::{

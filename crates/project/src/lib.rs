@@ -20,7 +20,7 @@ mod render;
 mod report;
 mod save;
 
-use weir_analysis::{CellAnalysis, CellErrorKind};
+use weir_analysis::{CellAnalysis, CellErrorKind, DEFAULT_PYTHON_VERSION, OLDEST_PYTHON_VERSION};
 use weir_graph::{CellId, Graph};
 
 use deps::graph_deps;
@@ -32,6 +32,7 @@ pub use lineage::LineageKey;
 pub use load::{LoadError, MAX_NOTEBOOK_BYTES};
 pub use report::{CellReport, GraphReport, MultiplyDefinedReport};
 pub use save::{ContentHash, Expected, SaveError, save_file};
+pub use weir_analysis::{PythonVersion, parse_python_version};
 
 /// A loaded notebook with its analysis and dataflow graph.
 pub struct Project {
@@ -44,12 +45,16 @@ pub struct Project {
     /// The hash of the file as last loaded or saved; `None` for a notebook
     /// that has never been on disk. A save refuses to replace anything else.
     disk_version: Option<ContentHash>,
+    /// The Python whose syntax the cells are judged by.
+    python: PythonVersion,
 }
 
 impl Project {
-    /// Analyses every cell of an already parsed notebook and builds its graph.
+    /// Analyses every cell of an already parsed notebook, for
+    /// [`DEFAULT_PYTHON_VERSION`], and builds its graph.
     pub fn new(notebook: Notebook) -> Self {
-        let analyses = analyze_all(&notebook.cells);
+        let python = DEFAULT_PYTHON_VERSION;
+        let analyses = analyze_all(&notebook.cells, python);
         let ids: Vec<CellId> = (0..notebook.cells.len() as u32).map(CellId).collect();
         let graph = Graph::build(
             ids.iter()
@@ -63,6 +68,7 @@ impl Project {
             ids,
             graph,
             disk_version: None,
+            python,
         }
     }
 
@@ -114,6 +120,48 @@ impl Project {
         Ok(version)
     }
 
+    /// The Python whose syntax the cells are judged by.
+    pub fn python_version(&self) -> PythonVersion {
+        self.python
+    }
+
+    /// Judge the cells by Python `version` from now on: cells whose
+    /// analysis changes (syntax `version` lacks, a compile check that
+    /// differs) are updated in the graph. Cell kinds stay as the file says:
+    /// which Python runs a notebook does not change its file.
+    pub fn set_python_version(&mut self, version: PythonVersion) {
+        if version == self.python {
+            return;
+        }
+        self.python = version;
+        let fresh = analyze_all(&self.notebook.cells, version);
+        for (index, analysis) in fresh.into_iter().enumerate() {
+            if analysis != self.analyses[index] {
+                self.graph.update(self.ids[index], graph_deps(&analysis));
+                self.analyses[index] = analysis;
+            }
+        }
+        self.debug_check();
+    }
+
+    /// Whether any cell's analysis depends on the Python version: whether
+    /// it differs between the oldest Python Weir runs on and the newest.
+    /// Every version rule is a threshold ("from 3.10 on", "before 3.14"),
+    /// so a cell judged the same at both ends is judged the same by every
+    /// version between them. Callers use this to ask the interpreter its
+    /// version only when the answer matters.
+    pub fn depends_on_python_version(&self) -> bool {
+        let at = |index: usize, version: PythonVersion| {
+            if version == self.python {
+                std::borrow::Cow::Borrowed(&self.analyses[index])
+            } else {
+                std::borrow::Cow::Owned(analyze(&self.notebook.cells[index], version))
+            }
+        };
+        (0..self.notebook.cells.len())
+            .any(|index| at(index, OLDEST_PYTHON_VERSION) != at(index, DEFAULT_PYTHON_VERSION))
+    }
+
     pub fn notebook(&self) -> &Notebook {
         &self.notebook
     }
@@ -150,7 +198,7 @@ impl Project {
     pub fn edit_cell(&mut self, index: usize, code: String) -> CellId {
         let cell = &mut self.notebook.cells[index];
         cell.code = code;
-        let analysis = analyze(cell);
+        let analysis = analyze(cell, self.python);
         // "Unparsable" is what the file says of a cell whose code does not
         // parse; an edit can make a cell so, or mend it.
         let parses = !matches!(&analysis.error, Some(e) if e.kind == CellErrorKind::Syntax);
@@ -168,7 +216,7 @@ impl Project {
     /// Inserts a new code cell at `index` (clamped to the end).
     pub fn insert_cell(&mut self, index: usize, cell: Cell) -> CellId {
         let index = index.min(self.notebook.cells.len());
-        let analysis = analyze(&cell);
+        let analysis = analyze(&cell, self.python);
         let id = CellId(self.next_id);
         self.next_id += 1;
         self.graph.insert(id, index, graph_deps(&analysis));
@@ -296,7 +344,7 @@ impl Project {
 
 /// Cells are analysed independently (the analysis is a pure function of
 /// the code), so large notebooks are split across the machine's cores.
-fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
+fn analyze_all(cells: &[Cell], python: PythonVersion) -> Vec<CellAnalysis> {
     const MIN_CELLS_PER_THREAD: usize = 512;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -304,13 +352,19 @@ fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
         .min(cells.len() / MIN_CELLS_PER_THREAD)
         .max(1);
     if threads == 1 {
-        return cells.iter().map(analyze).collect();
+        return cells.iter().map(|cell| analyze(cell, python)).collect();
     }
     let chunk = cells.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = cells
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(analyze).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|cell| analyze(cell, python))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -319,6 +373,6 @@ fn analyze_all(cells: &[Cell]) -> Vec<CellAnalysis> {
     })
 }
 
-fn analyze(cell: &Cell) -> CellAnalysis {
-    weir_analysis::analyze_cell(&cell.code)
+fn analyze(cell: &Cell, python: PythonVersion) -> CellAnalysis {
+    weir_analysis::analyze_cell_for(&cell.code, python)
 }

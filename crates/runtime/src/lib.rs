@@ -28,7 +28,7 @@ pub use message::{
 pub use persist::{
     CellPersist, PersistAction, PersistMode, PersistTotals, Persistence, Refresh, ValueHash,
 };
-pub use python::resolve_python;
+pub use python::{probe_version, resolve_python};
 pub use scheduler::{
     CellRef, CellRun, ConsoleChunk, NotRunReason, RunReport, RunStatus, RunSummary, Session,
     SessionConfig, SessionError, SessionEvent, SessionInterrupter, WorkerDeath,

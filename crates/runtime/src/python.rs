@@ -35,7 +35,7 @@ pub(crate) fn version_ok(version: &str) -> bool {
 }
 
 /// Ask an interpreter its version with a tiny program any Python runs.
-pub(crate) fn probe_version(path: &Path) -> Option<String> {
+pub fn probe_version(path: &Path) -> Option<String> {
     let out = Command::new(path)
         .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
         .stdin(Stdio::null())

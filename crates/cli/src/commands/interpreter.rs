@@ -1,5 +1,6 @@
 //! Which Python runs the worker when `--python` is not given, for every
-//! command that runs cells (`exec`, `export html`).
+//! command that runs cells (`exec`, `export html`) and for `check`, which
+//! judges syntax by that Python.
 //!
 //! The runtime resolves `$VIRTUAL_ENV/bin/python`, else `python3` on PATH.
 //! That misses one case the wheel creates: `VENV/bin/weir` run without
@@ -19,6 +20,12 @@ pub(crate) fn installed_python() -> Option<PathBuf> {
     }
     let exe = std::env::current_exe().ok()?;
     venv_python_beside(&exe)
+}
+
+/// The major.minor version of the interpreter at `python` (one process
+/// start), or `None` when it cannot be run or says nothing sensible.
+pub(crate) fn version_of(python: &Path) -> Option<weir_project::PythonVersion> {
+    weir_runtime::probe_version(python).and_then(|v| weir_project::parse_python_version(&v))
 }
 
 /// `DIR/python` (or `python3`) when `exe` is `DIR/weir` and

@@ -20,7 +20,19 @@ use crate::cli::{Cli, Command, DebugCommand, ExportCommand};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::New { path } => new::run(&path),
-        Command::Check { path, format } => check::run(&path, format),
+        Command::Check {
+            path,
+            format,
+            python,
+            python_version,
+        } => check::run(
+            &path,
+            format,
+            python_version.map_or_else(
+                || check::Judge::Interpreter(python.or_else(interpreter::installed_python)),
+                check::Judge::Version,
+            ),
+        ),
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Exec {

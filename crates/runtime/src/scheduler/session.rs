@@ -190,9 +190,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Start a worker for the project. Runs nothing.
-    pub fn start(project: Project, config: SessionConfig) -> Result<Session, SessionError> {
+    /// Start a worker for the project. Runs nothing. From here on the
+    /// cells are judged by the syntax of the worker's Python (a cell using
+    /// syntax it lacks is an error cell, not a run that fails).
+    pub fn start(mut project: Project, config: SessionConfig) -> Result<Session, SessionError> {
         let worker = config.spawn()?;
+        if let Some(version) = weir_project::parse_python_version(&worker.info().python_version) {
+            project.set_python_version(version);
+        }
         let interrupter = SessionInterrupter {
             cancel: Arc::new(AtomicBool::new(false)),
             worker: Arc::new(Mutex::new(worker.interrupter())),
