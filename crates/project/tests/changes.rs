@@ -98,10 +98,12 @@ fn views(project: &Project) -> BTreeMap<CellId, String> {
     for m in &errors.multiply_defined {
         problem.extend(&m.cells);
     }
-    for cycle in &errors.cycles {
-        for (from, to) in cycle {
-            problem.insert(*from);
-            problem.insert(*to);
+    // On a cycle: reachable from itself. (The cycles `errors()` lists are one
+    // simple cycle per strongly connected component, which cells of a larger
+    // component it names depends on notebook order.)
+    for &id in project.cell_ids() {
+        if project.graph().ancestors(&[id]).contains(&id) {
+            problem.insert(id);
         }
     }
     for d in &errors.deleted_nonlocal {
