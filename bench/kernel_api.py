@@ -61,12 +61,12 @@ def percentile(values: list[float], p: float) -> float:
     return s[min(max(int(rank), 1), len(s)) - 1]
 
 
-def rss_kib(pid: int | str = "self") -> int:
-    with open(f"/proc/{pid}/status") as f:
+def rss_kib(pid: int | str = "self", file: str = "status", field: str = "VmRSS:") -> int:
+    with open(f"/proc/{pid}/{file}") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+    raise RuntimeError(f"no {field} in /proc/{pid}/{file}")
 
 
 # ---------------------------------------------------------------- marimo side
@@ -187,7 +187,8 @@ async def marimo_memory() -> dict:
     mk.drain()
     if mk.value("x_99") != 99:
         raise SystemExit("marimo: the 100-cell notebook did not run")
-    return {"cells": 100, "host_before_kernel_kib": before, "idle_total_kib": rss_kib()}
+    return {"cells": 100, "host_before_kernel_kib": before, "idle_total_kib": rss_kib(),
+            "idle_total_pss_kib": rss_kib("self", "smaps_rollup", "Pss:")}
 
 
 def marimo_side(args: argparse.Namespace) -> None:
@@ -274,6 +275,8 @@ def driver(args: argparse.Namespace) -> None:
     print(f"| worker process tree ({w_mem['worker_processes']} process(es)) | "
           f"{mib(w_mem['worker_tree_idle_kib'])} | — (in the host) |")
     print(f"| total | **{mib(w_mem['idle_total_kib'])}** | **{mib(m_mem['idle_total_kib'])}** |")
+    print(f"| total, PSS (shared pages split among sharers) | {mib(w_mem['idle_total_pss_kib'])} | "
+          f"{mib(m_mem['idle_total_pss_kib'])} |")
     print(f"| host before the kernel started | {mib(w_mem['host_before_kernel_kib'])} | "
           f"{mib(m_mem['host_before_kernel_kib'])} (marimo imported) |")
     print(f"| Weir with a stalled subscriber holding {w_mem['stalled_queued_events']:,} events "

@@ -289,13 +289,22 @@ fn rerun(args: &Args) -> Result<Value, String> {
 
 /// `VmRSS` of a process, in KiB.
 fn rss_kib(pid: u32) -> Result<u64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("reading /proc/{pid}/status: {e}"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+    proc_field(pid, "status", "VmRSS:")
+}
+
+/// `Pss` of a process, in KiB: shared pages divided among their sharers,
+/// so a tree's sum does not count the forked reaper's pages twice.
+fn pss_kib(pid: u32) -> Result<u64, String> {
+    proc_field(pid, "smaps_rollup", "Pss:")
+}
+
+fn proc_field(pid: u32, file: &str, field: &str) -> Result<u64, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+        .map_err(|e| format!("reading /proc/{pid}/{file}: {e}"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| format!("no VmRSS in /proc/{pid}/status"))
+        .ok_or_else(|| format!("no {field} in /proc/{pid}/{file}"))
 }
 
 /// `pid` and every process descended from it.
@@ -332,10 +341,14 @@ fn process_tree(pid: u32) -> Vec<u32> {
 }
 
 fn tree_rss_kib(pid: u32) -> Result<(u64, usize), String> {
+    tree_sum(pid, rss_kib)
+}
+
+fn tree_sum(pid: u32, of: fn(u32) -> Result<u64, String>) -> Result<(u64, usize), String> {
     let tree = process_tree(pid);
     let mut total = 0;
     for p in &tree {
-        total += rss_kib(*p)?;
+        total += of(*p)?;
     }
     Ok((total, tree.len()))
 }
@@ -347,6 +360,8 @@ fn memory(args: &Args) -> Result<Value, String> {
     bench.run_all()?;
     let host = rss_kib(own)?;
     let (worker, worker_processes) = tree_rss_kib(bench.worker_pid)?;
+    let (worker_pss, _) = tree_sum(bench.worker_pid, pss_kib)?;
+    let host_pss = pss_kib(own)?;
     // A subscriber that never reads, with a limit that never drops it.
     let (_, stalled) = bench.kernel.connect_with_limit(usize::MAX);
     let mut runs = 0;
@@ -366,6 +381,7 @@ fn memory(args: &Args) -> Result<Value, String> {
         "worker_tree_idle_kib": worker,
         "worker_processes": worker_processes,
         "idle_total_kib": host + worker,
+        "idle_total_pss_kib": host_pss + worker_pss,
         "stalled_queued_events": queued,
         "stalled_runs": runs,
         "host_stalled_kib": host_stalled,
