@@ -267,6 +267,7 @@ def driver(args: argparse.Namespace) -> None:
     print("|---|---:|---:|")
     print(f"| per cell, p50 (µs) | {wr['per_cell_p50_us']:.1f} | {mr['per_cell_p50_us']:.0f} |")
     print(f"| per cell, p95 (µs) | {wr['per_cell_p95_us']:.1f} | {mr['per_cell_p95_us']:.0f} |")
+    print(f"| per cell, p50, `Session::run_all` without the kernel (µs) | {wr['session_per_cell_p50_us']:.1f} | — |")
     print(f"| first run, whole notebook (ms) | {wr['first_run_ms']:.1f} | {mr['first_run_ms']:.0f} |")
     print(f"| re-runs | {wr['reruns']} | {mr['reruns']} |")
     print("\n| idle kernel, 100-cell chain after one run (VmRSS, MiB) | Weir | marimo |")
