@@ -239,6 +239,8 @@ def driver(args: argparse.Namespace) -> None:
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "weir-runtime", "--example", "bench_kernel"],
                        cwd=REPO, check=True)
+    if not Path(args.weir_bench).exists():
+        raise SystemExit(f"{args.weir_bench} not found: cargo build --release -p weir-runtime --example bench_kernel")
     weir = [args.weir_bench, "--json", "--python", sys.executable]
     common = ["--changes", str(args.changes), "--warmup", str(args.warmup)]
     env = dict(os.environ, WEIR_PYTHONPATH=str(REPO / "python"))
