@@ -448,3 +448,32 @@ unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn a_reason_names_the_cell_it_is_about_by_id_which_survives_moves() {
+    let kernel = start(
+        &["x = 1\nraise ValueError('no')", "print(x)"],
+        RunMode::Autorun,
+    );
+    let mut client = Client::connect(&kernel);
+    kernel.send(Command::RunAll).unwrap();
+    client.until_idle();
+    let a = client.cell(0).meta.id;
+    assert_eq!(client.cell(1).status, RunStatus::NotRun);
+    assert_eq!(client.cell(1).reason_about, Some(a));
+    kernel
+        .send(Command::Change {
+            change: Change::Move {
+                cell: CellId(a),
+                to: 1,
+            },
+            reply: None,
+        })
+        .unwrap();
+    client.until(|b| matches!(b, EventBody::CellMoved { .. }));
+    client.until_idle();
+    // The reader is now first; its reason still points at `a` by id.
+    assert_eq!(client.cell(0).reason_about, Some(a));
+    assert_eq!(client.cell(1).meta.id, a);
+    kernel.shutdown();
+}

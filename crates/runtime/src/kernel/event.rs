@@ -109,12 +109,15 @@ pub enum EventBody {
         outputs: Vec<MimeBundle>,
         error: Option<CellError>,
     },
-    /// The cell did not run: why (a sentence, and a stable kind).
+    /// The cell did not run: why (a sentence, and a stable kind), and the
+    /// id of the cell the reason is about, if one (an ancestor that raised,
+    /// the other definer of a name): a link that survives moves.
     Skipped {
         id: u32,
         status: RunStatus,
         reason: String,
         reason_kind: String,
+        about: Option<u32>,
     },
     /// The worker was replaced by a fresh one; every cell is idle again.
     WorkerRestarted,
@@ -143,6 +146,8 @@ pub struct CellView {
     pub error: Option<CellError>,
     /// Why it did not run, when it did not.
     pub reason: Option<String>,
+    /// The id of the cell that reason is about, if one.
+    pub reason_about: Option<u32>,
 }
 
 impl CellView {
@@ -155,6 +160,7 @@ impl CellView {
             console: run.console.clone(),
             error: run.error.clone(),
             reason: run.reason.as_ref().map(ToString::to_string),
+            reason_about: run.reason.as_ref().and_then(|r| r.cell()).map(|c| c.id),
         }
     }
 }
@@ -191,6 +197,7 @@ impl KernelSnapshot {
                         console: Vec::new(),
                         error: None,
                         reason: None,
+                        reason_about: None,
                     },
                 );
             }
@@ -253,6 +260,7 @@ impl KernelSnapshot {
                     cell.console.clear();
                     cell.error = None;
                     cell.reason = None;
+                    cell.reason_about = None;
                 }
             }
             EventBody::Stream { id, stream, text } => {
@@ -296,7 +304,11 @@ impl KernelSnapshot {
                 }
             }
             EventBody::Skipped {
-                id, status, reason, ..
+                id,
+                status,
+                reason,
+                about,
+                ..
             } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let cell = &mut self.cells[i];
@@ -306,6 +318,7 @@ impl KernelSnapshot {
                     cell.console.clear();
                     cell.error = None;
                     cell.reason = Some(reason.clone());
+                    cell.reason_about = *about;
                 }
             }
             EventBody::WorkerRestarted => {
@@ -316,6 +329,7 @@ impl KernelSnapshot {
                     cell.console.clear();
                     cell.error = None;
                     cell.reason = None;
+                    cell.reason_about = None;
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,

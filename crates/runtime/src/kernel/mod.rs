@@ -514,6 +514,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             status: run.status,
             reason: reason.to_string(),
             reason_kind: reason.kind().to_string(),
+            about: reason.cell().map(|c| c.id),
         },
     }
 }

@@ -11,6 +11,7 @@ use crate::scheduler::report::{CellRef, CellRun, NotRunReason, RunStatus};
 pub(crate) fn cell_ref(project: &Project, index: usize) -> CellRef {
     CellRef {
         index,
+        id: project.cell_id(index).0,
         name: project.display_name(index),
     }
 }

@@ -53,10 +53,13 @@ impl fmt::Display for RunStatus {
     }
 }
 
-/// Another cell, as messages name it: "cell 3 (`_`)".
+/// Another cell, as messages name it: "cell 3 (`_`)". `index` is its
+/// notebook position when the reason was decided (for people); `id` its
+/// stable cell id, which stays right after cells move (for links).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellRef {
     pub index: usize,
+    pub id: u32,
     pub name: String,
 }
 
@@ -308,6 +311,9 @@ pub struct ConsoleChunk {
 pub struct CellRun {
     /// Position in the notebook (0-based).
     pub index: usize,
+    /// The cell's stable id (`weir_graph::CellId`): kept across edits,
+    /// moves and deletes of other cells.
+    pub id: u32,
     /// Display name: `_`, `setup`, `*fn`, or the cell's own name.
     pub name: String,
     pub status: RunStatus,
@@ -328,9 +334,10 @@ pub struct CellRun {
 }
 
 impl CellRun {
-    pub(crate) fn idle(index: usize, name: String) -> Self {
+    pub(crate) fn idle(index: usize, id: u32, name: String) -> Self {
         CellRun {
             index,
+            id,
             name,
             status: RunStatus::Idle,
             reason: None,
@@ -365,6 +372,7 @@ impl CellRun {
     pub fn label(&self) -> CellRef {
         CellRef {
             index: self.index,
+            id: self.id,
             name: self.name.clone(),
         }
     }
@@ -460,6 +468,7 @@ mod tests {
     fn cell(index: usize) -> CellRef {
         CellRef {
             index,
+            id: index as u32,
             name: "_".into(),
         }
     }
@@ -484,7 +493,7 @@ mod tests {
 
     #[test]
     fn stopped_and_disabled_are_not_failures() {
-        let mut run = CellRun::idle(0, "_".into());
+        let mut run = CellRun::idle(0, 0, "_".into());
         run.status = RunStatus::NotRun;
         run.reason = Some(NotRunReason::StoppedByAncestor { ancestor: cell(1) });
         assert!(!run.is_failure());
@@ -497,7 +506,7 @@ mod tests {
 
     #[test]
     fn cell_run_serialises_duration_in_ms() {
-        let mut run = CellRun::idle(2, "_".into());
+        let mut run = CellRun::idle(2, 2, "_".into());
         run.duration = Some(Duration::from_micros(1500));
         let v = serde_json::to_value(&run).unwrap();
         assert_eq!(v["duration_ms"], 1.5);

@@ -566,7 +566,7 @@ mod tests {
     fn console_merges_and_caps() {
         use crate::message::StreamName;
         let mut state = CellState {
-            run: CellRun::idle(0, "_".into()),
+            run: CellRun::idle(0, 0, "_".into()),
             defined: BTreeSet::new(),
             console_bytes: 0,
             console_dropped: 0,

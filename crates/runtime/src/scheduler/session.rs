@@ -204,7 +204,7 @@ impl Session {
         };
         let states = (0..project.cells().len())
             .map(|i| CellState {
-                run: CellRun::idle(i, project.display_name(i)),
+                run: CellRun::idle(i, project.cell_id(i).0, project.display_name(i)),
                 defined: BTreeSet::new(),
                 console_bytes: 0,
                 console_dropped: 0,
@@ -346,7 +346,7 @@ impl Session {
             .map(|index| {
                 let id = self.project.cell_id(index);
                 let mut state = by_id.remove(&id).unwrap_or_else(|| CellState {
-                    run: CellRun::idle(index, String::new()),
+                    run: CellRun::idle(index, id.0, String::new()),
                     defined: BTreeSet::new(),
                     console_bytes: 0,
                     console_dropped: 0,
@@ -397,7 +397,7 @@ impl Session {
         }
         for (i, state) in self.states.iter_mut().enumerate() {
             *state = CellState {
-                run: CellRun::idle(i, self.project.display_name(i)),
+                run: CellRun::idle(i, self.project.cell_id(i).0, self.project.display_name(i)),
                 defined: BTreeSet::new(),
                 console_bytes: 0,
                 console_dropped: 0,
