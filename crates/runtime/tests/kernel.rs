@@ -477,3 +477,36 @@ fn a_reason_names_the_cell_it_is_about_by_id_which_survives_moves() {
     assert_eq!(client.cell(1).meta.id, a);
     kernel.shutdown();
 }
+
+#[test]
+fn a_name_an_edit_stops_defining_leaves_the_worker_at_once() {
+    // Lazy mode: the edited cell does not re-run, yet a reader run later
+    // must not see the old value (a fresh run of this notebook could not).
+    let kernel = start(&["a = 7"], RunMode::Lazy);
+    let mut client = Client::connect(&kernel);
+    kernel.send(Command::RunAll).unwrap();
+    client.until_idle();
+    set_code(&kernel, id(&client, 0), "z = 1");
+    let reply = kernel
+        .change(Change::Insert {
+            at: 0,
+            cell: Box::new(Cell::code("_", "print(a)")),
+        })
+        .unwrap();
+    let reader = reply
+        .recv_timeout(DEADLINE)
+        .unwrap()
+        .unwrap()
+        .inserted
+        .unwrap();
+    kernel.send(Command::Run(vec![reader])).unwrap();
+    client.until(|b| matches!(b, EventBody::Finished { id, .. } if *id == reader.0));
+    assert_eq!(
+        client.cell(0).status,
+        RunStatus::Error,
+        "{:#?}",
+        client.cell(0)
+    );
+    assert_eq!(client.cell(0).error.as_ref().unwrap().exc_type, "NameError");
+    kernel.shutdown();
+}

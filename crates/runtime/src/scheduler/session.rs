@@ -319,6 +319,11 @@ impl Session {
     /// the code on screen). Runs nothing: what became stale is returned,
     /// and running it is the caller's decision.
     pub fn apply_change(&mut self, change: Change) -> Result<Applied, SessionError> {
+        // The cell an edit names (the change itself moves into the project).
+        let edited = match &change {
+            Change::SetCode { cell, .. } => Some(*cell),
+            _ => None,
+        };
         // What a delete removes from the worker, known before it happens.
         let deleted = match &change {
             Change::Delete { cell } => Some(*cell),
@@ -357,6 +362,9 @@ impl Session {
             })
             .collect();
         let applied = applied?;
+        if let Some(cell) = edited {
+            self.forget_names_no_longer_defined(cell)?;
+        }
         if let (Some(names), Some(cell)) = (doomed, deleted)
             && !self.worker.is_closed()
         {
@@ -368,6 +376,31 @@ impl Session {
             )?;
         }
         Ok(applied)
+    }
+
+    /// After an edit: the names the cell defined when it last ran and no
+    /// longer defines leave the worker now, not when it runs again. A
+    /// reader that no longer depends on it (and may run before it) must not
+    /// see the old value: state matches the code on screen, as in a fresh
+    /// run.
+    fn forget_names_no_longer_defined(&mut self, cell: CellId) -> Result<(), SessionError> {
+        let Some(index) = self.project.index_of(cell) else {
+            return Ok(());
+        };
+        let defs = &self.project.analysis(index).defs;
+        let state = &mut self.states[index];
+        let gone: Vec<String> = state
+            .defined
+            .iter()
+            .filter(|name| !defs.contains(*name))
+            .cloned()
+            .collect();
+        if gone.is_empty() || self.worker.is_closed() {
+            return Ok(());
+        }
+        state.defined.retain(|name| defs.contains(name));
+        self.worker.delete_names(&gone)?;
+        Ok(())
     }
 
     /// Run exactly these cells (not their descendants), in topological
