@@ -82,6 +82,7 @@ impl Store {
         key: &RecordKey,
         in_place_from: u64,
     ) -> Result<Option<(Record, Vec<VerifiedObject>)>> {
+        let _l = self.store_lock(false)?;
         let mut t = IntegrityCounters::default();
         let r = self.load_record_in_place(key, in_place_from, &mut t);
         self.count(&t);
