@@ -165,3 +165,134 @@ fn writers_beside_opens_scrubs_and_gc_lose_nothing() {
     let newest = check_workers(&run_all(&root, &workers));
     check_store(&root, &newest);
 }
+
+#[test]
+fn writers_beside_scrubs_see_no_false_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    drop(open_test(&root));
+    let workers = [
+        ("write", 1, 40),
+        ("write", 2, 40),
+        ("scrub", 3, 15),
+        ("scrub", 4, 15),
+    ];
+    let newest = check_workers(&run_all(&root, &workers));
+    check_store(&root, &newest);
+}
+
+#[test]
+fn writers_beside_gc_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    drop(open_test(&root));
+    let workers = [("write", 1, 40), ("write", 2, 40), ("gc", 3, 30)];
+    let newest = check_workers(&run_all(&root, &workers));
+    check_store(&root, &newest);
+}
+
+#[test]
+fn writers_beside_opens_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    drop(open_test(&root));
+    let workers = [("write", 1, 40), ("write", 2, 40), ("open", 3, 60)];
+    let newest = check_workers(&run_all(&root, &workers));
+    check_store(&root, &newest);
+}
+
+/// Two `Store`s on one directory in one process (an editor kernel and a
+/// tool in the same process) are coordinated like two processes.
+#[test]
+fn two_stores_in_one_process_write_one_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    let a = open_test(&root);
+    let b = open_test(&root);
+    let newest = std::sync::Mutex::new(HashMap::<u8, u64>::new());
+    std::thread::scope(|s| {
+        for (w, store) in [(0u8, &a), (1, &b)] {
+            let newest = &newest;
+            s.spawn(move || {
+                for i in 0..60u8 {
+                    let own = store.put_object(&[w, i, 7, 7, 7]).unwrap();
+                    let k = i % 3;
+                    let rec = weir_store::Record {
+                        objects: vec![own],
+                        meta: vec![w, i],
+                    };
+                    let g = store.put_record(&RecordKey([k; 32]), &rec).unwrap();
+                    let mut n = newest.lock().unwrap();
+                    let e = n.entry(k).or_insert(0);
+                    *e = (*e).max(g);
+                }
+            });
+        }
+    });
+    for s in [&a, &b] {
+        for (&k, &g) in newest.lock().unwrap().iter() {
+            let got = s.get_record_versioned(&RecordKey([k; 32])).unwrap();
+            assert_eq!(got.map(|r| r.generation), Some(g), "key {k}");
+        }
+    }
+    drop((a, b));
+    check_store(&root, &newest.into_inner().unwrap());
+}
+
+/// gc keeps an object another store has stored but not yet named in a
+/// record; once that store is gone, the object is garbage.
+#[test]
+fn gc_keeps_what_a_live_writer_is_about_to_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    let writer = open_test(&root);
+    let id = writer.put_object(b"about to be referenced").unwrap();
+    let other = open_test(&root);
+    assert_eq!(other.gc(|_| true).unwrap().objects_removed, 0);
+    writer
+        .put_record(
+            &RecordKey([9; 32]),
+            &weir_store::Record {
+                objects: vec![id],
+                meta: vec![],
+            },
+        )
+        .unwrap();
+    assert!(writer.get_record(&RecordKey([9; 32])).unwrap().is_some());
+    let orphan = writer.put_object(b"never referenced").unwrap();
+    assert_eq!(other.gc(|_| true).unwrap().objects_removed, 0);
+    drop(writer);
+    let gc = other.gc(|_| true).unwrap();
+    assert_eq!(gc.objects_removed, 1, "{orphan} is garbage once its writer is gone");
+}
+
+/// Open removes what is provably abandoned in `tmp/` and nothing else: a
+/// temporary file (every one is written under the store lock, which open
+/// holds exclusively), a pending list whose process is dead; not the
+/// pending list of a live process.
+#[test]
+fn open_removes_only_abandoned_temporaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    drop(open_test(&root));
+    let tmp = root.join("tmp");
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let alive = sleeper.id();
+    let files = [
+        (format!("WEIR-STORE.{dead}.00000000000000ab.3"), false),
+        (format!("pending.{dead}.00000000000000ab"), false),
+        (format!("pending.{alive}.00000000000000ab"), true),
+    ];
+    for (f, _) in &files {
+        std::fs::write(tmp.join(f), [0u8; 32]).unwrap();
+    }
+    drop(open_test(&root));
+    for (f, kept) in &files {
+        assert_eq!(tmp.join(f).exists(), *kept, "{f}");
+    }
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+}
