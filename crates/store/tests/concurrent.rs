@@ -7,9 +7,9 @@
 //! newest acknowledged write, with its objects.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use weir_store::{RecordKey, Store, StoreConfig, StoreKey};
 
@@ -32,10 +32,10 @@ struct Done {
 /// Starts every worker, releases them together, waits for all.
 fn run_all(root: &Path, workers: &[(&str, u64, u64)]) -> Vec<Done> {
     let exe = env!("CARGO_BIN_EXE_store-conc-worker");
-    let mut children: Vec<(String, Child)> = workers
+    let mut children: Vec<(String, Child, BufReader<ChildStdout>)> = workers
         .iter()
         .map(|(role, seed, n)| {
-            let c = Command::new(exe)
+            let mut c = Command::new(exe)
                 .arg(root)
                 .arg(role)
                 .arg(seed.to_string())
@@ -45,19 +45,26 @@ fn run_all(root: &Path, workers: &[(&str, u64, u64)]) -> Vec<Done> {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("spawn worker");
-            (role.to_string(), c)
+            let out = BufReader::new(c.stdout.take().unwrap());
+            (role.to_string(), c, out)
         })
         .collect();
-    for (_, c) in &mut children {
+    // Every worker has opened the store (if it opens before the gate)...
+    for (_, _, out) in &mut children {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+    }
+    // ...then all go at once.
+    for (_, c, _) in &mut children {
         let mut stdin = c.stdin.take().unwrap();
         stdin.write_all(b"go\n").unwrap();
     }
     children
         .into_iter()
-        .map(|(role, mut c)| {
+        .map(|(role, mut c, mut stdout)| {
             let mut out = String::new();
             let mut err = String::new();
-            c.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+            stdout.read_to_string(&mut out).unwrap();
             c.stderr.take().unwrap().read_to_string(&mut err).unwrap();
             let ok = c.wait().unwrap().success();
             Done { role, ok, out, err }
@@ -125,7 +132,7 @@ fn first_opens_at_once_make_one_store() {
     for round in 0..6 {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("__weir__").join("store");
-        let workers: Vec<(&str, u64, u64)> = (0..6).map(|i| ("write", round * 10 + i, 3)).collect();
+        let workers: Vec<(&str, u64, u64)> = (0..6).map(|i| ("create", round * 10 + i, 3)).collect();
         let done = run_all(&root, &workers);
         let newest = check_workers(&done);
         check_store(&root, &newest);
@@ -172,13 +179,43 @@ fn writers_beside_scrubs_see_no_false_damage() {
     let root = dir.path().join("store");
     drop(open_test(&root));
     let workers = [
-        ("write", 1, 40),
-        ("write", 2, 40),
-        ("scrub", 3, 15),
-        ("scrub", 4, 15),
+        ("write", 1, 80),
+        ("write", 2, 80),
+        ("write", 3, 80),
+        ("scrub", 4, 40),
+        ("scrub", 5, 40),
     ];
     let newest = check_workers(&run_all(&root, &workers));
     check_store(&root, &newest);
+}
+
+/// With a replica, an object or record is briefly in one copy and not yet
+/// in the other while it is written: in flight, not damage.
+#[test]
+fn writers_beside_scrubs_with_a_replica_see_no_false_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, replica) = (dir.path().join("store"), dir.path().join("replica"));
+    let both = format!("{},{}", root.display(), replica.display());
+    let workers = [
+        ("create", 0, 1),
+        ("write", 1, 120),
+        ("scrub", 4, 30),
+        ("scrub", 5, 30),
+    ];
+    drop(run_all(Path::new(&both), &workers[..1]));
+    let newest = check_workers(&run_all(Path::new(&both), &workers[1..]));
+    let s = Store::open(StoreConfig {
+        key: Some(StoreKey::from_bytes([1; 32])),
+        replicas: vec![replica],
+        ..StoreConfig::new(&root)
+    })
+    .unwrap();
+    let r = s.scrub().unwrap();
+    assert!(r.healthy() && r.counts.failed == 0, "{r:?}");
+    for (&k, &g) in &newest {
+        let got = s.get_record_versioned(&RecordKey([k; 32])).unwrap();
+        assert_eq!(got.map(|r| r.generation), Some(g), "key {k}");
+    }
 }
 
 #[test]
@@ -208,8 +245,26 @@ fn two_stores_in_one_process_write_one_directory() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("store");
     let a = open_test(&root);
+    let first = a.put_record(&RecordKey([0; 32]), &weir_store::Record::default()).unwrap();
+    // Opened after `a` took its block of generations: `b` takes a higher one.
     let b = open_test(&root);
-    let newest = std::sync::Mutex::new(HashMap::<u8, u64>::new());
+    // In turns: each store's write follows the other's.
+    let mut newest = HashMap::from([(0u8, first)]);
+    for i in 0..6u8 {
+        let store = if i % 2 == 0 { &b } else { &a };
+        let id = store.put_object(&[i, 1, 2, 3]).unwrap();
+        let rec = weir_store::Record {
+            objects: vec![id],
+            meta: vec![i],
+        };
+        newest.insert(1, store.put_record(&RecordKey([1; 32]), &rec).unwrap());
+    }
+    for s in [&a, &b] {
+        let got = s.get_record_versioned(&RecordKey([1; 32]));
+        assert_eq!(got.unwrap().map(|r| r.generation), Some(newest[&1]));
+    }
+    // At once, from two threads.
+    let newest = std::sync::Mutex::new(newest);
     std::thread::scope(|s| {
         for (w, store) in [(0u8, &a), (1, &b)] {
             let newest = &newest;

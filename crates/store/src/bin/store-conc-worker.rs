@@ -1,7 +1,10 @@
 //! Concurrency-test helper: one of several processes using one store at
-//! the same moment (`tests/concurrent.rs`). It waits for a line on stdin
-//! (the test's start gate, so every process starts together), then:
+//! the same moment (`tests/concurrent.rs`). It opens the store, waits for
+//! a line on stdin (the test's start gate, so every process starts
+//! together), then:
 //!
+//! - `create <seed> <n>`: like `write`, but opens the store after the gate
+//!   (so several processes create it at once).
 //! - `write <seed> <n>`: `n` times, stores a shared object and one of its
 //!   own, then a record naming both under one of a few shared keys;
 //!   prints `R <key byte> <generation>` after each record is stored.
@@ -14,7 +17,7 @@
 //!
 //! Any store error is printed to stderr and ends the process with 1.
 //!
-//! Usage: store-conc-worker <store dir> <role> <seed> <n>
+//! Usage: store-conc-worker <store dir>[,<replica dir>] <role> <seed> <n>
 
 use std::io::{BufRead, Write};
 
@@ -23,10 +26,14 @@ use weir_store::{Record, RecordKey, Store, StoreConfig, StoreKey};
 /// Record keys shared by every writer (few, so writes to one key overlap).
 pub const KEYS: u8 = 4;
 
+/// `root` is the primary directory, optionally followed by `,replica`.
 fn open(root: &str) -> Store {
+    let mut dirs = root.split(',');
+    let primary = dirs.next().unwrap_or_default();
     match Store::open(StoreConfig {
         key: Some(StoreKey::from_bytes([1; 32])),
-        ..StoreConfig::new(root)
+        replicas: dirs.map(Into::into).collect(),
+        ..StoreConfig::new(primary)
     }) {
         Ok(s) => s,
         Err(e) => fail(&format!("open: {e}")),
@@ -46,18 +53,24 @@ fn main() {
     let (Ok(seed), Ok(n)) = (args[3].parse::<u64>(), args[4].parse::<u64>()) else {
         fail("seed and n must be integers");
     };
+    let root = args[1].as_str();
+    let role = args[2].as_str();
+    let early = (!matches!(role, "create" | "open")).then(|| open(root));
+    let mut out = std::io::stdout().lock();
+    // Opened: the test releases everyone once every process is ready.
+    let _ = out.write_all(b"ready\n");
+    let _ = out.flush();
     let mut gate = String::new();
     let _ = std::io::stdin().lock().read_line(&mut gate);
-    let root = args[1].as_str();
-    let mut out = std::io::stdout().lock();
+    let store = || early.unwrap_or_else(|| open(root));
     let mut say = |l: String| {
         // One write(2) per line: the test never sees half a line.
         let _ = out.write_all(format!("{l}\n").as_bytes());
         let _ = out.flush();
     };
-    match args[2].as_str() {
-        "write" => {
-            let store = open(root);
+    match role {
+        "write" | "create" => {
+            let store = store();
             for i in 0..n {
                 let shared = store
                     .put_object(format!("shared {}", i % 3).as_bytes())
@@ -83,7 +96,7 @@ fn main() {
             }
         }
         "scrub" => {
-            let store = open(root);
+            let store = store();
             for _ in 0..n {
                 let r = store
                     .scrub()
@@ -98,7 +111,7 @@ fn main() {
             }
         }
         "gc" => {
-            let store = open(root);
+            let store = store();
             for _ in 0..n {
                 let r = store
                     .gc(|_| true)
