@@ -136,7 +136,12 @@ impl Store {
         // the file holds everything acknowledged; take it as the state.
         let (mut head, rest) = self
             .fs
-            .read(path, BLOCK_LEN, &at_most(crate::open::JOURNAL_MAX), &mut |_| {})
+            .read(
+                path,
+                BLOCK_LEN,
+                &at_most(crate::open::JOURNAL_MAX),
+                &mut |_| {},
+            )
             .map_err(|e| StoreError::io(path, e))?;
         head.extend_from_slice(&rest);
         let p = journal::parse(&head);
@@ -181,9 +186,7 @@ impl Store {
         let path = self.pending_path();
         if pending.is_empty() {
             return match self.fs.remove(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(StoreError::io(&path, e))
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(&path, e)),
                 _ => Ok(()),
             };
         }

@@ -10,9 +10,9 @@
 //! (a seeded page-cache simulator) in crash tests. See `docs/store.md`.
 //! No knowledge of Python, HTTP or terminals.
 
+mod concurrency;
 #[doc(hidden)]
 pub mod crashgen;
-mod concurrency;
 mod error;
 pub mod format;
 mod fs;

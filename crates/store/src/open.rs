@@ -513,7 +513,9 @@ impl Store {
     /// Keeps the damaged journal's bytes for inspection before it is rewritten.
     fn quarantine_copy_of_journal(&self, c: usize, bytes: &[u8], t: &mut IntegrityCounters) {
         let d = &self.copies[c];
-        let dest = d.quarantine.join(format!("journal.{}", self.unique_suffix()));
+        let dest = d
+            .quarantine
+            .join(format!("journal.{}", self.unique_suffix()));
         if self.fs.write_file(&dest, &[bytes], true).is_ok()
             && self.fs.fsync_dir(&d.quarantine).is_ok()
         {

@@ -2,9 +2,9 @@
 //! replica directories, every write atomic and durable, every read
 //! verified, every bad copy quarantined and repaired from a good one.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Corruption, FileKind, Result, StoreError};
@@ -289,9 +289,9 @@ impl Store {
     ) -> Option<PathBuf> {
         let d = &self.copies[c];
         let name = path.file_name()?.to_string_lossy().into_owned();
-        let dest = d.quarantine.join(
-            format!("{kind}-{name}.{}", self.unique_suffix()).replace(' ', "_"),
-        );
+        let dest = d
+            .quarantine
+            .join(format!("{kind}-{name}.{}", self.unique_suffix()).replace(' ', "_"));
         self.fs.rename(path, &dest).ok()?;
         let _ = self.fs.fsync_dir(&d.quarantine);
         let _ = self.fs.fsync_dir(path.parent()?);

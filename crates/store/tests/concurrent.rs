@@ -124,7 +124,12 @@ fn check_store(root: &Path, newest: &HashMap<u8, u64>) {
         r.healthy() && r.counts.failed == 0,
         "scrub afterwards: {r:?}"
     );
-    assert_eq!(s.integrity_counters().failed, 0, "{:?}", s.integrity_counters());
+    assert_eq!(
+        s.integrity_counters().failed,
+        0,
+        "{:?}",
+        s.integrity_counters()
+    );
 }
 
 #[test]
@@ -132,7 +137,8 @@ fn first_opens_at_once_make_one_store() {
     for round in 0..6 {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("__weir__").join("store");
-        let workers: Vec<(&str, u64, u64)> = (0..6).map(|i| ("create", round * 10 + i, 3)).collect();
+        let workers: Vec<(&str, u64, u64)> =
+            (0..6).map(|i| ("create", round * 10 + i, 3)).collect();
         let done = run_all(&root, &workers);
         let newest = check_workers(&done);
         check_store(&root, &newest);
@@ -198,7 +204,7 @@ fn writers_beside_scrubs_with_a_replica_see_no_false_damage() {
     let both = format!("{},{}", root.display(), replica.display());
     let workers = [
         ("create", 0, 1),
-        ("write", 1, 120),
+        ("write", 1, 200),
         ("scrub", 4, 30),
         ("scrub", 5, 30),
     ];
@@ -245,7 +251,9 @@ fn two_stores_in_one_process_write_one_directory() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("store");
     let a = open_test(&root);
-    let first = a.put_record(&RecordKey([0; 32]), &weir_store::Record::default()).unwrap();
+    let first = a
+        .put_record(&RecordKey([0; 32]), &weir_store::Record::default())
+        .unwrap();
     // Opened after `a` took its block of generations: `b` takes a higher one.
     let b = open_test(&root);
     // In turns: each store's write follows the other's.
@@ -318,7 +326,10 @@ fn gc_keeps_what_a_live_writer_is_about_to_reference() {
     assert_eq!(other.gc(|_| true).unwrap().objects_removed, 0);
     drop(writer);
     let gc = other.gc(|_| true).unwrap();
-    assert_eq!(gc.objects_removed, 1, "{orphan} is garbage once its writer is gone");
+    assert_eq!(
+        gc.objects_removed, 1,
+        "{orphan} is garbage once its writer is gone"
+    );
 }
 
 /// Open removes what is provably abandoned in `tmp/` and nothing else: a

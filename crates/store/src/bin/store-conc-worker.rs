@@ -103,7 +103,10 @@ fn main() {
                     .unwrap_or_else(|e| fail(&format!("scrub: {e}")));
                 say(format!(
                     "S {} {} {} {}",
-                    r.counts.failed, r.counts.unrepairable, r.dangling_records, r.counts.lost_writes
+                    r.counts.failed,
+                    r.counts.unrepairable,
+                    r.dangling_records,
+                    r.counts.lost_writes
                 ));
                 for p in r.problems {
                     say(format!("P {p}"));
