@@ -75,6 +75,22 @@ fn run_all(root: &Path, workers: &[(&str, u64, u64)]) -> Vec<Done> {
 /// Every worker succeeded; returns the newest acknowledged generation per key.
 fn check_workers(done: &[Done]) -> HashMap<u8, u64> {
     let mut newest = HashMap::new();
+    let count = |tag: &str| {
+        done.iter()
+            .flat_map(|d| d.out.lines())
+            .filter(|l| l.split(' ').next() == Some(tag))
+            .count()
+    };
+    let roles: Vec<&str> = done.iter().map(|d| d.role.as_str()).collect();
+    println!(
+        "concurrency suite: {} processes at once ({}): {} record writes acknowledged, {} opens, {} scrubs, {} gc runs",
+        done.len(),
+        roles.join(" "),
+        count("R"),
+        count("O"),
+        count("S"),
+        count("G"),
+    );
     for d in done {
         assert!(
             d.ok && d.err.is_empty(),
