@@ -198,13 +198,17 @@ impl Store {
 
     /// `id` was just stored (caller holds the shared store lock, so gc is
     /// not running): from now until a record of ours names it, gc keeps it.
-    pub(crate) fn pending_add(&self, id: &ObjectId) -> Result<()> {
+    /// A list that cannot be written (read-only, full disk) is not an
+    /// error: the object is stored; the worst a concurrent gc can then do
+    /// is remove it, and the `put_record` naming it fails cleanly
+    /// (`ObjectNotFound`), never storing a record without its object.
+    pub(crate) fn pending_add(&self, id: &ObjectId) {
         if !self.fs.multi_process() {
-            return Ok(());
+            return;
         }
         let mut p = lock(&self.pending);
         *p.entry(*id).or_insert(0) += 1;
-        self.write_pending(&p)
+        let _ = self.write_pending(&p);
     }
 
     /// A record naming `ids` is committed: they no longer need protecting.

@@ -444,7 +444,7 @@ impl Store {
                 }
                 self.write_atomic(c, &path, &[&header, content])?;
             }
-            self.pending_add(&id)?;
+            self.pending_add(&id);
             Ok(id)
         })();
         self.count(&t);
@@ -630,10 +630,14 @@ impl Store {
             self.journal_rewrite(st)?;
         }
         let bytes = encode_entry(e);
-        for d in &self.copies {
+        for (c, d) in self.copies.iter().enumerate() {
             if let Err(err) = self.fs.append(&d.journal, &bytes, true) {
                 st.poisoned = true;
                 return Err(StoreError::io(&d.journal, err));
+            }
+            if c == 0 {
+                // Our own entry: catching up must not apply it twice.
+                st.file_len += BLOCK_LEN as u64;
             }
         }
         st.apply(e);
@@ -770,36 +774,8 @@ impl Store {
             }
         }
         if check_objects {
-            load_all(key, &best.record.objects, |o| self.load_object(o, t))?;
+            crate::verified::load_all(key, &best.record.objects, |o| self.load_object(o, t))?;
         }
         Ok(Some(best.clone()))
     }
-}
-
-/// Loads every object a record names with `load`, in order. Missing and
-/// corrupt objects are collected, not stopped at, so the error names all of
-/// them (`RecordIncomplete`); any other error ends the walk.
-pub(crate) fn load_all<T>(
-    key: &RecordKey,
-    objects: &[ObjectId],
-    mut load: impl FnMut(&ObjectId) -> Result<T>,
-) -> Result<Vec<T>> {
-    let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
-    let mut loaded = Vec::with_capacity(objects.len());
-    for o in objects {
-        match load(o) {
-            Ok(v) => loaded.push(v),
-            Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
-            Err(e) if e.is_integrity() => corrupt.push(*o),
-            Err(e) => return Err(e),
-        }
-    }
-    if !missing.is_empty() || !corrupt.is_empty() {
-        return Err(StoreError::RecordIncomplete {
-            key: *key,
-            missing,
-            corrupt,
-        });
-    }
-    Ok(loaded)
 }
