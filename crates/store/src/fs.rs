@@ -286,8 +286,13 @@ impl Fs for RealFs {
                 return Ok(DirLock { _file: Some(f) });
             }
             let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
+            match e.raw_os_error() {
+                Some(libc::EINTR) => {}
+                // No locking on this file system (some network mounts):
+                // one process at a time, as before locks existed, rather
+                // than no store at all.
+                Some(libc::ENOLCK) | Some(libc::EOPNOTSUPP) => return Ok(DirLock::none()),
+                _ => return Err(e),
             }
         }
     }
