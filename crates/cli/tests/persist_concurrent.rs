@@ -85,7 +85,7 @@ fn restores(nb: &Path) {
 fn first_runs_at_once_make_one_store() {
     let d = dir("conc-first");
     let nb = random_notebook(&d);
-    let cmds: Vec<_> = (0..3).map(|_| exec_cmd(&nb, &[])).collect();
+    let cmds: Vec<_> = (0..6).map(|_| exec_cmd(&nb, &[])).collect();
     for out in all_at_once(&cmds) {
         assert!(
             out.contains("(stored)") || out.contains("restored"),
@@ -100,7 +100,7 @@ fn overlapping_refresh_runs_make_no_false_lost_write() {
     let d = dir("conc-refresh");
     let nb = random_notebook(&d);
     assert_eq!(exec(&nb, &[]).0, 0);
-    let cmds: Vec<_> = (0..3).map(|_| exec_cmd(&nb, &["--refresh"])).collect();
+    let cmds: Vec<_> = (0..6).map(|_| exec_cmd(&nb, &["--refresh"])).collect();
     all_at_once(&cmds);
     restores(&nb);
     restores(&nb);
@@ -131,5 +131,62 @@ fn runs_beside_gc_and_scrub_are_stored_and_scrub_sees_no_damage() {
             );
         }
     }
+    restores(&nb);
+}
+
+/// The interleaving that made later runs report a false lost write: run
+/// X stores its first cell (taking a block of generations), run Y opens
+/// after that (taking a higher block) and stores both cells, then X stores
+/// its second cell. X's cell 1 waits on FIFOs the test controls, so the
+/// order is exact, with no timing.
+#[test]
+fn a_run_storing_after_a_later_run_makes_no_false_lost_write() {
+    let d = dir("conc-interleave");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                "import random\nx = [random.random() for _ in range(5)]",
+                "persist=True",
+            ),
+            (
+                "import os\n_f = os.environ.get(\"WEIR_TEST_FIFO\")\nif _f:\n    open(_f + \".ready\", \"w\").write(\"ready\")\n    open(_f + \".go\").read()\ny = len(x) + random.random()",
+                "persist=True",
+            ),
+        ],
+    );
+    assert_eq!(exec(&nb, &[]).0, 0);
+    let sig = d.join("sig");
+    for end in ["ready", "go"] {
+        let p = format!("{}.{end}", sig.display());
+        assert!(Command::new("mkfifo").arg(&p).status().unwrap().success());
+    }
+    let x = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(exec_cmd(&nb, &["--refresh"]))
+        .env("WEIR_PYTHONPATH", repo().join("python"))
+        .env_remove("WEIR_STORE")
+        .env_remove("WEIR_STORE_REPLICAS")
+        .env("WEIR_STORE_KEY_FILE", test_key_file())
+        .env("WEIR_TEST_FIFO", &sig)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // X ran and stored cell 0 and is now inside cell 1.
+    let ready = std::fs::read_to_string(format!("{}.ready", sig.display())).unwrap();
+    assert_eq!(ready, "ready");
+    // Y: a whole --refresh run while X waits.
+    let (code, out, err) = exec(&nb, &["--refresh"]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(format!("{}.go", sig.display()), "go").unwrap();
+    let o = x.wait_with_output().unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(!out.contains("not stored"), "{out}{err}");
     restores(&nb);
 }
