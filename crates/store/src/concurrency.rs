@@ -157,7 +157,7 @@ impl Store {
         fresh.reserved = fresh.reserved.max(st.reserved);
         fresh.used = fresh.used.max(st.used);
         fresh.poisoned = !p.clean();
-        fresh.file_id = id;
+        self.pin_journal(&mut fresh);
         fresh.file_len = (BLOCK_LEN * (1 + p.entries.len())) as u64;
         *st = fresh;
         Ok(())
@@ -166,9 +166,16 @@ impl Store {
     /// Notes the primary journal's identity and length after this process
     /// wrote it whole or read it at open.
     pub(crate) fn note_journal_file(&self, st: &mut journal::State) {
-        let path = &self.copies[0].journal;
-        st.file_id = self.fs.file_id(path).ok().flatten();
-        st.file_len = self.fs.len(path).unwrap_or(0);
+        self.pin_journal(st);
+        st.file_len = self.fs.len(&self.copies[0].journal).unwrap_or(0);
+    }
+
+    /// Keeps the primary journal open and remembers its identity (None:
+    /// unknown, so the next catch-up reads it whole).
+    fn pin_journal(&self, st: &mut journal::State) {
+        let pin = self.fs.pin(&self.copies[0].journal).ok().flatten();
+        st.file_id = pin.as_ref().map(|p| p.id());
+        st.pin = pin.map(std::sync::Arc::new);
     }
 
     fn pending_path(&self) -> PathBuf {

@@ -74,6 +74,21 @@ impl DirLock {
     }
 }
 
+/// A file kept open so that its identity (device, inode) stays its own:
+/// while it is open, the file system cannot give that inode number to a
+/// new file, so an equal identity later means the same file.
+#[derive(Debug)]
+pub struct PinnedFile {
+    id: (u64, u64),
+    _file: File,
+}
+
+impl PinnedFile {
+    pub fn id(&self) -> (u64, u64) {
+        self.id
+    }
+}
+
 pub trait Fs: Send + Sync + Debug {
     /// Whether other processes may use the same files at the same time.
     /// False (the default) for a simulated disk, which is one process's
@@ -93,6 +108,12 @@ pub trait Fs: Send + Sync + Debug {
     /// the file is replaced by a rename; None if this file system cannot
     /// tell.
     fn file_id(&self, path: &Path) -> io::Result<Option<(u64, u64)>> {
+        let _ = path;
+        Ok(None)
+    }
+    /// Opens `path` and keeps it open (see [`PinnedFile`]); None if this
+    /// file system cannot tell files apart.
+    fn pin(&self, path: &Path) -> io::Result<Option<PinnedFile>> {
         let _ = path;
         Ok(None)
     }
@@ -302,6 +323,17 @@ impl Fs for RealFs {
         use std::os::unix::fs::MetadataExt;
         let m = fs::symlink_metadata(path)?;
         Ok(Some((m.dev(), m.ino())))
+    }
+
+    #[cfg(unix)]
+    fn pin(&self, path: &Path) -> io::Result<Option<PinnedFile>> {
+        use std::os::unix::fs::MetadataExt;
+        let (f, _) = open_regular(path)?;
+        let m = f.metadata()?;
+        Ok(Some(PinnedFile {
+            id: (m.dev(), m.ino()),
+            _file: f,
+        }))
     }
 
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {

@@ -103,9 +103,12 @@ pub struct State {
     /// generations rise in journal order whoever writes them.
     pub used: u64,
     /// The primary journal as last read or written (file identity, bytes
-    /// applied): what catching up with other processes starts from.
+    /// applied): what catching up with other processes starts from. The
+    /// file is kept open (`pin`) so that its inode number cannot be given
+    /// to a later rewrite, which would then pass for the same file.
     pub file_id: Option<(u64, u64)>,
     pub file_len: u64,
+    pub pin: Option<std::sync::Arc<crate::fs::PinnedFile>>,
 }
 
 impl State {

@@ -26,7 +26,7 @@ mod verified;
 
 pub use error::{Corruption, FileKind, Result, StoreError};
 pub use format::{ObjectId, Record, RecordKey, StoredRecord};
-pub use fs::{DirLock, Fs, RealFs, Refused, RestLen, at_most};
+pub use fs::{DirLock, Fs, PinnedFile, RealFs, Refused, RestLen, at_most};
 pub use key::StoreKey;
 pub use open::open_dir;
 pub use scrub::{GcReport, ScrubReport, StoreStats};
