@@ -60,7 +60,63 @@ pub fn at_most(limit: u64) -> impl Fn(&[u8], u64) -> Result<u64, Refused> {
 /// the chunk is still in L2 when it is hashed right after being read.
 pub const READ_CHUNK: usize = 256 * 1024;
 
+/// An advisory lock on a directory (`flock(2)` on Linux), released when
+/// dropped (closing the descriptor releases it, even on a crash).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: Option<File>,
+}
+
+impl DirLock {
+    /// A lock that excludes nothing, for file systems only one process uses.
+    pub fn none() -> DirLock {
+        DirLock { _file: None }
+    }
+}
+
+/// A file kept open so that its identity (device, inode) stays its own:
+/// while it is open, the file system cannot give that inode number to a
+/// new file, so an equal identity later means the same file.
+#[derive(Debug)]
+pub struct PinnedFile {
+    id: (u64, u64),
+    _file: File,
+}
+
+impl PinnedFile {
+    pub fn id(&self) -> (u64, u64) {
+        self.id
+    }
+}
+
 pub trait Fs: Send + Sync + Debug {
+    /// Whether other processes may use the same files at the same time.
+    /// False (the default) for a simulated disk, which is one process's
+    /// view: locks are then no-ops, and nothing is re-read in case
+    /// another process changed it.
+    fn multi_process(&self) -> bool {
+        false
+    }
+    /// Takes an advisory lock on the directory `dir`, shared or exclusive,
+    /// waiting for it. Locks taken through different calls exclude each
+    /// other even within one process.
+    fn lock(&self, dir: &Path, exclusive: bool) -> io::Result<DirLock> {
+        let _ = (dir, exclusive);
+        Ok(DirLock::none())
+    }
+    /// An identity of the file at `path` (device, inode) that changes when
+    /// the file is replaced by a rename; None if this file system cannot
+    /// tell.
+    fn file_id(&self, path: &Path) -> io::Result<Option<(u64, u64)>> {
+        let _ = path;
+        Ok(None)
+    }
+    /// Opens `path` and keeps it open (see [`PinnedFile`]); None if this
+    /// file system cannot tell files apart.
+    fn pin(&self, path: &Path) -> io::Result<Option<PinnedFile>> {
+        let _ = path;
+        Ok(None)
+    }
     /// Creates `path` and its parents (not durable until the parents'
     /// directories are synced).
     fn create_dir_all(&self, path: &Path) -> io::Result<()>;
@@ -228,6 +284,58 @@ fn file_type_name(t: &fs::FileType) -> &'static str {
 pub struct RealFs;
 
 impl Fs for RealFs {
+    fn multi_process(&self) -> bool {
+        true
+    }
+
+    #[cfg(unix)]
+    fn lock(&self, dir: &Path, exclusive: bool) -> io::Result<DirLock> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(dir)?;
+        let op = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_SH
+        };
+        loop {
+            // SAFETY: flock(2) on a descriptor we own; no memory is touched.
+            if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+                return Ok(DirLock { _file: Some(f) });
+            }
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => {}
+                // No locking on this file system (some network mounts):
+                // one process at a time, as before locks existed, rather
+                // than no store at all.
+                Some(libc::ENOLCK) | Some(libc::EOPNOTSUPP) => return Ok(DirLock::none()),
+                _ => return Err(e),
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn file_id(&self, path: &Path) -> io::Result<Option<(u64, u64)>> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(path)?;
+        Ok(Some((m.dev(), m.ino())))
+    }
+
+    #[cfg(unix)]
+    fn pin(&self, path: &Path) -> io::Result<Option<PinnedFile>> {
+        use std::os::unix::fs::MetadataExt;
+        let (f, _) = open_regular(path)?;
+        let m = f.metadata()?;
+        Ok(Some(PinnedFile {
+            id: (m.dev(), m.ino()),
+            _file: f,
+        }))
+    }
+
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         fs::create_dir_all(path)
     }

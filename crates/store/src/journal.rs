@@ -98,6 +98,17 @@ pub struct State {
     /// An append failed: the file's tail is unknown, so the next journal
     /// write rewrites it whole instead of appending after unknown bytes.
     pub poisoned: bool,
+    /// Highest generation of any commit or delete applied, this process's
+    /// or another's: a generation is handed out only above it, so a key's
+    /// generations rise in journal order whoever writes them.
+    pub used: u64,
+    /// The primary journal as last read or written (file identity, bytes
+    /// applied): what catching up with other processes starts from. The
+    /// file is kept open (`pin`) so that its inode number cannot be given
+    /// to a later rewrite, which would then pass for the same file.
+    pub file_id: Option<(u64, u64)>,
+    pub file_len: u64,
+    pub pin: Option<std::sync::Arc<crate::fs::PinnedFile>>,
 }
 
 impl State {
@@ -108,8 +119,14 @@ impl State {
                 key,
                 generation,
                 body_hash,
-            } => self.note(key, generation, false, body_hash),
-            JournalEntry::Delete { key, generation } => self.note(key, generation, true, [0; 8]),
+            } => {
+                self.used = self.used.max(generation);
+                self.note(key, generation, false, body_hash)
+            }
+            JournalEntry::Delete { key, generation } => {
+                self.used = self.used.max(generation);
+                self.note(key, generation, true, [0; 8])
+            }
             JournalEntry::Reserve { upto } => self.reserved = self.reserved.max(upto),
             JournalEntry::Floor { upto } => {
                 self.floor = self.floor.max(upto);
@@ -149,11 +166,11 @@ impl State {
     /// durable first (the caller appends `reserve_entry()` then retries).
     pub fn take(&mut self) -> Option<u64> {
         assert!(self.next > 0, "finish_load not called");
-        if self.next > self.reserved {
+        let g = self.next.max(self.used + 1);
+        if g > self.reserved {
             return None;
         }
-        let g = self.next;
-        self.next += 1;
+        self.next = g + 1;
         Some(g)
     }
 
@@ -165,7 +182,7 @@ impl State {
 
     pub fn reserve_entry(&self) -> JournalEntry {
         JournalEntry::Reserve {
-            upto: self.next.max(self.reserved + 1) + RESERVE_BLOCK - 1,
+            upto: self.next.max(self.used + 1).max(self.reserved + 1) + RESERVE_BLOCK - 1,
         }
     }
 

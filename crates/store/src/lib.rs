@@ -10,6 +10,7 @@
 //! (a seeded page-cache simulator) in crash tests. See `docs/store.md`.
 //! No knowledge of Python, HTTP or terminals.
 
+mod concurrency;
 #[doc(hidden)]
 pub mod crashgen;
 mod error;
@@ -25,7 +26,7 @@ mod verified;
 
 pub use error::{Corruption, FileKind, Result, StoreError};
 pub use format::{ObjectId, Record, RecordKey, StoredRecord};
-pub use fs::{Fs, RealFs, Refused, RestLen, at_most};
+pub use fs::{DirLock, Fs, PinnedFile, RealFs, Refused, RestLen, at_most};
 pub use key::StoreKey;
 pub use open::open_dir;
 pub use scrub::{GcReport, ScrubReport, StoreStats};

@@ -35,7 +35,7 @@ enum Copy {
 
 /// The longest journal read: 16 Mi entries (compaction keeps a journal
 /// within 4x its live keys). Anything longer is damage, not read.
-const JOURNAL_MAX: u64 = BLOCK_LEN as u64 * (16 << 20);
+pub(crate) const JOURNAL_MAX: u64 = BLOCK_LEN as u64 * (16 << 20);
 
 /// A marker or journal's bytes; `Err` if the file was refused unread
 /// (special file, or longer than `limit`).
@@ -176,6 +176,25 @@ impl Store {
             }
         }
         let copies: Vec<Dir> = roots.iter().map(|r| Dir::new(r)).collect();
+        // Everything from here on runs under the exclusive store lock, so
+        // of several processes opening a new store at once exactly one
+        // creates it and the others open what it created, and no one
+        // reads a journal or marker another is rewriting.
+        let root = &config.root;
+        if !fs.exists(root).map_err(|e| StoreError::io(root, e))? {
+            match fs.create_dir_all(root) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(StoreError::io(root, e)),
+            }
+        }
+        let _lock = fs.lock(root, true).map_err(|e| match e.kind() {
+            io::ErrorKind::NotADirectory => StoreError::NotAStore {
+                path: root.clone(),
+                reason: "not a directory".into(),
+            },
+            _ => StoreError::io(root, e),
+        })?;
         let kinds = copies
             .iter()
             .map(|d| identify(&*fs, d))
@@ -256,7 +275,8 @@ impl Store {
             key,
             journal: Mutex::new(journal::State::default()),
             counters: Mutex::new(IntegrityCounters::default()),
-            seq: AtomicU64::new(0),
+            nonce: crate::concurrency::register_nonce(),
+            pending: Mutex::new(Default::default()),
         };
         let mut t = IntegrityCounters::default();
         let mut journals: Vec<Option<Vec<u8>>> = Vec::new();
@@ -376,16 +396,6 @@ impl Store {
         )
     }
 
-    /// Leftover temporary files are writes that were never acknowledged.
-    fn clean_tmp(&self, c: usize) {
-        let d = &self.copies[c];
-        if let Ok(names) = self.fs.list(&d.tmp) {
-            for n in names {
-                let _ = self.fs.remove(&d.tmp.join(n));
-            }
-        }
-    }
-
     /// Merges every copy's journal; returns the highest generation
     /// reserved. A damaged copy is rewritten from the merged state if some
     /// copy is intact. If none is (every copy absent, emptied, refused or
@@ -495,6 +505,7 @@ impl Store {
             }
         }
         let reserved = st.reserved;
+        self.note_journal_file(&mut st);
         *lock(&self.journal) = st;
         Ok(reserved)
     }
@@ -502,11 +513,9 @@ impl Store {
     /// Keeps the damaged journal's bytes for inspection before it is rewritten.
     fn quarantine_copy_of_journal(&self, c: usize, bytes: &[u8], t: &mut IntegrityCounters) {
         let d = &self.copies[c];
-        let dest = d.quarantine.join(format!(
-            "journal.{}.{}",
-            std::process::id(),
-            self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
+        let dest = d
+            .quarantine
+            .join(format!("journal.{}", self.unique_suffix()));
         if self.fs.write_file(&dest, &[bytes], true).is_ok()
             && self.fs.fsync_dir(&d.quarantine).is_ok()
         {

@@ -78,10 +78,20 @@ impl Store {
 
     /// Verifies every copy of every object and record; repairs from a good
     /// copy where there is one; quarantines what fails; reports the rest.
+    ///
+    /// Beside writers: each object and each record is checked under the
+    /// exclusive store lock, so no write of it is half done while it is
+    /// looked at; what was removed since the listing (gc, a delete) is
+    /// skipped, and objects written since are checked when a record
+    /// names them.
     pub fn scrub(&self) -> Result<ScrubReport> {
         let mut r = ScrubReport::default();
         let mut t = IntegrityCounters::default();
         let mut strays = Vec::new();
+        {
+            let _l = self.store_lock(true)?;
+            self.catch_up(&mut lock(&self.journal))?;
+        }
         let ids = self.names(
             |c| self.copies[c].objects.clone(),
             ObjectId::from_hex,
@@ -101,6 +111,7 @@ impl Store {
                 .map(|(k, _)| *k),
         );
         for (c, path) in strays {
+            let _l = self.store_lock(true)?;
             // Not ours (or a name damaged in a directory block): keep it,
             // out of the way, and say so.
             t.failed += 1;
@@ -110,7 +121,7 @@ impl Store {
         }
         let mut good = HashSet::new();
         for id in &ids {
-            r.objects += 1;
+            let _l = self.store_lock(true)?;
             let mut bad = Vec::new();
             let mut data = None;
             let mut err = None;
@@ -124,6 +135,11 @@ impl Store {
                     }
                 }
             }
+            if data.is_none() && err.is_none() {
+                // Every copy is gone: removed (gc) since the listing.
+                continue;
+            }
+            r.objects += 1;
             match data {
                 Some(d) => {
                     self.repair_object(id, &d, &bad, &mut t);
@@ -141,9 +157,19 @@ impl Store {
             }
         }
         for key in &keys {
+            let _l = self.store_lock(true)?;
             r.records += 1;
             match self.load_record(key, &mut t, false) {
                 Ok(Some(rec)) => {
+                    // Objects stored after the listing are checked now.
+                    for o in &rec.record.objects {
+                        if !good.contains(o)
+                            && !ids.contains(o)
+                            && self.load_object(o, &mut t).is_ok()
+                        {
+                            good.insert(*o);
+                        }
+                    }
                     if rec.record.objects.iter().any(|o| !good.contains(o)) {
                         r.dangling_records += 1;
                         if r.problems.len() < 100 {
@@ -167,9 +193,12 @@ impl Store {
     }
 
     /// Removes the records `keep` rejects, then every object no remaining
-    /// record reaches. Must not run while another thread or process is
-    /// between `put_object` and the `put_record` that refers to it.
+    /// record reaches and no live store has pending (stored, not yet named
+    /// by its record). Runs under the exclusive store lock: no object or
+    /// record write is in flight meanwhile.
     pub fn gc(&self, keep: impl Fn(&RecordKey) -> bool) -> Result<GcReport> {
+        let _l = self.store_lock(true)?;
+        self.catch_up(&mut lock(&self.journal))?;
         let mut report = GcReport::default();
         let mut t = IntegrityCounters::default();
         let mut strays = Vec::new();
@@ -181,7 +210,7 @@ impl Store {
         let mut live = HashSet::new();
         for key in &keys {
             if !keep(key) {
-                self.delete_record(key)?;
+                self.delete_locked(key)?;
                 report.records_removed += 1;
                 continue;
             }
@@ -196,6 +225,9 @@ impl Store {
         if report.skipped {
             return Ok(report);
         }
+        // A writer between `put_object` and `put_record`: about to be
+        // reachable.
+        live.extend(self.all_pending());
         let ids = self.names(
             |c| self.copies[c].objects.clone(),
             ObjectId::from_hex,
@@ -219,6 +251,7 @@ impl Store {
                 .map_err(|e| StoreError::io(&d.objects, e))?;
         }
         let mut st = lock(&self.journal);
+        self.catch_up(&mut st)?;
         self.journal_rewrite(&mut st)?;
         Ok(report)
     }

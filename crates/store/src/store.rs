@@ -2,9 +2,9 @@
 //! replica directories, every write atomic and durable, every read
 //! verified, every bad copy quarantined and repaired from a good one.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Corruption, FileKind, Result, StoreError};
@@ -150,17 +150,26 @@ pub(crate) enum Found<T> {
     Bad(StoreError),
 }
 
-/// An open store. Methods take `&self`; record writes are serialised by the
-/// journal lock. One process at a time per store directory (no lock file).
+/// An open store. Methods take `&self`. Any number of processes, and of
+/// `Store`s in one process, may use one store directory at once: they
+/// coordinate through the store lock and the journal file, not through
+/// memory (docs/store.md, "Concurrency").
 #[derive(Debug)]
 pub struct Store {
     pub(crate) fs: Arc<dyn Fs>,
     pub(crate) copies: Vec<Dir>,
     pub(crate) store_id: [u8; 16],
     pub(crate) key: StoreKey,
+    /// This process's view of the journal. Lock order: the store lock
+    /// (flock) first, then this mutex, never the other way round.
     pub(crate) journal: Mutex<journal::State>,
     pub(crate) counters: Mutex<IntegrityCounters>,
-    pub(crate) seq: AtomicU64,
+    /// Random, per `Store`: part of every temporary name and of the
+    /// pending list's name.
+    pub(crate) nonce: u64,
+    /// Objects stored but not yet named by a record this store wrote,
+    /// with how many `put_object` calls each is pending for.
+    pub(crate) pending: Mutex<HashMap<ObjectId, u64>>,
 }
 
 /// Locks `m`, taking the data even if another thread panicked holding it.
@@ -254,11 +263,7 @@ impl Store {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = d.tmp.join(format!(
-            "{name}.{}.{}",
-            std::process::id(),
-            self.seq.fetch_add(1, Ordering::Relaxed)
-        ));
+        let tmp = d.tmp.join(format!("{name}.{}", self.unique_suffix()));
         if let Err(e) = self.fs.write_file(&tmp, parts, true) {
             let _ = self.fs.remove(&tmp);
             return Err(StoreError::io(&tmp, e));
@@ -284,14 +289,9 @@ impl Store {
     ) -> Option<PathBuf> {
         let d = &self.copies[c];
         let name = path.file_name()?.to_string_lossy().into_owned();
-        let dest = d.quarantine.join(
-            format!(
-                "{kind}-{name}.{}.{}",
-                std::process::id(),
-                self.seq.fetch_add(1, Ordering::Relaxed)
-            )
-            .replace(' ', "_"),
-        );
+        let dest = d
+            .quarantine
+            .join(format!("{kind}-{name}.{}", self.unique_suffix()).replace(' ', "_"));
         self.fs.rename(path, &dest).ok()?;
         let _ = self.fs.fsync_dir(&d.quarantine);
         let _ = self.fs.fsync_dir(path.parent()?);
@@ -422,6 +422,9 @@ impl Store {
     /// Stores `content`; returns its id. Idempotent: an intact existing copy
     /// is kept, a damaged one is quarantined and rewritten.
     pub fn put_object(&self, content: &[u8]) -> Result<ObjectId> {
+        // Shared: object writes run side by side, but never beside gc,
+        // which must see this object either absent or pending.
+        let _l = self.store_lock(false)?;
         let id = ObjectId::of(content);
         let header = encode_header(&OBJECT_MAGIC, content.len() as u64, &id.0);
         let mut t = IntegrityCounters::default();
@@ -441,6 +444,7 @@ impl Store {
                 }
                 self.write_atomic(c, &path, &[&header, content])?;
             }
+            self.pending_add(&id);
             Ok(id)
         })();
         self.count(&t);
@@ -450,6 +454,7 @@ impl Store {
     /// Returns the object's bytes, verified. A bad copy is quarantined and,
     /// if another copy is good, rewritten from it.
     pub fn get_object(&self, id: &ObjectId) -> Result<Vec<u8>> {
+        let _l = self.store_lock(false)?;
         let mut t = IntegrityCounters::default();
         let r = self.load_object(id, &mut t);
         self.count(&t);
@@ -523,6 +528,9 @@ impl Store {
                 record.meta.len()
             )));
         }
+        // Exclusive: generations are taken, and the record and its commit
+        // written, in one order that every process's journal agrees on.
+        let _l = self.store_lock(true)?;
         for o in &record.objects {
             let p = self.copies[0].object(o);
             if !self.fs.exists(&p).map_err(|e| StoreError::io(&p, e))? {
@@ -530,6 +538,7 @@ impl Store {
             }
         }
         let mut st = lock(&self.journal);
+        self.catch_up(&mut st)?;
         let generation = self.take_generation(&mut st)?;
         let stored = StoredRecord {
             key: *key,
@@ -550,13 +559,22 @@ impl Store {
                 body_hash,
             },
         )?;
+        drop(st);
+        self.pending_done(&record.objects);
         Ok(generation)
     }
 
     /// Removes a record (its objects stay until `gc`). The journal remembers
     /// the deletion so an old file coming back is not served.
     pub fn delete_record(&self, key: &RecordKey) -> Result<()> {
+        let _l = self.store_lock(true)?;
+        self.delete_locked(key)
+    }
+
+    /// [`Store::delete_record`] for a caller holding the store lock exclusively.
+    pub(crate) fn delete_locked(&self, key: &RecordKey) -> Result<()> {
         let mut st = lock(&self.journal);
+        self.catch_up(&mut st)?;
         let generation = self.take_generation(&mut st)?;
         for d in &self.copies {
             let p = d.record(key);
@@ -612,10 +630,14 @@ impl Store {
             self.journal_rewrite(st)?;
         }
         let bytes = encode_entry(e);
-        for d in &self.copies {
+        for (c, d) in self.copies.iter().enumerate() {
             if let Err(err) = self.fs.append(&d.journal, &bytes, true) {
                 st.poisoned = true;
                 return Err(StoreError::io(&d.journal, err));
+            }
+            if c == 0 {
+                // Our own entry: catching up must not apply it twice.
+                st.file_len += BLOCK_LEN as u64;
             }
         }
         st.apply(e);
@@ -630,6 +652,7 @@ impl Store {
         }
         st.entries = (snap.len() / BLOCK_LEN - 1) as u64;
         st.poisoned = false;
+        self.note_journal_file(st);
         Ok(())
     }
 
@@ -640,6 +663,7 @@ impl Store {
 
     /// Like [`Store::get_record`], with the record's generation.
     pub fn get_record_versioned(&self, key: &RecordKey) -> Result<Option<StoredRecord>> {
+        let _l = self.store_lock(false)?;
         let mut t = IntegrityCounters::default();
         let r = self.load_record(key, &mut t, true);
         self.count(&t);
@@ -648,7 +672,8 @@ impl Store {
 
     /// Resolves a record across copies against the journal: newest intact
     /// copy wins if it is at least as new as the journal says; stale,
-    /// missing and corrupt copies are repaired from it.
+    /// missing and corrupt copies are repaired from it. Caller holds the
+    /// store lock (shared at least: no record write is in flight).
     pub(crate) fn load_record(
         &self,
         key: &RecordKey,
@@ -656,7 +681,10 @@ impl Store {
         check_objects: bool,
     ) -> Result<Option<StoredRecord>> {
         let (expected, floor) = {
-            let st = lock(&self.journal);
+            let mut st = lock(&self.journal);
+            // Another process may have written or deleted it since: judge
+            // the disk against the journal as it is now, not as it was.
+            self.catch_up(&mut st)?;
             (st.keys.get(key).copied(), st.floor)
         };
         let found: Vec<Found<(StoredRecord, Vec<u8>)>> = (0..self.copies.len())
@@ -746,36 +774,8 @@ impl Store {
             }
         }
         if check_objects {
-            load_all(key, &best.record.objects, |o| self.load_object(o, t))?;
+            crate::verified::load_all(key, &best.record.objects, |o| self.load_object(o, t))?;
         }
         Ok(Some(best.clone()))
     }
-}
-
-/// Loads every object a record names with `load`, in order. Missing and
-/// corrupt objects are collected, not stopped at, so the error names all of
-/// them (`RecordIncomplete`); any other error ends the walk.
-pub(crate) fn load_all<T>(
-    key: &RecordKey,
-    objects: &[ObjectId],
-    mut load: impl FnMut(&ObjectId) -> Result<T>,
-) -> Result<Vec<T>> {
-    let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
-    let mut loaded = Vec::with_capacity(objects.len());
-    for o in objects {
-        match load(o) {
-            Ok(v) => loaded.push(v),
-            Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
-            Err(e) if e.is_integrity() => corrupt.push(*o),
-            Err(e) => return Err(e),
-        }
-    }
-    if !missing.is_empty() || !corrupt.is_empty() {
-        return Err(StoreError::RecordIncomplete {
-            key: *key,
-            missing,
-            corrupt,
-        });
-    }
-    Ok(loaded)
 }

@@ -82,6 +82,7 @@ impl Store {
         key: &RecordKey,
         in_place_from: u64,
     ) -> Result<Option<(Record, Vec<VerifiedObject>)>> {
+        let _l = self.store_lock(false)?;
         let mut t = IntegrityCounters::default();
         let r = self.load_record_in_place(key, in_place_from, &mut t);
         self.count(&t);
@@ -97,7 +98,7 @@ impl Store {
         let Some(stored) = self.load_record(key, t, false)? else {
             return Ok(None);
         };
-        let objects = crate::store::load_all(key, &stored.record.objects, |o| {
+        let objects = load_all(key, &stored.record.objects, |o| {
             self.load_object_in_place(o, in_place_from, t)
         })?;
         Ok(Some((stored.record, objects)))
@@ -249,4 +250,32 @@ fn subtree(
         return Ok((n, [0; 32]));
     }
     Ok((n, h.finalize_non_root()))
+}
+
+/// Loads every object a record names with `load`, in order. Missing and
+/// corrupt objects are collected, not stopped at, so the error names all of
+/// them (`RecordIncomplete`); any other error ends the walk.
+pub(crate) fn load_all<T>(
+    key: &RecordKey,
+    objects: &[ObjectId],
+    mut load: impl FnMut(&ObjectId) -> Result<T>,
+) -> Result<Vec<T>> {
+    let (mut missing, mut corrupt) = (Vec::new(), Vec::new());
+    let mut loaded = Vec::with_capacity(objects.len());
+    for o in objects {
+        match load(o) {
+            Ok(v) => loaded.push(v),
+            Err(StoreError::ObjectNotFound(_)) => missing.push(*o),
+            Err(e) if e.is_integrity() => corrupt.push(*o),
+            Err(e) => return Err(e),
+        }
+    }
+    if !missing.is_empty() || !corrupt.is_empty() {
+        return Err(StoreError::RecordIncomplete {
+            key: *key,
+            missing,
+            corrupt,
+        });
+    }
+    Ok(loaded)
 }
