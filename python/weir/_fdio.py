@@ -75,6 +75,13 @@ class FdForwarder:
         os.set_blocking(self._wake_w, False)
         r, self._console_w = _pipe()
         self._readers[r] = _Reader(None)
+        # epoll (Linux): a cell's pipe is watched from the moment it is
+        # registered, with no wake-up of the forwarder per cell (a thread
+        # switch, and a GIL hand-over, per cell).  Elsewhere: poll, woken.
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        if self._epoll is not None:
+            self._epoll.register(self._wake_r, select.EPOLLIN)
+            self._epoll.register(r, select.EPOLLIN)
         self._console_identity = _identity(self._console_w)
         # Which of fds 1/2 the worker manages; a cell that pointed one at
         # its own file keeps it that way (see `end_cell`).
@@ -90,19 +97,25 @@ class FdForwarder:
 
     def private_fds(self):
         """Descriptors a forked child must not keep reading or waking."""
-        return [self._wake_r, self._wake_w] + list(self._readers)
+        fds = [self._wake_r, self._wake_w] + list(self._readers)
+        if self._epoll is not None:
+            fds.append(self._epoll.fileno())
+        return fds
 
     # -- the main thread, around each cell --------------------------------
     def begin_cell(self, cell_id):
         r, w = _pipe()
         with self._lock:
             self._readers[r] = _Reader(cell_id)
+            if self._epoll is not None:
+                self._epoll.register(r, select.EPOLLIN)
         for fd in (1, 2):
             if self._owned[fd]:
                 os.dup2(w, fd)
         self._cell_r, self._cell_w = r, w
         self._cell_identity = _identity(w)
-        self._wake()
+        if self._epoll is None:
+            self._wake()
 
     def end_cell(self):
         """Point fds 1/2 back at the console and read the cell's pipe dry.
@@ -151,6 +164,10 @@ class FdForwarder:
             pass  # the protocol pipe is gone: the worker is ending
 
     def _serve(self):
+        if self._epoll is not None:
+            while True:
+                for fd, _ in self._epoll.poll():
+                    self._ready(fd)
         poller = select.poll()
         poller.register(self._wake_r, select.POLLIN)
         watched = set()
@@ -170,14 +187,17 @@ class FdForwarder:
             except InterruptedError:
                 continue
             for fd, _ in ready:
-                if fd == self._wake_r:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except OSError:
-                        pass
-                    continue
-                with self._lock:
-                    self._read(fd)
+                self._ready(fd)
+
+    def _ready(self, fd):
+        if fd == self._wake_r:
+            try:
+                os.read(self._wake_r, 4096)
+            except OSError:
+                pass
+            return
+        with self._lock:
+            self._read(fd)
 
     def _read(self, fd):
         """One read of `fd` (lock held): forward it; at end of file, close
@@ -196,6 +216,8 @@ class FdForwarder:
         else:
             text = reader.decoder.decode(b"", True)
             del self._readers[fd]
+            if self._epoll is not None:
+                self._epoll.unregister(fd)
             os.close(fd)
         if text:
             self._send(

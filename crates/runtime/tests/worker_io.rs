@@ -302,3 +302,31 @@ fn output_while_the_kernel_is_idle_reaches_a_subscriber_and_the_snapshot() {
     handle.shutdown();
     let _ = std::fs::remove_file(&gate);
 }
+
+#[test]
+fn a_child_writing_more_than_a_pipe_holds_while_its_cell_waits_never_stalls() {
+    // The cell waits for the child, the child waits for room in the cell's
+    // pipe: the worker's forwarder must drain it while the cell runs.
+    let mut worker = common::spawn();
+    let ran = common::run(
+        &mut worker,
+        "a",
+        "import subprocess\nsubprocess.run(['sh', '-c', 'yes | head -c 3000000'], check=True)",
+    );
+    assert_eq!(ran.outcome.status, CellStatus::Ok);
+    let fd_bytes: usize = ran
+        .events
+        .iter()
+        .map(|e| match e {
+            WorkerEvent::Stream {
+                cell_id: Some(c),
+                source: StreamSource::Fd,
+                text,
+                ..
+            } if c == "a" => text.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(fd_bytes, 3_000_000);
+    let _ = worker.shutdown();
+}
