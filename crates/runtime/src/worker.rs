@@ -67,7 +67,9 @@ pub struct WorkerConfig {
 /// cell's id; the notebook's own console, with `cell_id: None`), also while
 /// no request is in flight. Without a sink they are delivered to the next
 /// request's callback instead (never dropped). It must not block for long:
-/// meanwhile the worker's output waits.
+/// meanwhile the worker's output waits. Order holds per path, not across
+/// them: the sink may see a line before the caller has processed events
+/// that the worker sent earlier (they wait in the channel).
 #[derive(Clone)]
 pub struct UnsolicitedSink(pub Arc<dyn Fn(WorkerEvent) + Send + Sync>);
 

@@ -60,13 +60,26 @@ fn run(worker: &mut Worker, tx: &mpsc::Sender<Seen>, id: &str, code: &str) -> Ce
 }
 
 /// Waits for a stream containing `needle`; returns its origin cell.
+/// Order across cells is not asserted: text handed to the sink by the I/O
+/// thread may overtake what the run callback delivers.
 fn wait_for(rx: &mpsc::Receiver<Seen>, needle: &str) -> (Option<String>, StreamSource) {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<Seen>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let deadline = Instant::now() + DEADLINE;
     loop {
+        let found = SEEN.with(|seen| {
+            seen.borrow()
+                .iter()
+                .find(|(_, _, text)| text.contains(needle))
+                .map(|(cell, source, _)| (cell.clone(), *source))
+        });
+        if let Some(found) = found {
+            return found;
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok((cell, source, text)) if text.contains(needle) => return (cell, source),
-            Ok(_) => {}
+            Ok(seen) => SEEN.with(|s| s.borrow_mut().push(seen)),
             Err(_) => panic!("{needle:?} never arrived"),
         }
     }
