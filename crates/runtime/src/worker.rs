@@ -11,7 +11,6 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -27,7 +26,9 @@ use crate::pipes::{CHANNEL_BOUND, Incoming, SharedSink, spawn_io};
 use crate::python::{probe_version, version_ok};
 
 mod lifeline;
+mod sink;
 mod transfer;
+pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
@@ -59,30 +60,6 @@ pub struct WorkerConfig {
     /// [`UnsolicitedSink`]); also settable later
     /// ([`Worker::set_unsolicited_sink`]).
     pub unsolicited: Option<UnsolicitedSink>,
-}
-
-/// Receives a worker's *unsolicited* output, called on the worker's I/O
-/// thread as it arrives: `WorkerEvent::Stream`s that are not for the cell
-/// running (a finished cell's thread or child process printing, with that
-/// cell's id; the notebook's own console, with `cell_id: None`), also while
-/// no request is in flight. Without a sink they are delivered to the next
-/// request's callback instead (never dropped). It must not block for long:
-/// meanwhile the worker's output waits. Order holds per path, not across
-/// them: the sink may see a line before the caller has processed events
-/// that the worker sent earlier (they wait in the channel).
-#[derive(Clone)]
-pub struct UnsolicitedSink(pub Arc<dyn Fn(WorkerEvent) + Send + Sync>);
-
-impl UnsolicitedSink {
-    pub fn new(f: impl Fn(WorkerEvent) + Send + Sync + 'static) -> Self {
-        UnsolicitedSink(Arc::new(f))
-    }
-}
-
-impl fmt::Debug for UnsolicitedSink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("UnsolicitedSink(..)")
-    }
 }
 
 impl WorkerConfig {
