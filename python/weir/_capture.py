@@ -1,5 +1,14 @@
 """`sys.stdout` / `sys.stderr` inside the worker: text becomes `stream`
-messages for the runtime.
+messages for the runtime, attributed to the cell whose code is writing.
+
+Attribution (docs/protocol.md, "Version 3"): the main thread writes for the
+running cell; an asyncio task for the cell that created it (tasks copy the
+context, and `ORIGIN` is a context variable); a thread for the cell whose
+code started it (`Thread.start` records it), also after that cell ended;
+a `ThreadPoolExecutor` job for the cell that submitted it.  Text with no
+origin cell (a thread started between cells) is the notebook's own console
+(`cell_id` null).  Each origin has its own buffer, so a thread's partial
+line never joins another cell's text.
 
 Text is batched (sent at a newline, past 4 KiB, or when the cell ends) and
 cut into chunks of at most CHUNK characters, so a cell printing 100 MB
@@ -9,23 +18,70 @@ never builds one huge message on either side.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import io
 import threading
+
+_UNSET = object()
+# The cell a piece of code runs for; set by the worker around each cell.
+ORIGIN = contextvars.ContextVar("weir_origin_cell", default=_UNSET)
+
+
+def origin_cell():
+    """The cell id the current code writes for, or None (the console)."""
+    cell = ORIGIN.get()
+    if cell is not _UNSET:
+        return cell
+    return getattr(threading.current_thread(), "_weir_origin", None)
+
+
+def track_origins():
+    """Make threads and thread-pool jobs remember the cell that made them.
+    Idempotent; patches the `threading` and `concurrent.futures` classes of
+    this (worker) process only."""
+    start = threading.Thread.start
+    if getattr(start, "_weir", False):
+        return
+
+    def weir_start(self):
+        if not hasattr(self, "_weir_origin"):
+            self._weir_origin = origin_cell()
+        return start(self)
+
+    weir_start._weir = True
+    threading.Thread.start = weir_start
+
+    from concurrent.futures import thread as pool
+
+    submit = pool.ThreadPoolExecutor.submit
+
+    def weir_submit(self, fn, /, *args, **kwargs):
+        origin = origin_cell()
+
+        def job():
+            token = ORIGIN.set(origin)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                ORIGIN.reset(token)
+
+        return submit(self, job)
+
+    pool.ThreadPoolExecutor.submit = weir_submit
 
 FLUSH_AT = 4 * 1024
 CHUNK = 64 * 1024
 
 
 class CellStream(io.TextIOBase):
-    def __init__(self, name: str, fd: int, send, current_cell):
+    def __init__(self, name: str, fd: int, send, origin=origin_cell):
         super().__init__()
         self._name = name
         self._fd = fd
         self._send = send
-        self._current_cell = current_cell  # () -> cell id or None
+        self._origin = origin  # () -> cell id or None
         self._lock = threading.RLock()
-        self._parts = []
-        self._size = 0
+        self._pending = {}  # origin cell -> [parts, size]
 
     # -- the file protocol user code expects ------------------------------
     @property
@@ -68,24 +124,27 @@ class CellStream(io.TextIOBase):
             raise TypeError("write() argument must be str, not %s" % type(text).__name__)
         if not text:
             return 0
+        cell = self._origin()
         with self._lock:
-            self._parts.append(text)
-            self._size += len(text)
-            if self._size > FLUSH_AT or "\n" in text:
-                self._drain()
+            pending = self._pending.get(cell)
+            if pending is None:
+                pending = self._pending[cell] = [[], 0]
+            pending[0].append(text)
+            pending[1] += len(text)
+            if pending[1] > FLUSH_AT or "\n" in text:
+                self._drain(cell)
         return len(text)
 
     def flush(self):
         with self._lock:
-            self._drain()
+            for cell in list(self._pending):
+                self._drain(cell)
 
-    def _drain(self):
-        if not self._parts:
+    def _drain(self, cell):
+        pending = self._pending.pop(cell, None)
+        if not pending or not pending[0]:
             return
-        text = "".join(self._parts)
-        self._parts = []
-        self._size = 0
-        cell = self._current_cell()
+        text = "".join(pending[0])
         for start in range(0, len(text), CHUNK):
             self._send(
                 {

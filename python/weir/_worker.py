@@ -1,10 +1,12 @@
 """The worker: `python -m weir._worker`, driven by the Weir runtime.
 
 The protocol runs over the stdin/stdout the runtime gave us, but user code
-and C extensions may write to fd 1 and read fd 0 at will.  So before
+and C extensions may write to fds 1 and 2 and read fd 0 at will.  So before
 anything else the worker moves the protocol to private descriptors, points
-fd 1 at fd 2 (whose lines the runtime forwards as stderr) and fd 0 at
-/dev/null.  docs/protocol.md describes the frames and messages.
+fd 0 at /dev/null and fds 1 and 2 at pipes of its own (`_fdio`), whose
+bytes it forwards as `stream` messages.  The runtime's stderr pipe is kept
+for the interpreter's own fatal output.  docs/protocol.md describes the
+frames and messages.
 """
 
 from __future__ import annotations
@@ -21,35 +23,39 @@ import types
 # Exit status after the runtime sent a frame that failed a check.
 EXIT_PROTOCOL_ERROR = 65
 
-# Starts the fd-2 marker line that ends each cell's fd-level output.
-SYNC_PREFIX = b"\x00WEIR-SYNC "
-
 _MISSING = object()
 
 
 def _take_protocol_fds():
-    """Return (in_fd, out_fd, console_fd) private to the worker; rewire fds 0
-    and 1.  `console_fd` is a private copy of fd 2 (the runtime's console
-    pipe): the worker writes its end-of-cell markers there, so a cell that
-    closes or redirects fd 2 neither stalls the runtime nor gets markers
-    written into its own files."""
+    """Return (in_fd, out_fd, fatal_fd) private to the worker and point fd 0
+    at /dev/null.  `fatal_fd` is a copy of fd 2 as the runtime gave it (its
+    stderr pipe): the interpreter's own fatal output goes there, so a dying
+    worker's last words reach the runtime even when the forwarding thread
+    cannot run any more.  fds 1 and 2 are repointed by `_fdio`."""
     in_fd = os.dup(0)
     out_fd = os.dup(1)
-    console_fd = os.dup(2)
+    fatal_fd = os.dup(2)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    os.dup2(2, 1)
     # os.dup makes non-inheritable fds: subprocesses never see the protocol.
-    return in_fd, out_fd, console_fd
+    return in_fd, out_fd, fatal_fd
 
 
-def _identity(fd):
+def _fatal_stream(fd):
+    """`sys.__stderr__` on the runtime's stderr pipe, and faulthandler's
+    file: a crash's traceback is written with no help from a thread."""
+    stream = io.TextIOWrapper(
+        io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+        line_buffering=True,
+    )
     try:
-        st = os.fstat(fd)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
+        import faulthandler
+
+        faulthandler.enable(stream)
+    except Exception:
+        pass
+    return stream
 
 
 class _Interrupts:
@@ -117,9 +123,10 @@ class _WorkerSink:
 
 
 class Worker:
-    def __init__(self, channel, console_fd=None):
-        from ._capture import CellStream
+    def __init__(self, channel, fatal_fd=None):
+        from ._capture import CellStream, track_origins
         from ._execute import Executor
+        from ._fdio import FdForwarder
 
         self.channel = channel
         self.interrupts = _Interrupts()
@@ -128,7 +135,6 @@ class Worker:
         # cell id -> its private names still in the namespace (read by its
         # functions after the run): dropped when it runs again or is deleted.
         self.private = {}
-        self.sync_count = 0
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
         main = types.ModuleType("__main__")
@@ -140,13 +146,14 @@ class Worker:
         sys.modules["__main__"] = main
         self.namespace = main.__dict__
         self.executor = Executor(self.namespace)
-        self.stdout = CellStream("stdout", 1, self.send, lambda: self.current_cell)
-        self.stderr = CellStream("stderr", 2, self.send, lambda: self.current_cell)
-        # fds 1 and 2 reach the runtime's console pipe; a cell may close or
-        # redirect them (checked after each cell, `_check_console_fds`).
-        self.console_fd = 2 if console_fd is None else console_fd
-        self.console_identity = _identity(self.console_fd)
-        self.redirected = {1: False, 2: False}
+        self.stdout = CellStream("stdout", 1, self.send)
+        self.stderr = CellStream("stderr", 2, self.send)
+        self.fatal_fd = fatal_fd
+        self.fatal = _fatal_stream(fatal_fd) if fatal_fd is not None else None
+        # fds 1 and 2 now point at the worker's own pipes; a cell may close
+        # or redirect them (checked at each cell's end by `fdio.end_cell`).
+        self.fdio = FdForwarder(self.send)
+        track_origins()
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
 
@@ -154,12 +161,14 @@ class Worker:
         """A child made by `os.fork` (or multiprocessing's fork start
         method) must never speak the protocol: its frames would break the
         parent's sequence.  It loses the protocol descriptors, and its
-        `print`s go to fds 1 and 2, which the runtime shows as the running
-        cell's console."""
+        `print`s go to fds 1 and 2, the pipe of the cell that forked it,
+        which the parent forwards as that cell's console."""
         from . import _wire
 
         channel = self.channel
-        for fd in (getattr(channel, "_out_fd", None), self.console_fd):
+        private = [getattr(channel, "_out_fd", None), self.fatal_fd]
+        private.extend(self.fdio.private_fds())
+        for fd in private:
             if isinstance(fd, int) and fd > 2:
                 try:
                     os.close(fd)
@@ -221,10 +230,14 @@ class Worker:
         signal.signal(signal.SIGINT, self.interrupts.handler)
         sys.stdout = self.stdout
         sys.stderr = self.stderr
+        if self.fatal is not None:
+            sys.__stderr__ = self.fatal
         try:
             self.hello()
             return self._loop()
         finally:
+            self.stdout.flush()
+            self.stderr.flush()
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
     def _loop(self) -> int:
@@ -300,6 +313,7 @@ class Worker:
     def run(self, message):
         from . import _context
         from ._api import StopCell
+        from ._capture import ORIGIN
         from ._execute import compile_cell, error_info, register_source
         from ._render import render
 
@@ -317,6 +331,8 @@ class Worker:
         register_source(filename, code)
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
+        origin = ORIGIN.set(cell_id)
+        self.fdio.begin_cell(cell_id)
         status, output, error = "ok", None, None
         previous_sink = _context.set_sink(_WorkerSink(self, cell_id))
         start = time.perf_counter_ns()
@@ -361,10 +377,12 @@ class Worker:
         if compiled is not None:
             self._free_temporaries(cell_id, compiled)
         _context.set_sink(previous_sink)
-        for note in self._check_console_fds():
+        # fd-level output first: all of it is sent before `done`.
+        for note in self.fdio.end_cell():
             self.stderr.write(note)
         self.stdout.flush()
         self.stderr.flush()
+        ORIGIN.reset(origin)
         self.current_cell = None
         self.send(
             {
@@ -374,37 +392,8 @@ class Worker:
                 "output": output,
                 "error": error,
                 "duration_ns": duration,
-                "stderr_sync": self._stderr_sync(),
             }
         )
-
-    def _check_console_fds(self):
-        """Notes for a cell that closed or redirected fd 1 or fd 2.
-
-        A closed one is reopened onto the console pipe (C libraries and
-        child processes write there).  A redirected one is left as the
-        cell made it (it may be the cell's own file now): only fd-level
-        output stops reaching the notebook, and the cell is told once."""
-        notes = []
-        for fd, label in ((1, "fd 1 (stdout)"), (2, "fd 2 (stderr)")):
-            identity = _identity(fd)
-            if identity is None:
-                try:
-                    os.dup2(self.console_fd, fd)
-                    notes.append("weir: this cell closed %s; Weir reopened it\n" % label)
-                except OSError:
-                    pass
-                self.redirected[fd] = False
-            elif identity != self.console_identity:
-                if not self.redirected[fd]:
-                    notes.append(
-                        "weir: this cell pointed %s elsewhere; what is written to it at the "
-                        "descriptor level (C libraries, subprocesses) no longer shows here\n" % label
-                    )
-                self.redirected[fd] = True
-            else:
-                self.redirected[fd] = False
-        return notes
 
     def _free_temporaries(self, cell_id, compiled):
         """After a run (whatever its status), as marimo: the cell's private
@@ -415,21 +404,6 @@ class Worker:
                 namespace.pop(name, None)
         if compiled.kept:
             self.private[cell_id] = compiled.kept
-
-    def _stderr_sync(self):
-        """Write a marker line to fd 2 and return its token.
-
-        fd-level output travels on a different pipe than the protocol; the
-        runtime reads up to this marker before it reports the cell done, so
-        everything the cell wrote to fds 1 and 2 is attributed to it.
-        """
-        self.sync_count += 1
-        token = "%d" % self.sync_count
-        try:
-            os.write(self.console_fd, SYNC_PREFIX + token.encode("ascii") + b"\n")
-        except OSError:
-            return None
-        return token
 
 
 def _start_reaper():
@@ -494,10 +468,10 @@ def main() -> int:
     from . import _wire
 
     _start_reaper()
-    in_fd, out_fd, console_fd = _take_protocol_fds()
+    in_fd, out_fd, fatal_fd = _take_protocol_fds()
     channel = _wire.Channel(in_fd, out_fd)
     _wire.ACTIVE = channel
-    return Worker(channel, console_fd).serve()
+    return Worker(channel, fatal_fd).serve()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::message::{CellError, CellStatus, MimeBundle, OutputAction, StreamName};
 
 /// What the worker said about itself in `ready`.
@@ -16,13 +18,16 @@ pub struct WorkerInfo {
 }
 
 /// Where streamed text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StreamSource {
-    /// `sys.stdout` / `sys.stderr` inside the worker, sent as messages.
+    /// `sys.stdout` / `sys.stderr` inside the worker.
+    #[default]
     Python,
     /// Raw writes to the worker's fd 1 or fd 2 (C extensions,
-    /// subprocesses, `os.write`), read from its stderr pipe line by line.
-    /// Their order relative to `Python` text is not guaranteed.
+    /// subprocesses, `os.write`), forwarded by the worker from its own
+    /// pipes (docs/protocol.md, "Version 3"), and the worker's own fatal
+    /// output. Their order relative to `Python` text is not guaranteed.
     Fd,
 }
 
@@ -31,6 +36,9 @@ pub enum StreamSource {
 pub enum WorkerEvent {
     /// The worker began the cell; an interrupt sent from now on lands in it.
     Started { cell_id: String },
+    /// Text for the cell `cell_id`: the cell whose code wrote it (a thread
+    /// or child process of a finished cell, too), or `None` for the
+    /// notebook's own console. It may differ from the running cell.
     Stream {
         cell_id: Option<String>,
         name: StreamName,

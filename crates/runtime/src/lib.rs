@@ -35,5 +35,6 @@ pub use scheduler::{
     default_python_path_extra,
 };
 pub use worker::{
-    Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, Worker, WorkerConfig,
+    Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker,
+    WorkerConfig,
 };

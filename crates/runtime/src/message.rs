@@ -198,10 +198,14 @@ pub enum FromWorker {
     },
     /// A `run` was received and its code is about to execute.
     Started { cell_id: String },
-    /// Text written to `sys.stdout` / `sys.stderr`.
+    /// Text written to `sys.stdout` / `sys.stderr` (source `python`) or to
+    /// fds 1/2 (source `fd`), for the cell `cell_id` (its origin: possibly
+    /// not the running one) or, when `None`, the notebook's own console.
     Stream {
         cell_id: Option<String>,
         name: StreamName,
+        #[serde(default)]
+        source: crate::events::StreamSource,
         text: String,
     },
     /// `weir.output.append/replace/clear` during a run.
@@ -217,10 +221,6 @@ pub enum FromWorker {
         output: Option<MimeBundle>,
         error: Option<CellError>,
         duration_ns: u64,
-        /// Token of the marker line the worker wrote to fd 2 after the
-        /// cell (`\0WEIR-SYNC <token>\n`); the runtime reads stderr up to it.
-        #[serde(default)]
-        stderr_sync: Option<String>,
     },
     /// Reply to `delete`.
     Deleted { names_removed: Vec<String> },

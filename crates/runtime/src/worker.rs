@@ -1,10 +1,13 @@
 //! The worker process client: spawn `python -m weir._worker`, run cells,
 //! delete names, interrupt, shut down, and notice death.
 //!
-//! Plain threads and blocking pipes: two reader threads (see `pipes`) feed a
-//! bounded channel that the calling thread drains while it waits for the
-//! reply it needs. Every way the worker can go away ends in EOF on the
-//! protocol pipe, so nothing here can hang on a dead worker.
+//! One I/O thread per worker (see `pipes`) polls its protocol pipe and its
+//! stderr and feeds a bounded channel that the calling thread drains while
+//! it waits for the reply it needs; output the worker sends on its own (a
+//! finished cell's thread printing) can go to an [`UnsolicitedSink`]
+//! instead, so it is delivered while no request is in flight. Every way the
+//! worker can go away ends in EOF on the protocol pipe, so nothing here can
+//! hang on a dead worker.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -19,11 +22,13 @@ use crate::error::{ExitKind, WorkerError};
 use crate::events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 use crate::frame::{self, FrameKind, PROTOCOL_VERSION};
 use crate::message::{FromWorker, StreamName, ToWorker};
-use crate::pipes::{CHANNEL_BOUND, Incoming, spawn_protocol_reader, spawn_stderr_reader};
+use crate::pipes::{CHANNEL_BOUND, Incoming, SharedSink, spawn_io};
 use crate::python::{probe_version, version_ok};
 
 mod lifeline;
+mod sink;
 mod transfer;
+pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
@@ -34,10 +39,6 @@ pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 const DEATH_STDERR_GRACE: Duration = Duration::from_millis(300);
 /// How long an exiting worker gets before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
-/// The fd-2 marker's prefix (see `await_stderr_sync`).
-const SYNC_PREFIX: &str = "\0WEIR-SYNC ";
-/// How long to wait for the marker after a cell's `done`.
-const SYNC_WAIT: Duration = Duration::from_secs(2);
 /// Startup stderr kept for the error message.
 const MAX_STARTUP_STDERR: usize = 64 * 1024;
 
@@ -55,6 +56,10 @@ pub struct WorkerConfig {
     pub env: Vec<(OsString, OsString)>,
     /// How long the worker may take to send `ready`.
     pub ready_timeout: Duration,
+    /// Where output the worker sends on its own goes (see
+    /// [`UnsolicitedSink`]); also settable later
+    /// ([`Worker::set_unsolicited_sink`]).
+    pub unsolicited: Option<UnsolicitedSink>,
 }
 
 impl WorkerConfig {
@@ -65,6 +70,7 @@ impl WorkerConfig {
             cwd: None,
             env: Vec::new(),
             ready_timeout: Duration::from_secs(30),
+            unsolicited: None,
         }
     }
 }
@@ -101,8 +107,10 @@ pub struct Worker {
     rx: Receiver<Incoming>,
     /// Received while waiting for something else; read before `rx`.
     pending: VecDeque<Incoming>,
-    /// The last fd-2 sync marker token seen.
-    synced: Option<String>,
+    /// The unsolicited-output sink, shared with the I/O thread.
+    sink: SharedSink,
+    /// Unsolicited output read while no sink was set, for the next run.
+    strays: VecDeque<WorkerEvent>,
     send_seq: u32,
     info: WorkerInfo,
     interrupter: Interrupter,
@@ -166,11 +174,10 @@ impl Worker {
         })?;
         widen_pipes(&child);
         let (tx, rx) = sync_channel(CHANNEL_BOUND);
+        let sink: SharedSink = Arc::new(Mutex::new(config.unsolicited.clone()));
         let pipes = (child.stdout.take(), child.stderr.take());
         let started = match pipes {
-            (Some(out), Some(err)) => spawn_protocol_reader(out, tx.clone())
-                .and_then(|_| spawn_stderr_reader(err, tx))
-                .map(|_| ()),
+            (Some(out), Some(err)) => spawn_io(out, err, tx, Arc::clone(&sink)).map(|_| ()),
             _ => Err(io::Error::other("child pipes missing")),
         };
         let interrupter = Interrupter {
@@ -182,7 +189,8 @@ impl Worker {
             child,
             rx,
             pending: VecDeque::new(),
-            synced: None,
+            sink,
+            strays: VecDeque::new(),
             send_seq: 0,
             info: WorkerInfo {
                 protocol: 0,
@@ -318,6 +326,49 @@ impl Worker {
         self.closed
     }
 
+    /// Set (or remove) the sink for unsolicited output; output kept while
+    /// there was none goes to the new sink at once.
+    pub fn set_unsolicited_sink(&mut self, sink: Option<UnsolicitedSink>) {
+        *self.sink.lock().unwrap_or_else(PoisonError::into_inner) = sink.clone();
+        if let Some(sink) = sink {
+            for event in self.strays.drain(..) {
+                (sink.0)(event);
+            }
+        }
+    }
+
+    /// A `stream` message read while waiting for another reply.
+    pub(crate) fn stray_message(&mut self, msg: FromWorker) {
+        if let FromWorker::Stream {
+            cell_id,
+            name,
+            source,
+            text,
+        } = msg
+        {
+            self.stray(WorkerEvent::Stream {
+                cell_id,
+                name,
+                source,
+                text,
+            });
+        }
+    }
+
+    /// Unsolicited output read while waiting for a reply: to the sink, or
+    /// kept for the next run's callback.
+    pub(crate) fn stray(&mut self, event: WorkerEvent) {
+        let sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match sink {
+            Some(sink) => (sink.0)(event),
+            None => self.strays.push_back(event),
+        }
+    }
+
     /// Run a cell (pseudo-filename `<cell NAME (CELL_ID)>`), delivering
     /// events as they arrive; returns when the worker reports `done`.
     pub fn run_cell(
@@ -354,6 +405,9 @@ impl Worker {
         };
         let cell_id = cell_id.clone();
         let running = Some(cell_id.as_str());
+        for event in self.strays.drain(..) {
+            on_event(event);
+        }
         self.send(&request, running, &mut on_event)?;
         loop {
             let msg = self.next_message(running, &mut on_event)?;
@@ -362,11 +416,12 @@ impl Worker {
                 FromWorker::Stream {
                     cell_id,
                     name,
+                    source,
                     text,
                 } => on_event(WorkerEvent::Stream {
                     cell_id,
                     name,
-                    source: StreamSource::Python,
+                    source,
                     text,
                 }),
                 FromWorker::Output {
@@ -384,11 +439,7 @@ impl Worker {
                     output,
                     error,
                     duration_ns,
-                    stderr_sync,
                 } if done_id == cell_id => {
-                    if let Some(token) = stderr_sync {
-                        self.await_stderr_sync(&token, running, &mut on_event);
-                    }
                     return Ok(CellOutcome {
                         cell_id: done_id,
                         status,
@@ -403,7 +454,8 @@ impl Worker {
     }
 
     /// Delete names from the worker's namespace; returns those that existed.
-    /// Streams from background threads arriving meanwhile are dropped.
+    /// Streams from background threads arriving meanwhile go to the
+    /// unsolicited sink (or the next run's callback).
     pub fn delete_names(&mut self, names: &[String]) -> Result<Vec<String>, WorkerError> {
         self.delete(names, &[])
     }
@@ -424,7 +476,8 @@ impl Worker {
         loop {
             match self.next_message(None, &mut ignore)? {
                 FromWorker::Deleted { names_removed } => return Ok(names_removed),
-                FromWorker::Stream { .. } | FromWorker::Output { .. } => {}
+                msg @ FromWorker::Stream { .. } => self.stray_message(msg),
+                FromWorker::Output { .. } => {}
                 other => return Err(self.unexpected("deleted", &other)),
             }
         }
@@ -503,7 +556,7 @@ impl Worker {
     ) -> Result<FromWorker, WorkerError> {
         loop {
             match self.next_incoming() {
-                Incoming::StderrLine(text) => self.forward_stderr(text, running, on_event),
+                Incoming::StderrLine(text) => on_event(stderr_event(running, text)),
                 Incoming::Message(FromWorker::ProtocolError {
                     frame_index,
                     check,
@@ -589,12 +642,7 @@ impl Worker {
                     message,
                     ..
                 }) if refused.is_none() => refused = Some((frame_index, check, message)),
-                Incoming::StderrLine(text) => {
-                    let (before, _) = split_sync_marker(&text);
-                    if !before.is_empty() {
-                        on_event(stderr_event(running, before.to_owned()));
-                    }
-                }
+                Incoming::StderrLine(text) => on_event(stderr_event(running, text)),
                 _ => {}
             }
         }
@@ -609,49 +657,6 @@ impl Worker {
                 status,
                 running_cell: running.map(str::to_owned),
             },
-        }
-    }
-
-    /// Forward fd-2 lines up to the worker's end-of-cell marker, so fd-level
-    /// output is delivered with the cell that wrote it. Messages arriving
-    /// meanwhile are kept for later. Gives up after a while: a cell may have
-    /// redirected fd 2, and a missing marker must not hang the runtime.
-    fn await_stderr_sync(
-        &mut self,
-        token: &str,
-        running: Option<&str>,
-        on_event: &mut dyn FnMut(WorkerEvent),
-    ) {
-        let deadline = Instant::now() + SYNC_WAIT;
-        while self.synced.as_deref() != Some(token) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(Incoming::StderrLine(text)) => self.forward_stderr(text, running, on_event),
-                Ok(other) => {
-                    let end = matches!(other, Incoming::Eof | Incoming::Bad(_));
-                    self.pending.push_back(other);
-                    if end {
-                        return;
-                    }
-                }
-                Err(_) => return,
-            }
-        }
-    }
-
-    /// Deliver an fd-2 line, minus a sync marker at its end (recorded).
-    fn forward_stderr(
-        &mut self,
-        text: String,
-        running: Option<&str>,
-        on_event: &mut dyn FnMut(WorkerEvent),
-    ) {
-        let (before, token) = split_sync_marker(&text);
-        if let Some(token) = token {
-            self.synced = Some(token.to_owned());
-        }
-        if !before.is_empty() {
-            on_event(stderr_event(running, before.to_owned()));
         }
     }
 
@@ -760,21 +765,7 @@ fn widen_pipes(child: &Child) {
     let _ = child;
 }
 
-/// `"text\0WEIR-SYNC 12\n"` → `("text", Some("12"))`.
-fn split_sync_marker(line: &str) -> (&str, Option<&str>) {
-    if let Some(at) = line.rfind(SYNC_PREFIX) {
-        let token = &line[at + SYNC_PREFIX.len()..];
-        if let Some(token) = token.strip_suffix('\n')
-            && !token.is_empty()
-            && token.bytes().all(|b| b.is_ascii_digit())
-        {
-            return (&line[..at], Some(token));
-        }
-    }
-    (line, None)
-}
-
-fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
+pub(crate) fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
     WorkerEvent::Stream {
         cell_id: running.map(str::to_owned),
         name: StreamName::Stderr,
@@ -818,20 +809,4 @@ fn check_ready(path: &Path, info: &WorkerInfo) -> Result<(), WorkerError> {
         });
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sync_markers() {
-        assert_eq!(split_sync_marker("a\0WEIR-SYNC 12\n"), ("a", Some("12")));
-        assert_eq!(split_sync_marker("\0WEIR-SYNC 3\n"), ("", Some("3")));
-        assert_eq!(split_sync_marker("plain\n"), ("plain\n", None));
-        assert_eq!(
-            split_sync_marker("\0WEIR-SYNC x\n"),
-            ("\0WEIR-SYNC x\n", None)
-        );
-    }
 }

@@ -56,7 +56,12 @@ proptest! {
 
     #[test]
     fn stream_messages_round_trip(text in ".*", cell in proptest::option::of("[a-z0-9]{1,8}")) {
-        let msg = FromWorker::Stream { cell_id: cell, name: StreamName::Stdout, text };
+        let msg = FromWorker::Stream {
+            cell_id: cell,
+            name: StreamName::Stdout,
+            source: weir_runtime::StreamSource::Python,
+            text,
+        };
         let payload = serde_json::to_vec(&msg).unwrap();
         let bytes = encode(FrameKind::Json, 0, &payload).unwrap();
         let got = decode_one(&bytes).unwrap().unwrap();

@@ -90,8 +90,19 @@ pub enum EventBody {
     Started {
         id: u32,
     },
+    /// Console text for a cell: the running one, or a finished one whose
+    /// thread or child process wrote it (then it comes between other
+    /// events, at any time). Text for a cell that no longer exists joins
+    /// the notebook console.
     Stream {
         id: u32,
+        stream: StreamName,
+        text: String,
+    },
+    /// Text for the notebook's own console, not a cell's: a thread started
+    /// between cells, descriptor-level writes while no cell ran, the
+    /// worker's own fatal output while idle.
+    Console {
         stream: StreamName,
         text: String,
     },
@@ -174,6 +185,8 @@ pub struct KernelSnapshot {
     pub cells: Vec<CellView>,
     /// The cell running now, if any.
     pub running: Option<u32>,
+    /// The notebook's own console (`EventBody::Console`).
+    pub console: Vec<ConsoleChunk>,
 }
 
 impl KernelSnapshot {
@@ -264,17 +277,13 @@ impl KernelSnapshot {
                 }
             }
             EventBody::Stream { id, stream, text } => {
-                if let Some(i) = find(&mut self.cells, *id) {
-                    let console = &mut self.cells[i].console;
-                    match console.last_mut() {
-                        Some(last) if last.stream == *stream => last.text.push_str(text),
-                        _ => console.push(ConsoleChunk {
-                            stream: *stream,
-                            text: text.clone(),
-                        }),
-                    }
-                }
+                let console = match find(&mut self.cells, *id) {
+                    Some(i) => &mut self.cells[i].console,
+                    None => &mut self.console,
+                };
+                push_console(console, *stream, text);
             }
+            EventBody::Console { stream, text } => push_console(&mut self.console, *stream, text),
             EventBody::Output { id, action, output } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let outputs = &mut self.cells[i].outputs;
@@ -323,6 +332,7 @@ impl KernelSnapshot {
             }
             EventBody::WorkerRestarted => {
                 self.running = None;
+                self.console.clear();
                 for cell in &mut self.cells {
                     cell.status = RunStatus::Idle;
                     cell.outputs.clear();
@@ -336,6 +346,16 @@ impl KernelSnapshot {
             EventBody::ModeChanged { mode } => self.mode = *mode,
             EventBody::ChangeRefused { .. } | EventBody::Idle => {}
         }
+    }
+}
+
+fn push_console(console: &mut Vec<ConsoleChunk>, stream: StreamName, text: &str) {
+    match console.last_mut() {
+        Some(last) if last.stream == stream => last.text.push_str(text),
+        _ => console.push(ConsoleChunk {
+            stream,
+            text: text.to_owned(),
+        }),
     }
 }
 

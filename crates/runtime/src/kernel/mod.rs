@@ -18,6 +18,11 @@
 //! - **Events are owned, numbered values** ([`KernelEvent`]), delivered to
 //!   every subscriber; [`KernelHandle::connect`] returns a snapshot and a
 //!   subscription that starts exactly after it (see `hub.rs`).
+//! - **Output between runs is published as it comes.** The session's
+//!   worker hands text a finished cell's thread or child process writes
+//!   (and the notebook's own console) straight to the hub from its I/O
+//!   thread, so it reaches subscribers while the kernel is idle too
+//!   (`Stream` for its origin cell, or `Console`).
 
 mod event;
 mod hub;
@@ -31,7 +36,9 @@ use std::thread::JoinHandle;
 use weir_graph::CellId;
 use weir_project::{Applied, Change, ChangeError};
 
+use crate::events::WorkerEvent;
 use crate::scheduler::{Session, SessionEvent, SessionInterrupter};
+use crate::worker::UnsolicitedSink;
 
 pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
 pub use hub::{Delivery, Subscription};
@@ -188,6 +195,20 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         idle_waiters: Vec::new(),
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
+    let sink_hub = Arc::clone(&hub);
+    kernel
+        .session
+        .set_unsolicited_sink(Some(UnsolicitedSink::new(move |event| {
+            if let WorkerEvent::Stream {
+                cell_id,
+                name,
+                text,
+                ..
+            } = event
+            {
+                sink_hub.publish(unsolicited(cell_id.as_deref(), name, text));
+            }
+        })));
     let thread = std::thread::Builder::new()
         .name("weir-kernel".into())
         .spawn(move || kernel.serve())
@@ -214,6 +235,16 @@ fn initial_snapshot(session: &Session, mode: RunMode) -> KernelSnapshot {
         mode,
         cells,
         running: None,
+        console: Vec::new(),
+    }
+}
+
+/// The event for text a worker sent on its own: its origin cell's console
+/// (worker cell ids are `c<id>`), else the notebook's.
+fn unsolicited(cell_id: Option<&str>, stream: crate::StreamName, text: String) -> EventBody {
+    match cell_id.and_then(|c| c.strip_prefix('c')?.parse::<u32>().ok()) {
+        Some(id) => EventBody::Stream { id, stream, text },
+        None => EventBody::Console { stream, text },
     }
 }
 
@@ -485,6 +516,10 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             ..
         } => EventBody::Stream {
             id: id(index),
+            stream: *stream,
+            text: (*text).to_owned(),
+        },
+        SessionEvent::Console { stream, text, .. } => EventBody::Console {
             stream: *stream,
             text: (*text).to_owned(),
         },

@@ -11,7 +11,9 @@ use crate::scheduler::report::{CellRun, NotRunReason, RunStatus};
 ///
 /// For one run: `CellQueued` for every cell of the run first, then per cell
 /// in run order either `CellSkipped`, or `CellStarted`, any `Stream` /
-/// `Output`, and `CellFinished`.
+/// `Output`, and `CellFinished`. A `Stream` may name another cell than the
+/// running one (a finished cell's thread printing), and `Console` text can
+/// come at any point.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent<'a> {
     CellQueued {
@@ -24,6 +26,14 @@ pub enum SessionEvent<'a> {
     },
     Stream {
         index: usize,
+        stream: StreamName,
+        source: StreamSource,
+        text: &'a str,
+    },
+    /// Text for the notebook's own console, not a cell's: written by a
+    /// thread started between cells, or at the descriptor level while no
+    /// cell ran (docs/protocol.md, "Version 3").
+    Console {
         stream: StreamName,
         source: StreamSource,
         text: &'a str,

@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use weir_graph::{CellId, RunPlan};
+use weir_project::Project;
 
 use crate::error::WorkerError;
 use crate::events::WorkerEvent;
@@ -333,14 +334,43 @@ impl Session {
         stale.extend(defs.iter().cloned());
         state.defined = defs;
 
+        let own_id = worker_cell_id(id);
         let request = ToWorker::Run {
-            cell_id: worker_cell_id(id),
+            cell_id: own_id.clone(),
             name: name.clone(),
             code,
             filename_hint: Some(filename(index, id, &name)),
             delete: stale.into_iter().collect(),
         };
         let outcome = worker.run(request, |event| match event {
+            // Text a thread or child of another cell wrote: its own cell's
+            // console, or the notebook's; never this cell's.
+            WorkerEvent::Stream {
+                cell_id,
+                name: stream,
+                source,
+                text,
+            } if cell_id.as_deref() != Some(own_id.as_str()) => {
+                let origin = cell_id
+                    .as_deref()
+                    .and_then(|c| index_of_worker_cell(project, c));
+                match origin {
+                    Some(origin) => {
+                        keep_console(&mut states[origin], stream, &text);
+                        on_event(SessionEvent::Stream {
+                            index: origin,
+                            stream,
+                            source,
+                            text: &text,
+                        });
+                    }
+                    None => on_event(SessionEvent::Console {
+                        stream,
+                        source,
+                        text: &text,
+                    }),
+                }
+            }
             WorkerEvent::Started { .. } => {
                 if interrupter.requested() {
                     // Interrupted between our check and the worker arming
@@ -355,7 +385,7 @@ impl Session {
                 text,
                 ..
             } => {
-                keep_console(state, stream, &text);
+                keep_console(&mut states[index], stream, &text);
                 on_event(SessionEvent::Stream {
                     index,
                     stream,
@@ -364,7 +394,7 @@ impl Session {
                 });
             }
             WorkerEvent::Output { action, output, .. } => {
-                let outputs = &mut state.run.outputs;
+                let outputs = &mut states[index].run.outputs;
                 match (action, output) {
                     (OutputAction::Append, Some(o)) => outputs.push(o),
                     (OutputAction::Replace, Some(o)) => *outputs = vec![o],
@@ -381,6 +411,7 @@ impl Session {
                 });
             }
         });
+        let state = &mut states[index];
         match outcome {
             Ok(outcome) => {
                 let status = match outcome.status {
@@ -454,6 +485,13 @@ impl Deferred {
 /// digits only) the worker's prefix for its private names, `_cell_c3_x`.
 pub(crate) fn worker_cell_id(id: CellId) -> String {
     format!("c{}", id.0)
+}
+
+/// The notebook index of the cell a worker cell id names, if it still
+/// exists (`None` also for the prelude's id).
+pub(crate) fn index_of_worker_cell(project: &Project, worker_id: &str) -> Option<usize> {
+    let id = worker_id.strip_prefix('c')?.parse::<u32>().ok()?;
+    project.index_of(CellId(id))
 }
 
 /// Tracebacks name the cell by index and display name; the id keeps the

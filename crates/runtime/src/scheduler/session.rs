@@ -17,7 +17,7 @@ use crate::python::resolve_python;
 use crate::scheduler::event::SessionEvent;
 use crate::scheduler::persisting::PersistSession;
 use crate::scheduler::report::{CellRun, RunReport};
-use crate::worker::{Interrupter, Worker, WorkerConfig};
+use crate::worker::{Interrupter, UnsolicitedSink, Worker, WorkerConfig};
 
 /// The `weir` package directory of the source checkout this runtime was
 /// built from. Used only when it still exists (a development build).
@@ -187,6 +187,8 @@ pub struct Session {
     /// cells it did not reach as `unfinished` (the kernel sets it when a
     /// command arrives, to re-plan between cells).
     pub(crate) yield_when: Option<Arc<AtomicBool>>,
+    /// Given to every worker this session starts (restarts too).
+    pub(crate) unsolicited: Option<UnsolicitedSink>,
 }
 
 impl Session {
@@ -218,6 +220,7 @@ impl Session {
             interrupter,
             persist: None,
             yield_when: None,
+            unsolicited: None,
         })
     }
 
@@ -241,6 +244,16 @@ impl Session {
 
     pub fn interrupter(&self) -> SessionInterrupter {
         self.interrupter.clone()
+    }
+
+    /// Where the worker's unsolicited output goes (text a finished cell's
+    /// thread or child writes, the notebook's own console), as it arrives,
+    /// also between runs; kept for the workers of later restarts. Without
+    /// one, such text reaches the next run's callback (`SessionEvent::Stream`
+    /// naming its origin cell, or `SessionEvent::Console`).
+    pub fn set_unsolicited_sink(&mut self, sink: Option<UnsolicitedSink>) {
+        self.unsolicited = sink.clone();
+        self.worker.set_unsolicited_sink(sink);
     }
 
     /// Run every cell, in topological order, ties by notebook order.
@@ -418,7 +431,8 @@ impl Session {
     /// Replace a dead (or live) worker with a fresh one; every cell goes
     /// back to idle. The interrupter handles stay valid.
     pub fn restart(&mut self) -> Result<(), SessionError> {
-        let worker = self.config.spawn()?;
+        let mut worker = self.config.spawn()?;
+        worker.set_unsolicited_sink(self.unsolicited.clone());
         *self
             .interrupter
             .worker

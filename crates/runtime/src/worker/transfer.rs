@@ -97,7 +97,8 @@ impl Worker {
                     unpicklable,
                     ..
                 } => break (values, unpicklable),
-                FromWorker::Stream { .. } | FromWorker::Output { .. } => {}
+                msg @ FromWorker::Stream { .. } => self.stray_message(msg),
+                FromWorker::Output { .. } => {}
                 other => return Err(self.unexpected("captured", &other)),
             }
         };
@@ -233,7 +234,8 @@ impl Worker {
                         None => Ok(names),
                     });
                 }
-                FromWorker::Stream { .. } | FromWorker::Output { .. } => {}
+                msg @ FromWorker::Stream { .. } => self.stray_message(msg),
+                FromWorker::Output { .. } => {}
                 other => return Err(self.unexpected("restored", &other)),
             }
         }
@@ -273,8 +275,8 @@ impl Worker {
         loop {
             match self.next_incoming() {
                 Incoming::Binary(data) => return Ok(data),
-                Incoming::StderrLine(text) => self.forward_stderr(text, None, on_event),
-                Incoming::Message(FromWorker::Stream { .. }) => {}
+                Incoming::StderrLine(text) => on_event(super::stderr_event(None, text)),
+                Incoming::Message(msg @ FromWorker::Stream { .. }) => self.stray_message(msg),
                 Incoming::Message(other) => {
                     self.kill_and_reap();
                     return Err(WorkerError::UnexpectedMessage {

@@ -70,7 +70,9 @@ impl TextPrinter {
                 index,
                 name: self.names.get(index).cloned().unwrap_or_default(),
             },
-            SessionEvent::Stream { stream, text, .. } => Msg::Stream {
+            // Live console text; the notebook's own console prints as it comes.
+            SessionEvent::Stream { stream, text, .. }
+            | SessionEvent::Console { stream, text, .. } => Msg::Stream {
                 stream,
                 text: text.to_owned(),
             },

@@ -1,0 +1,232 @@
+"""fd-level output inside the worker: what reaches fds 1 and 2 (`os.write`,
+C extensions, subprocesses) becomes `stream` messages with source "fd".
+
+Each cell gets a pipe of its own, made by the worker: while the cell runs,
+fds 1 and 2 point at it; when it ends they point back at the notebook's
+console pipe.  One forwarding thread polls every open pipe and sends what
+it reads, tagged with the pipe's cell.  So:
+
+- at a cell's end the main thread reads the cell's pipe until it is empty
+  (under the same lock the forwarder reads with) before it sends `done`:
+  everything the cell wrote synchronously is attributed to it, in the same
+  ordered stream as `done`, with no marker and no wait on the runtime;
+- a child process the cell started keeps the cell's pipe as its fds 1/2, so
+  what it prints later is still attributed to that cell (sent on its own,
+  after `done`) and never shown under whatever cell runs then.  The pipe is
+  closed when its last writer has gone;
+- what is written at the fd level between cells (a C thread, a child of a
+  request that was not a cell) is the notebook's own console (`cell_id`
+  null).  A C-level thread started by a cell writes to fds 1/2 as they are
+  when it writes, which is the console after the cell ended: the fd level
+  cannot tell threads apart.
+
+Limit: the forwarder is a Python thread, so it needs the GIL.  C code that
+holds the GIL while writing more than a pipe's capacity (1 MiB asked for)
+to fd 1/2 would wait for a reader that cannot run; docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import select
+import threading
+
+READ_CHUNK = 64 * 1024
+PIPE_SIZE = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux; elsewhere the default size is kept
+
+
+def _identity(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _pipe():
+    r, w = os.pipe()  # both non-inheritable: only fds 1/2 reach children
+    os.set_blocking(r, False)
+    try:
+        import fcntl
+
+        fcntl.fcntl(w, _F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, OSError):
+        pass  # best effort: only makes a GIL-holding writer likelier to wait
+    return r, w
+
+
+class _Reader:
+    __slots__ = ("cell_id", "decoder")
+
+    def __init__(self, cell_id):
+        self.cell_id = cell_id
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+
+class FdForwarder:
+    def __init__(self, send):
+        self._send = send  # message -> None, from any thread
+        self._lock = threading.Lock()
+        self._readers = {}  # read fd -> _Reader
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        r, self._console_w = _pipe()
+        self._readers[r] = _Reader(None)
+        # epoll (Linux): a cell's pipe is watched from the moment it is
+        # registered, with no wake-up of the forwarder per cell (a thread
+        # switch, and a GIL hand-over, per cell).  Elsewhere: poll, woken.
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        if self._epoll is not None:
+            self._epoll.register(self._wake_r, select.EPOLLIN)
+            self._epoll.register(r, select.EPOLLIN)
+        self._console_identity = _identity(self._console_w)
+        # Which of fds 1/2 the worker manages; a cell that pointed one at
+        # its own file keeps it that way (see `end_cell`).
+        self._owned = {1: True, 2: True}
+        self._cell_r = None
+        self._cell_w = None
+        self._cell_identity = None
+        os.dup2(self._console_w, 1)
+        os.dup2(self._console_w, 2)
+        self._thread = threading.Thread(target=self._loop, name="weir-fd-forwarder", daemon=True)
+        self._thread._weir_origin = None
+        self._thread.start()
+
+    def private_fds(self):
+        """Descriptors a forked child must not keep reading or waking."""
+        fds = [self._wake_r, self._wake_w] + list(self._readers)
+        if self._epoll is not None:
+            fds.append(self._epoll.fileno())
+        return fds
+
+    # -- the main thread, around each cell --------------------------------
+    def begin_cell(self, cell_id):
+        r, w = _pipe()
+        with self._lock:
+            self._readers[r] = _Reader(cell_id)
+            if self._epoll is not None:
+                self._epoll.register(r, select.EPOLLIN)
+        for fd in (1, 2):
+            if self._owned[fd]:
+                os.dup2(w, fd)
+        self._cell_r, self._cell_w = r, w
+        self._cell_identity = _identity(w)
+        if self._epoll is None:
+            self._wake()
+
+    def end_cell(self):
+        """Point fds 1/2 back at the console and read the cell's pipe dry.
+        Returns notes for a cell that closed or redirected fd 1 or 2."""
+        notes = []
+        for fd, label in ((1, "fd 1 (stdout)"), (2, "fd 2 (stderr)")):
+            identity = _identity(fd)
+            if identity is None:
+                notes.append("weir: this cell closed %s; Weir reopened it\n" % label)
+                self._owned[fd] = True
+            elif identity in (self._cell_identity, self._console_identity):
+                self._owned[fd] = True
+            else:
+                if self._owned[fd]:
+                    notes.append(
+                        "weir: this cell pointed %s elsewhere; what is written to it at the "
+                        "descriptor level (C libraries, subprocesses) no longer shows here\n" % label
+                    )
+                self._owned[fd] = False
+                continue
+            try:
+                os.dup2(self._console_w, fd)
+            except OSError:
+                pass
+        r, w = self._cell_r, self._cell_w
+        self._cell_r = self._cell_w = None
+        if w is not None:
+            os.close(w)
+        if r is not None:
+            with self._lock:
+                while self._read(r):
+                    pass
+        return notes
+
+    # -- the forwarding thread --------------------------------------------
+    def _wake(self):
+        try:
+            os.write(self._wake_w, b"!")
+        except OSError:
+            pass  # full: a wake-up is already pending
+
+    def _loop(self):
+        try:
+            self._serve()
+        except OSError:
+            pass  # the protocol pipe is gone: the worker is ending
+
+    def _serve(self):
+        if self._epoll is not None:
+            while True:
+                for fd, _ in self._epoll.poll():
+                    self._ready(fd)
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        watched = set()
+        while True:
+            with self._lock:
+                wanted = set(self._readers)
+            for fd in watched - wanted:
+                try:
+                    poller.unregister(fd)
+                except (KeyError, ValueError):
+                    pass
+            for fd in wanted - watched:
+                poller.register(fd, select.POLLIN)
+            watched = wanted
+            try:
+                ready = poller.poll()
+            except InterruptedError:
+                continue
+            for fd, _ in ready:
+                self._ready(fd)
+
+    def _ready(self, fd):
+        if fd == self._wake_r:
+            try:
+                os.read(self._wake_r, 4096)
+            except OSError:
+                pass
+            return
+        with self._lock:
+            self._read(fd)
+
+    def _read(self, fd):
+        """One read of `fd` (lock held): forward it; at end of file, close
+        the pipe.  Returns whether there may be more."""
+        reader = self._readers.get(fd)
+        if reader is None:
+            return False
+        try:
+            data = os.read(fd, READ_CHUNK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            data = b""
+        if data:
+            text = reader.decoder.decode(data)
+        else:
+            text = reader.decoder.decode(b"", True)
+            del self._readers[fd]
+            if self._epoll is not None:
+                self._epoll.unregister(fd)
+            os.close(fd)
+        if text:
+            self._send(
+                {
+                    "type": "stream",
+                    "cell_id": reader.cell_id,
+                    "name": "stderr",
+                    "source": "fd",
+                    "text": text,
+                }
+            )
+        return bool(data)
