@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextvars
 import io
+import sys
 import threading
 
 _UNSET = object()
@@ -36,9 +37,9 @@ def origin_cell():
 
 
 def track_origins():
-    """Make threads and thread-pool jobs remember the cell that made them.
-    Idempotent; patches the `threading` and `concurrent.futures` classes of
-    this (worker) process only."""
+    """Make threads remember the cell that made them (and thread-pool jobs
+    the cell that submitted them, see `track_pool_jobs`).  Idempotent;
+    patches the `threading` classes of this (worker) process only."""
     start = threading.Thread.start
     if getattr(start, "_weir", False):
         return
@@ -50,10 +51,22 @@ def track_origins():
 
     weir_start._weir = True
     threading.Thread.start = weir_start
+    track_pool_jobs()
 
-    from concurrent.futures import thread as pool
 
+def track_pool_jobs():
+    """Jobs of a `ThreadPoolExecutor` write for the cell that submitted
+    them.  Only once `concurrent.futures` is loaded: importing it (and the
+    `logging` it pulls in) at start-up would cost every worker ~15 ms, so
+    the worker calls this before each cell, a dictionary look-up when there
+    is nothing to do.  (Jobs submitted by the cell that first imported it
+    are attributed through their pool thread, made by that same cell.)"""
+    pool = sys.modules.get("concurrent.futures.thread")
+    if pool is None:
+        return
     submit = pool.ThreadPoolExecutor.submit
+    if getattr(submit, "_weir", False):
+        return
 
     def weir_submit(self, fn, /, *args, **kwargs):
         origin = origin_cell()
@@ -67,7 +80,9 @@ def track_origins():
 
         return submit(self, job)
 
+    weir_submit._weir = True
     pool.ThreadPoolExecutor.submit = weir_submit
+
 
 FLUSH_AT = 4 * 1024
 CHUNK = 64 * 1024

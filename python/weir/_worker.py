@@ -313,10 +313,11 @@ class Worker:
     def run(self, message):
         from . import _context
         from ._api import StopCell
-        from ._capture import ORIGIN
+        from ._capture import ORIGIN, track_pool_jobs
         from ._execute import compile_cell, error_info, register_source
         from ._render import render
 
+        track_pool_jobs()
         cell_id = str(message.get("cell_id"))
         name = str(message.get("name") or "_")
         code = message.get("code") or ""
