@@ -503,3 +503,27 @@ fn a_record_naming_more_than_its_cell_defines_is_refused_and_recomputed() {
         "the repaired entry: {out}"
     );
 }
+
+/// A value whose pickling raises an arbitrary exception while it is being
+/// stored: the cell that made it is told, and the next cell runs as usual
+/// (not blamed, not broken).
+#[test]
+fn a_value_whose_pickling_raises_is_named_on_its_own_cell() {
+    let d = dir("reduce-raises");
+    let nb = notebook(
+        &d,
+        "",
+        &[
+            (
+                "class Bad:\n    def __reduce__(self):\n        raise RuntimeError('cannot pickle me')\nbad = Bad()",
+                "persist=True",
+            ),
+            ("print('next cell fine')", ""),
+        ],
+    );
+    let (code, out, err) = exec(&nb, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("`bad` cannot be pickled"), "{out}");
+    assert!(out.contains("next cell fine"), "{out}");
+    assert!(!out.contains("error"), "no cell fails: {out}");
+}
