@@ -105,16 +105,24 @@ fn id(client: &Client, index: usize) -> CellId {
     CellId(client.cell(index).meta.id)
 }
 
-fn set_code(kernel: &KernelHandle, cell: CellId, code: &str) {
+/// Queues a change without waiting for its result.
+fn apply(kernel: &KernelHandle, change: Change) {
     kernel
         .send(Command::Change {
-            change: Change::SetCode {
-                cell,
-                code: code.into(),
-            },
+            change,
             reply: None,
         })
         .unwrap();
+}
+
+fn set_code(kernel: &KernelHandle, cell: CellId, code: &str) {
+    apply(
+        kernel,
+        Change::SetCode {
+            cell,
+            code: code.into(),
+        },
+    );
 }
 
 struct Gate(PathBuf);
@@ -345,12 +353,7 @@ fn deleting_a_cell_deletes_its_names_and_its_readers_fail() {
     client.until(|b| matches!(b, EventBody::Finished { .. }));
     client.until_idle();
     let a = id(&client, 0);
-    kernel
-        .send(Command::Change {
-            change: Change::Delete { cell: a },
-            reply: None,
-        })
-        .unwrap();
+    apply(&kernel, Change::Delete { cell: a });
     client.until(|b| matches!(b, EventBody::CellDeleted { .. }));
     client.until_idle();
     assert_eq!(client.view.cells.len(), 1);
@@ -382,15 +385,13 @@ fn inserts_run_moves_do_not_and_refused_changes_are_reported() {
     assert_eq!(client.view.cells[0].meta.id, reader.0);
     assert_eq!(client.stdout(0), "x is 1\n");
     let mark = client.seen.len();
-    kernel
-        .send(Command::Change {
-            change: Change::Move {
-                cell: reader,
-                to: 1,
-            },
-            reply: None,
-        })
-        .unwrap();
+    apply(
+        &kernel,
+        Change::Move {
+            cell: reader,
+            to: 1,
+        },
+    );
     client.until(|b| matches!(b, EventBody::CellMoved { .. }));
     client.until_idle();
     assert_eq!(client.view.cells[1].meta.id, reader.0);
@@ -408,15 +409,13 @@ fn inserts_run_moves_do_not_and_refused_changes_are_reported() {
         disabled: true,
         ..CellOptions::default()
     };
-    kernel
-        .send(Command::Change {
-            change: Change::SetOptions {
-                cell: CellId(client.cell(0).meta.id),
-                options,
-            },
-            reply: None,
-        })
-        .unwrap();
+    apply(
+        &kernel,
+        Change::SetOptions {
+            cell: CellId(client.cell(0).meta.id),
+            options,
+        },
+    );
     client.until_idle();
     assert_eq!(client.cell(0).status, RunStatus::Disabled);
     assert_eq!(client.cell(1).status, RunStatus::NotRun);
@@ -461,15 +460,13 @@ fn a_reason_names_the_cell_it_is_about_by_id_which_survives_moves() {
     let a = client.cell(0).meta.id;
     assert_eq!(client.cell(1).status, RunStatus::NotRun);
     assert_eq!(client.cell(1).reason_about, Some(a));
-    kernel
-        .send(Command::Change {
-            change: Change::Move {
-                cell: CellId(a),
-                to: 1,
-            },
-            reply: None,
-        })
-        .unwrap();
+    apply(
+        &kernel,
+        Change::Move {
+            cell: CellId(a),
+            to: 1,
+        },
+    );
     client.until(|b| matches!(b, EventBody::CellMoved { .. }));
     client.until_idle();
     // The reader is now first; its reason still points at `a` by id.

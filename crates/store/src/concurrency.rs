@@ -33,20 +33,8 @@ const PENDING_MAX: u64 = 64 << 20;
 
 /// A random nonce for a new `Store`, registered as alive until it drops.
 pub(crate) fn register_nonce() -> u64 {
-    let mut h = blake3::Hasher::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.update(&now.to_le_bytes());
-    h.update(&std::process::id().to_le_bytes());
-    h.update(&SEQ.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    h.update(format!("{:?}", std::thread::current().id()).as_bytes());
-    if let Ok(b) = std::fs::read("/proc/sys/kernel/random/uuid") {
-        h.update(&b);
-    }
     let mut n = [0u8; 8];
-    n.copy_from_slice(&h.finalize().as_bytes()[..8]);
+    n.copy_from_slice(&crate::unique::unique_bytes(b"store nonce")[..8]);
     let nonce = u64::from_le_bytes(n);
     lock(live()).insert(nonce);
     nonce

@@ -22,6 +22,7 @@ mod open;
 mod scrub;
 pub mod sim;
 mod store;
+mod unique;
 mod verified;
 
 pub use error::{Corruption, FileKind, Result, StoreError};

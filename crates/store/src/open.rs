@@ -6,7 +6,6 @@
 use std::io;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
 
 use crate::error::{Corruption, FileKind, Result, StoreError};
 use crate::format::{
@@ -138,21 +137,8 @@ fn identify(fs: &dyn Fs, d: &Dir) -> Result<Copy> {
 
 /// A new store id: unique enough to tell stores apart (not a secret).
 fn fresh_id(root: &Path) -> [u8; 16] {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let mut h = blake3::Hasher::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.update(&now.to_le_bytes());
-    h.update(&std::process::id().to_le_bytes());
-    h.update(
-        &N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            .to_le_bytes(),
-    );
-    h.update(root.as_os_str().as_encoded_bytes());
     let mut id = [0u8; 16];
-    id.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    id.copy_from_slice(&crate::unique::unique_bytes(root.as_os_str().as_encoded_bytes())[..16]);
     id
 }
 

@@ -416,18 +416,6 @@ impl Session {
         Ok(())
     }
 
-    /// Run exactly these cells (not their descendants), in topological
-    /// order, deciding each as any run does.
-    pub fn run_exactly(
-        &mut self,
-        ids: &[CellId],
-        on_event: impl FnMut(SessionEvent<'_>),
-    ) -> Result<RunReport, SessionError> {
-        self.check_alive()?;
-        let plan = self.project.graph().run_plan(ids);
-        Ok(self.execute(plan, &mut { on_event }))
-    }
-
     /// Replace a dead (or live) worker with a fresh one; every cell goes
     /// back to idle. The interrupter handles stay valid.
     pub fn restart(&mut self) -> Result<(), SessionError> {
