@@ -7,6 +7,7 @@ use serde::Serialize;
 use weir_graph::CellId;
 
 use crate::message::{CellError, MimeBundle, OutputAction, StreamName};
+use crate::persist::CellPersist;
 use crate::scheduler::{CellRun, ConsoleChunk, RunStatus};
 
 /// Whether a change runs what it made stale (autorun) or only marks it.
@@ -119,6 +120,10 @@ pub enum EventBody {
         duration: Duration,
         outputs: Vec<MimeBundle>,
         error: Option<CellError>,
+        /// A persistent cell's store outcome (restored, stored, failed
+        /// checks); absent for other cells.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        persist: Option<CellPersist>,
     },
     /// The cell did not run: why (a sentence, and a stable kind), and the
     /// id of the cell the reason is about, if one (an ancestor that raised,
@@ -144,6 +149,13 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
 
+fn millis_opt<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => millis(d, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// One cell as a client shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CellView {
@@ -159,6 +171,14 @@ pub struct CellView {
     pub reason: Option<String>,
     /// The id of the cell that reason is about, if one.
     pub reason_about: Option<u32>,
+    /// The reason's stable kind (`NotRunReason::kind`), when it did not run.
+    pub reason_kind: Option<String>,
+    /// How long its last run took (absent for a cell that did not run).
+    #[serde(rename = "duration_ms", serialize_with = "millis_opt")]
+    pub duration: Option<Duration>,
+    /// A persistent cell's store outcome of its last run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist: Option<CellPersist>,
 }
 
 impl CellView {
@@ -172,7 +192,16 @@ impl CellView {
             error: run.error.clone(),
             reason: run.reason.as_ref().map(ToString::to_string),
             reason_about: run.reason.as_ref().and_then(|r| r.cell()).map(|c| c.id),
+            reason_kind: run.reason.as_ref().map(|r| r.kind().to_owned()),
+            duration: run.duration,
+            persist: run.persist.clone(),
         }
+    }
+
+    fn clear_reason(&mut self) {
+        self.reason = None;
+        self.reason_about = None;
+        self.reason_kind = None;
     }
 }
 
@@ -211,6 +240,9 @@ impl KernelSnapshot {
                         error: None,
                         reason: None,
                         reason_about: None,
+                        reason_kind: None,
+                        duration: None,
+                        persist: None,
                     },
                 );
             }
@@ -272,8 +304,9 @@ impl KernelSnapshot {
                     cell.outputs.clear();
                     cell.console.clear();
                     cell.error = None;
-                    cell.reason = None;
-                    cell.reason_about = None;
+                    cell.clear_reason();
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
             EventBody::Stream { id, stream, text } => {
@@ -297,9 +330,10 @@ impl KernelSnapshot {
             EventBody::Finished {
                 id,
                 status,
+                duration,
                 outputs,
                 error,
-                ..
+                persist,
             } => {
                 if self.running == Some(*id) {
                     self.running = None;
@@ -310,14 +344,16 @@ impl KernelSnapshot {
                     cell.stale = false;
                     cell.outputs = outputs.clone();
                     cell.error = error.clone();
+                    cell.duration = Some(*duration);
+                    cell.persist = persist.clone();
                 }
             }
             EventBody::Skipped {
                 id,
                 status,
                 reason,
+                reason_kind,
                 about,
-                ..
             } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let cell = &mut self.cells[i];
@@ -328,6 +364,9 @@ impl KernelSnapshot {
                     cell.error = None;
                     cell.reason = Some(reason.clone());
                     cell.reason_about = *about;
+                    cell.reason_kind = Some(reason_kind.clone());
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
             EventBody::WorkerRestarted => {
@@ -338,8 +377,9 @@ impl KernelSnapshot {
                     cell.outputs.clear();
                     cell.console.clear();
                     cell.error = None;
-                    cell.reason = None;
-                    cell.reason_about = None;
+                    cell.clear_reason();
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,
