@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 use weir_project::{LoadError, Project};
-use weir_store::{Store, StoreConfig, StoreError};
+use weir_store::{Store, StoreConfig, StoreError, StoreKey};
 
 use crate::persist::{PersistMode, Persistence, Refresh, is_persisted};
 use crate::scheduler::{Session, SessionConfig, SessionError};
@@ -133,6 +133,9 @@ fn venv_python_beside(exe: &Path) -> Option<PathBuf> {
 pub struct StoreLocation {
     pub dir: Option<PathBuf>,
     pub replicas: Vec<PathBuf>,
+    /// The key that authenticates records; `None`: the user's key file
+    /// (docs/store.md, "Trust").
+    pub key: Option<StoreKey>,
 }
 
 impl StoreLocation {
@@ -170,6 +173,7 @@ impl StoreLocation {
         Some(StoreConfig {
             root,
             replicas,
+            key: self.key.clone(),
             ..StoreConfig::default()
         })
     }

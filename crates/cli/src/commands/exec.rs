@@ -42,6 +42,7 @@ pub fn run(
         store: StoreLocation {
             dir: persist.store.store,
             replicas: persist.store.replicas,
+            key: None,
         },
         refresh: persist.refresh,
         strict: persist.strict,

@@ -24,6 +24,7 @@ fn config(notebook: Option<&Path>, args: &StoreArgs) -> Option<StoreConfig> {
     StoreLocation {
         dir: args.store.clone(),
         replicas: args.replicas.clone(),
+        key: None,
     }
     .config(notebook)
 }

@@ -51,6 +51,7 @@ pub fn run(
         store: StoreLocation {
             dir: args.store.clone(),
             replicas: args.replicas.clone(),
+            key: None,
         },
     };
     let launched = super::launch::start(path, python, request)?;
