@@ -255,7 +255,7 @@ pub enum LaunchError {
     #[error("{}: cannot start the Python worker: {source}", notebook.display())]
     Worker {
         notebook: PathBuf,
-        source: SessionError,
+        source: Box<SessionError>,
     },
 }
 
@@ -305,7 +305,7 @@ impl NotebookLaunch {
         let mut session =
             Session::start(project, config).map_err(|source| LaunchError::Worker {
                 notebook: self.notebook.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let store = persistence.as_ref().map(|(p, root)| OpenStore {
             root: root.clone(),

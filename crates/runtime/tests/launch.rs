@@ -341,3 +341,34 @@ fn finished_events_carry_the_store_outcome() {
         kernel.shutdown();
     }
 }
+
+/// A cell printing more than a record keeps: the view the events build
+/// keeps the same text and the same note as the record, so a client prints
+/// what `weir exec` always printed, and the kernel's own snapshot stays
+/// bounded.
+#[test]
+fn a_views_console_is_bounded_as_the_record_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = notebook(
+        dir.path(),
+        &[
+            "import sys\nfor _ in range(9):\n    sys.stdout.write('x' * (1024 * 1024))\nprint('end')",
+        ],
+    );
+    let launched = launch(&path).start().unwrap();
+    let kernel = kernel::spawn(launched.session, KernelConfig::default());
+    let (report, state) = run_all(&kernel, |_, _| {});
+    let record = &report.cells[0].console;
+    assert!(
+        record.last().is_some_and(|c| c
+            .text
+            .contains("more bytes of console output were not kept")),
+        "the record notes what it dropped"
+    );
+    assert!(
+        state.cells[0].console == *record,
+        "the view keeps what the record keeps"
+    );
+    assert!(kernel.snapshot().cells[0].console == *record);
+    kernel.shutdown();
+}

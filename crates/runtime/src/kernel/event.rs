@@ -123,7 +123,7 @@ pub enum EventBody {
         /// A persistent cell's store outcome (restored, stored, failed
         /// checks); absent for other cells.
         #[serde(skip_serializing_if = "Option::is_none")]
-        persist: Option<CellPersist>,
+        persist: Option<Box<CellPersist>>,
     },
     /// The cell did not run: why (a sentence, and a stable kind), and the
     /// id of the cell the reason is about, if one (an ancestor that raised,
@@ -179,7 +179,19 @@ pub struct CellView {
     /// A persistent cell's store outcome of its last run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persist: Option<CellPersist>,
+    /// Console bytes kept, and not kept, since the cell last started.
+    #[serde(skip)]
+    console_kept: usize,
+    #[serde(skip)]
+    console_dropped: u64,
 }
+
+/// Console text a cell's view keeps, as its record does
+/// (`scheduler/run.rs`, `MAX_CONSOLE`): past it, text still arrives as
+/// `stream` events but is only counted, and when the cell finishes a note
+/// on stderr says how much was not kept. So a kernel that lives for hours
+/// holds a bounded amount per cell, and a view shows what the record does.
+pub const MAX_CELL_CONSOLE: usize = 8 * 1024 * 1024;
 
 impl CellView {
     pub(crate) fn from_run(meta: CellMeta, run: &CellRun) -> Self {
@@ -195,7 +207,25 @@ impl CellView {
             reason_kind: run.reason.as_ref().map(|r| r.kind().to_owned()),
             duration: run.duration,
             persist: run.persist.clone(),
+            console_kept: run.console.iter().map(|c| c.text.len()).sum(),
+            console_dropped: 0,
         }
+    }
+
+    /// Console text of this cell: kept up to [`MAX_CELL_CONSOLE`], counted after.
+    fn keep(&mut self, stream: StreamName, text: &str) {
+        if self.console_kept + text.len() > MAX_CELL_CONSOLE {
+            self.console_dropped += text.len() as u64;
+            return;
+        }
+        self.console_kept += text.len();
+        push_console(&mut self.console, stream, text);
+    }
+
+    fn clear_console(&mut self) {
+        self.console.clear();
+        self.console_kept = 0;
+        self.console_dropped = 0;
     }
 
     fn clear_reason(&mut self) {
@@ -243,6 +273,8 @@ impl KernelSnapshot {
                         reason_kind: None,
                         duration: None,
                         persist: None,
+                        console_kept: 0,
+                        console_dropped: 0,
                     },
                 );
             }
@@ -302,20 +334,17 @@ impl KernelSnapshot {
                     cell.status = RunStatus::Running;
                     cell.stale = false;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
                 }
             }
-            EventBody::Stream { id, stream, text } => {
-                let console = match find(&mut self.cells, *id) {
-                    Some(i) => &mut self.cells[i].console,
-                    None => &mut self.console,
-                };
-                push_console(console, *stream, text);
-            }
+            EventBody::Stream { id, stream, text } => match find(&mut self.cells, *id) {
+                Some(i) => self.cells[i].keep(*stream, text),
+                None => push_console(&mut self.console, *stream, text),
+            },
             EventBody::Console { stream, text } => push_console(&mut self.console, *stream, text),
             EventBody::Output { id, action, output } => {
                 if let Some(i) = find(&mut self.cells, *id) {
@@ -345,7 +374,17 @@ impl KernelSnapshot {
                     cell.outputs = outputs.clone();
                     cell.error = error.clone();
                     cell.duration = Some(*duration);
-                    cell.persist = persist.clone();
+                    cell.persist = persist.as_deref().cloned();
+                    if cell.console_dropped > 0 {
+                        // As the record says it (scheduler/run.rs, `finish`).
+                        cell.console.push(ConsoleChunk {
+                            stream: StreamName::Stderr,
+                            text: format!(
+                                "\n[weir: {} more bytes of console output were not kept]\n",
+                                cell.console_dropped
+                            ),
+                        });
+                    }
                 }
             }
             EventBody::Skipped {
@@ -360,7 +399,7 @@ impl KernelSnapshot {
                     cell.status = *status;
                     cell.stale = false;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
                     cell.reason = Some(reason.clone());
                     cell.reason_about = *about;
@@ -375,7 +414,7 @@ impl KernelSnapshot {
                 for cell in &mut self.cells {
                     cell.status = RunStatus::Idle;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
                     cell.clear_reason();
                     cell.duration = None;

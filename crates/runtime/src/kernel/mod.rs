@@ -554,7 +554,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             duration: *duration,
             outputs: run.outputs.clone(),
             error: run.error.clone(),
-            persist: run.persist.clone(),
+            persist: run.persist.clone().map(Box::new),
         },
         SessionEvent::CellSkipped { index, reason, run } => EventBody::Skipped {
             id: id(index),
