@@ -1,6 +1,10 @@
 //! `weir exec nb.py`: run the whole notebook headless and print each cell's
 //! result, as text for people or as JSON lines (`--json`) for programs.
 //!
+//! A kernel client like any other (`super::launch`): what it prints while
+//! the run goes on comes from the kernel's events, folded into its own
+//! snapshot; the summary and the exit status from the run's report.
+//!
 //! Exit status: 0 every cell ran fine (stopped and disabled cells count as
 //! fine), 1 a cell failed or could not run, 2 the notebook or the worker
 //! could not be used at all, 130 interrupted with Ctrl-C.
@@ -146,9 +150,10 @@ fn summary_line(report: &RunReport, ctrl_c: bool) -> String {
     line
 }
 
-/// The first Ctrl-C interrupts the running cell and ends the run (the
-/// summary still prints); a second one exits at once, for a cell that
-/// ignores `KeyboardInterrupt`. Returns the press count.
+/// The first Ctrl-C is the kernel's interrupt: it stops the running cell
+/// and ends the run (the summary still prints); a second one exits at
+/// once, for a cell that ignores `KeyboardInterrupt` (the worker's
+/// lifeline then ends it). Returns the press count.
 fn install_ctrl_c(kernel: KernelHandle) -> Arc<AtomicUsize> {
     let presses = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&presses);
