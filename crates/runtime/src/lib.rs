@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod frame;
 pub mod kernel;
+pub mod launch;
 pub mod message;
 pub mod persist;
 mod pipes;

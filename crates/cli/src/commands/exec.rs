@@ -1,6 +1,10 @@
 //! `weir exec nb.py`: run the whole notebook headless and print each cell's
 //! result, as text for people or as JSON lines (`--json`) for programs.
 //!
+//! A kernel client like any other (`super::launch`): what it prints while
+//! the run goes on comes from the kernel's events, folded into its own
+//! snapshot; the summary and the exit status from the run's report.
+//!
 //! Exit status: 0 every cell ran fine (stopped and disabled cells count as
 //! fine), 1 a cell failed or could not run, 2 the notebook or the worker
 //! could not be used at all, 130 interrupted with Ctrl-C.
@@ -15,10 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use weir_runtime::persist::is_persisted;
-use weir_runtime::{
-    PersistMode, Persistence, Refresh, RunReport, SessionEvent, SessionInterrupter,
-};
+use weir_runtime::RunReport;
+use weir_runtime::kernel::{EventBody, KernelHandle};
+use weir_runtime::launch::{PersistRequest, StoreLocation};
 
 use crate::cli::StoreArgs;
 
@@ -39,30 +42,32 @@ pub fn run(
     json: bool,
     persist: PersistArgs,
 ) -> anyhow::Result<ExitCode> {
-    let project = super::load(path)?;
-    let persistence = persistence(path, &project, &persist)?;
-    let names: Vec<String> = (0..project.cells().len())
-        .map(|i| project.display_name(i))
-        .collect();
-    let mut session = super::start_session(path, project, python)?;
-    session.set_persistence(persistence);
-    let interrupter = session.interrupter();
-    let presses = install_ctrl_c(interrupter.clone());
+    let request = PersistRequest::Exec {
+        store: StoreLocation {
+            dir: persist.store.store,
+            replicas: persist.store.replicas,
+            key: None,
+        },
+        refresh: persist.refresh,
+        strict: persist.strict,
+    };
+    let launched = super::launch::start(path, python, request)?;
+    let kernel = super::launch::kernel(launched);
+    let presses = install_ctrl_c(kernel.clone());
     // A Ctrl-C pressed just before the run began was cleared when it
-    // began: pass it on when the first cell starts.
-    let relay = |event: &SessionEvent<'_>| {
-        if matches!(event, SessionEvent::CellStarted { .. }) && presses.load(Ordering::SeqCst) > 0 {
-            interrupter.interrupt();
+    // began: pass it on when a cell starts.
+    let relay = |body: &EventBody| {
+        if matches!(body, EventBody::Started { .. }) && presses.load(Ordering::SeqCst) > 0 {
+            let _ = kernel.interrupt();
         }
     };
 
-    let report = if json {
+    let ran = if json {
         let mut failed_write = None;
-        let report = session.run_all(|event| {
-            relay(&event);
-            if let SessionEvent::CellFinished { run, .. } | SessionEvent::CellSkipped { run, .. } =
-                event
-                && let Err(e) = json::cell(run)
+        let ran = super::launch::run_all(&kernel, |event, state| {
+            relay(&event.body);
+            if let Some(index) = decided(&event.body, state)
+                && let Err(e) = json::cell(index, &state.cells[index])
             {
                 failed_write.get_or_insert(e);
             }
@@ -70,29 +75,40 @@ pub fn run(
         if let Some(e) = failed_write {
             return Err(e).context("cannot write to standard output");
         }
-        report
+        ran
     } else {
-        let printer = text::TextPrinter::start(names).context("cannot start the printer")?;
-        let report = session.run_all(|event| {
-            relay(&event);
-            printer.event(event)
+        let printer = text::TextPrinter::start(kernel.snapshot().cells.len())
+            .context("cannot start the printer")?;
+        let ran = super::launch::run_all(&kernel, |event, state| {
+            relay(&event.body);
+            printer.event(&event.body, state);
         });
-        let summary = match &report {
-            Ok(report) => summary_line(report, presses.load(Ordering::SeqCst) > 0),
+        let summary = match &ran {
+            Ok((report, _)) => summary_line(report, presses.load(Ordering::SeqCst) > 0),
             Err(_) => String::new(),
         };
         printer.finish(summary);
-        report
-    }
-    .with_context(|| format!("{}: running the notebook", path.display()))?;
+        ran
+    };
+    let (report, _) = ran.with_context(|| format!("{}: running the notebook", path.display()))?;
 
     let status = exit_status(&report, presses.load(Ordering::SeqCst) > 0);
     if json {
         json::summary(path, &report, status).context("cannot write to standard output")?;
     }
     // The worker has nothing left to do; a dead one has already been reaped.
-    let _ = session.shutdown();
+    kernel.shutdown();
     Ok(ExitCode::from(status))
+}
+
+/// The notebook index of the cell a `finished` or `skipped` event decided.
+fn decided(body: &EventBody, state: &weir_runtime::kernel::KernelSnapshot) -> Option<usize> {
+    match body {
+        EventBody::Finished { id, .. } | EventBody::Skipped { id, .. } => {
+            state.cells.iter().position(|c| c.meta.id == *id)
+        }
+        _ => None,
+    }
 }
 
 fn exit_status(report: &RunReport, ctrl_c: bool) -> u8 {
@@ -134,67 +150,16 @@ fn summary_line(report: &RunReport, ctrl_c: bool) -> String {
     line
 }
 
-/// The store to use, if any cell persists. A store that cannot be used is
-/// a warning and the notebook runs without persistence, unless `--strict`.
-fn persistence(
-    path: &Path,
-    project: &weir_project::Project,
-    args: &PersistArgs,
-) -> anyhow::Result<Option<Persistence>> {
-    let n = project.cells().len();
-    if !(0..n).any(|i| is_persisted(project, i)) {
-        return Ok(None);
-    }
-    let refresh = if args.refresh.iter().any(|r| r == "*") {
-        Refresh::All
-    } else if args.refresh.is_empty() {
-        Refresh::None
-    } else {
-        let mut cells = std::collections::BTreeSet::new();
-        for r in &args.refresh {
-            let found = r.parse::<usize>().ok().filter(|&i| i < n).or_else(|| {
-                (0..n).find(|&i| project.cells()[i].name == *r || project.display_name(i) == *r)
-            });
-            match found {
-                Some(i) => cells.insert(i),
-                None => anyhow::bail!("--refresh {r}: no such cell in {}", path.display()),
-            };
-        }
-        Refresh::Cells(cells)
-    };
-    let Some(config) = super::store::config(Some(path), &args.store) else {
-        return Ok(None);
-    };
-    let mut dirs = vec![config.root.clone()];
-    dirs.extend(config.replicas.iter().cloned());
-    match super::store::open(config) {
-        Ok(store) => Ok(Some(Persistence {
-            store,
-            dirs,
-            mode: PersistMode::Exec,
-            refresh,
-            strict: args.strict,
-        })),
-        Err(e) if args.strict => Err(e.context("--strict: the store cannot be used")),
-        Err(e) => {
-            eprintln!(
-                "weir: warning: {}; running without persistence",
-                crate::describe(&e)
-            );
-            Ok(None)
-        }
-    }
-}
-
-/// The first Ctrl-C interrupts the running cell and ends the run (the
-/// summary still prints); a second one exits at once, for a cell that
-/// ignores `KeyboardInterrupt`. Returns the press count.
-fn install_ctrl_c(interrupter: SessionInterrupter) -> Arc<AtomicUsize> {
+/// The first Ctrl-C is the kernel's interrupt: it stops the running cell
+/// and ends the run (the summary still prints); a second one exits at
+/// once, for a cell that ignores `KeyboardInterrupt` (the worker's
+/// lifeline then ends it). Returns the press count.
+fn install_ctrl_c(kernel: KernelHandle) -> Arc<AtomicUsize> {
     let presses = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&presses);
     let installed = ctrlc::set_handler(move || {
         if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-            interrupter.interrupt();
+            let _ = kernel.interrupt();
         } else {
             eprintln!("\nweir: interrupted twice, exiting");
             std::process::exit(i32::from(INTERRUPTED));

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use weir_export::{HtmlOptions, render_html};
+use weir_runtime::launch::PersistRequest;
 
 pub fn run_html(
     path: &Path,
@@ -27,14 +28,15 @@ pub fn run_html(
             output.display()
         );
     }
-    let project = super::load(path)?;
-    let mut session = super::start_session(path, project, python)?;
-    let report = session
-        .run_all(|_| {})
-        .with_context(|| format!("{}: running the notebook", path.display()))?;
-    let doc = document::build(path, session.project(), &report, document::generated_at());
+    let launched = super::launch::start(path, python, PersistRequest::Off)?;
+    let title = document::title(launched.session.project(), path);
+    let kernel = super::launch::kernel(launched);
+    let ran = super::launch::run_all(&kernel, |_, _| {});
     // The worker has nothing left to do; a dead one has already been reaped.
-    let _ = session.shutdown();
+    kernel.shutdown();
+    let (report, state) =
+        ran.with_context(|| format!("{}: running the notebook", path.display()))?;
+    let doc = document::build(path, title, &state, document::generated_at());
 
     let html = render_html(
         &doc,

@@ -8,6 +8,7 @@ mod export;
 mod fmt;
 mod graph;
 mod interpreter;
+mod launch;
 mod new;
 mod store;
 mod time_load;
@@ -29,7 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &path,
             format,
             python_version.map_or_else(
-                || check::Judge::Interpreter(python.or_else(interpreter::installed_python)),
+                || check::Judge::Interpreter(Some(interpreter::choose(python))),
                 check::Judge::Version,
             ),
         ),
@@ -44,7 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
         } => exec::run(
             &path,
-            python.or_else(interpreter::installed_python),
+            python,
             json,
             exec::PersistArgs {
                 store,
@@ -57,24 +58,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             store,
             python,
-        } => verify::run(
-            &path,
-            python.or_else(interpreter::installed_python),
-            json,
-            &store,
-        ),
+        } => verify::run(&path, python, json, &store),
         Command::Store(command) => store::run(command),
         Command::Export(ExportCommand::Html {
             path,
             output,
             no_code,
             python,
-        }) => export::run_html(
-            &path,
-            &output,
-            no_code,
-            python.or_else(interpreter::installed_python),
-        ),
+        }) => export::run_html(&path, &output, no_code, python),
         Command::Debug(DebugCommand::AnalyzeCells { input }) => analyze_cells::run(&input),
         Command::Debug(DebugCommand::TimeLoad { path, repeat }) => time_load::run(&path, repeat),
     }
@@ -83,18 +74,4 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Loads a notebook; the error already names the file and what is wrong.
 pub(crate) fn load(path: &std::path::Path) -> anyhow::Result<weir_project::Project> {
     Ok(weir_project::Project::load(path)?)
-}
-
-/// Starts a worker session for the notebook at `path` (with `python`, if
-/// given); the error names the notebook.
-pub(crate) fn start_session(
-    path: &std::path::Path,
-    project: weir_project::Project,
-    python: Option<std::path::PathBuf>,
-) -> anyhow::Result<weir_runtime::Session> {
-    use anyhow::Context;
-    let mut config = weir_runtime::SessionConfig::for_notebook(path);
-    config.python = python;
-    weir_runtime::Session::start(project, config)
-        .with_context(|| format!("{}: cannot start the Python worker", path.display()))
 }

@@ -7,57 +7,31 @@
 //! everything found was repaired), 1 problems left, 2 the store cannot be
 //! used.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use weir_runtime::launch::{self, StoreLocation};
 use weir_store::{Store, StoreConfig};
 
 use crate::cli::{StoreArgs, StoreCommand};
 
-/// The store directory and replicas for a notebook (or none).
-pub(crate) fn config(notebook: Option<&Path>, args: &StoreArgs) -> Option<StoreConfig> {
-    let root = args
-        .store
-        .clone()
-        .or_else(|| {
-            std::env::var_os("WEIR_STORE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
-        .or_else(|| {
-            let nb = notebook?;
-            let dir = nb
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            Some(dir.join("__weir__").join("store"))
-        })?;
-    let replicas = if args.replicas.is_empty() {
-        std::env::var("WEIR_STORE_REPLICAS")
-            .unwrap_or_default()
-            .split(':')
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-            .collect()
-    } else {
-        args.replicas.clone()
-    };
-    Some(StoreConfig {
-        root,
-        replicas,
-        ..StoreConfig::default()
-    })
+/// The store directory and replicas for a notebook (or none): the rule
+/// of `weir_runtime::launch::StoreLocation`, shared with `exec`/`verify`.
+fn config(notebook: Option<&Path>, args: &StoreArgs) -> Option<StoreConfig> {
+    StoreLocation {
+        dir: args.store.clone(),
+        replicas: args.replicas.clone(),
+        key: None,
+    }
+    .config(notebook)
 }
 
 /// Opens (creating if absent) the store; the error names the directory.
-pub(crate) fn open(config: StoreConfig) -> anyhow::Result<Arc<Store>> {
-    let root = config.root.clone();
-    Store::open(config)
-        .map(Arc::new)
-        .with_context(|| format!("store {}", root.display()))
+fn open(config: StoreConfig) -> anyhow::Result<Arc<Store>> {
+    Ok(launch::open_store(config)?)
 }
 
 pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {

@@ -20,9 +20,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
+use weir_runtime::RunStatus;
+use weir_runtime::launch::{PersistRequest, StoreLocation};
 use weir_runtime::persist::entry;
 use weir_runtime::persist::is_persisted;
-use weir_runtime::{PersistMode, Persistence, Refresh, RunStatus};
 
 use crate::cli::StoreArgs;
 
@@ -46,27 +47,30 @@ pub fn run(
     json: bool,
     args: &StoreArgs,
 ) -> anyhow::Result<ExitCode> {
-    let project = super::load(path)?;
+    let request = PersistRequest::Verify {
+        store: StoreLocation {
+            dir: args.store.clone(),
+            replicas: args.replicas.clone(),
+            key: None,
+        },
+    };
+    let launched = super::launch::start(path, python, request)?;
+    let project = launched.session.project();
     let persisted: Vec<usize> = (0..project.cells().len())
-        .filter(|&i| is_persisted(&project, i))
+        .filter(|&i| is_persisted(project, i))
         .collect();
-    let config = super::store::config(Some(path), args)
-        .context("which store? give --store DIR or set WEIR_STORE")?;
-    let root = config.root.clone();
-    let store = super::store::open(config)?;
-    let mut session = super::start_session(path, project, python)?;
-    session.set_persistence(Some(Persistence {
-        store: store.clone(),
-        dirs: Vec::new(),
-        mode: PersistMode::Verify,
-        refresh: Refresh::All,
-        strict: false,
-    }));
-    let keys = session.lineage_keys();
-    let report = session
-        .run_all(|_| {})
-        .with_context(|| format!("{}: running the notebook", path.display()))?;
-    let _ = session.shutdown();
+    // Computed before the kernel owns the session: the code cannot change
+    // during a batch run.
+    let keys = launched.session.lineage_keys();
+    let open = launched
+        .store
+        .as_ref()
+        .context("verify starts with a store")?;
+    let (root, store) = (open.root.clone(), open.store.clone());
+    let kernel = super::launch::kernel(launched);
+    let ran = super::launch::run_all(&kernel, |_, _| {});
+    kernel.shutdown();
+    let (report, _) = ran.with_context(|| format!("{}: running the notebook", path.display()))?;
 
     let mut verdicts = Vec::new();
     for &index in &persisted {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use weir_graph::CellId;
 
 use crate::message::{CellError, MimeBundle, OutputAction, StreamName};
+use crate::persist::CellPersist;
 use crate::scheduler::{CellRun, ConsoleChunk, RunStatus};
 
 /// Whether a change runs what it made stale (autorun) or only marks it.
@@ -119,6 +120,10 @@ pub enum EventBody {
         duration: Duration,
         outputs: Vec<MimeBundle>,
         error: Option<CellError>,
+        /// A persistent cell's store outcome (restored, stored, failed
+        /// checks); absent for other cells.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        persist: Option<Box<CellPersist>>,
     },
     /// The cell did not run: why (a sentence, and a stable kind), and the
     /// id of the cell the reason is about, if one (an ancestor that raised,
@@ -144,6 +149,13 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
 
+fn millis_opt<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => millis(d, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// One cell as a client shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CellView {
@@ -159,7 +171,27 @@ pub struct CellView {
     pub reason: Option<String>,
     /// The id of the cell that reason is about, if one.
     pub reason_about: Option<u32>,
+    /// The reason's stable kind (`NotRunReason::kind`), when it did not run.
+    pub reason_kind: Option<String>,
+    /// How long its last run took (absent for a cell that did not run).
+    #[serde(rename = "duration_ms", serialize_with = "millis_opt")]
+    pub duration: Option<Duration>,
+    /// A persistent cell's store outcome of its last run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist: Option<CellPersist>,
+    /// Console bytes kept, and not kept, since the cell last started.
+    #[serde(skip)]
+    console_kept: usize,
+    #[serde(skip)]
+    console_dropped: u64,
 }
+
+/// Console text a cell's view keeps, as its record does
+/// (`scheduler/run.rs`, `MAX_CONSOLE`): past it, text still arrives as
+/// `stream` events but is only counted, and when the cell finishes a note
+/// on stderr says how much was not kept. So a kernel that lives for hours
+/// holds a bounded amount per cell, and a view shows what the record does.
+pub const MAX_CELL_CONSOLE: usize = 8 * 1024 * 1024;
 
 impl CellView {
     pub(crate) fn from_run(meta: CellMeta, run: &CellRun) -> Self {
@@ -172,7 +204,34 @@ impl CellView {
             error: run.error.clone(),
             reason: run.reason.as_ref().map(ToString::to_string),
             reason_about: run.reason.as_ref().and_then(|r| r.cell()).map(|c| c.id),
+            reason_kind: run.reason.as_ref().map(|r| r.kind().to_owned()),
+            duration: run.duration,
+            persist: run.persist.clone(),
+            console_kept: run.console.iter().map(|c| c.text.len()).sum(),
+            console_dropped: 0,
         }
+    }
+
+    /// Console text of this cell: kept up to [`MAX_CELL_CONSOLE`], counted after.
+    fn keep(&mut self, stream: StreamName, text: &str) {
+        if self.console_kept + text.len() > MAX_CELL_CONSOLE {
+            self.console_dropped += text.len() as u64;
+            return;
+        }
+        self.console_kept += text.len();
+        push_console(&mut self.console, stream, text);
+    }
+
+    fn clear_console(&mut self) {
+        self.console.clear();
+        self.console_kept = 0;
+        self.console_dropped = 0;
+    }
+
+    fn clear_reason(&mut self) {
+        self.reason = None;
+        self.reason_about = None;
+        self.reason_kind = None;
     }
 }
 
@@ -211,6 +270,11 @@ impl KernelSnapshot {
                         error: None,
                         reason: None,
                         reason_about: None,
+                        reason_kind: None,
+                        duration: None,
+                        persist: None,
+                        console_kept: 0,
+                        console_dropped: 0,
                     },
                 );
             }
@@ -270,19 +334,17 @@ impl KernelSnapshot {
                     cell.status = RunStatus::Running;
                     cell.stale = false;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
-                    cell.reason = None;
-                    cell.reason_about = None;
+                    cell.clear_reason();
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
-            EventBody::Stream { id, stream, text } => {
-                let console = match find(&mut self.cells, *id) {
-                    Some(i) => &mut self.cells[i].console,
-                    None => &mut self.console,
-                };
-                push_console(console, *stream, text);
-            }
+            EventBody::Stream { id, stream, text } => match find(&mut self.cells, *id) {
+                Some(i) => self.cells[i].keep(*stream, text),
+                None => push_console(&mut self.console, *stream, text),
+            },
             EventBody::Console { stream, text } => push_console(&mut self.console, *stream, text),
             EventBody::Output { id, action, output } => {
                 if let Some(i) = find(&mut self.cells, *id) {
@@ -297,9 +359,10 @@ impl KernelSnapshot {
             EventBody::Finished {
                 id,
                 status,
+                duration,
                 outputs,
                 error,
-                ..
+                persist,
             } => {
                 if self.running == Some(*id) {
                     self.running = None;
@@ -310,24 +373,39 @@ impl KernelSnapshot {
                     cell.stale = false;
                     cell.outputs = outputs.clone();
                     cell.error = error.clone();
+                    cell.duration = Some(*duration);
+                    cell.persist = persist.as_deref().cloned();
+                    if cell.console_dropped > 0 {
+                        // As the record says it (scheduler/run.rs, `finish`).
+                        cell.console.push(ConsoleChunk {
+                            stream: StreamName::Stderr,
+                            text: format!(
+                                "\n[weir: {} more bytes of console output were not kept]\n",
+                                cell.console_dropped
+                            ),
+                        });
+                    }
                 }
             }
             EventBody::Skipped {
                 id,
                 status,
                 reason,
+                reason_kind,
                 about,
-                ..
             } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let cell = &mut self.cells[i];
                     cell.status = *status;
                     cell.stale = false;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
                     cell.reason = Some(reason.clone());
                     cell.reason_about = *about;
+                    cell.reason_kind = Some(reason_kind.clone());
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
             EventBody::WorkerRestarted => {
@@ -336,10 +414,11 @@ impl KernelSnapshot {
                 for cell in &mut self.cells {
                     cell.status = RunStatus::Idle;
                     cell.outputs.clear();
-                    cell.console.clear();
+                    cell.clear_console();
                     cell.error = None;
-                    cell.reason = None;
-                    cell.reason_about = None;
+                    cell.clear_reason();
+                    cell.duration = None;
+                    cell.persist = None;
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,

@@ -24,6 +24,7 @@
 //!   thread, so it reaches subscribers while the kernel is idle too
 //!   (`Stream` for its origin cell, or `Console`).
 
+mod batch;
 mod event;
 mod hub;
 
@@ -37,9 +38,10 @@ use weir_graph::CellId;
 use weir_project::{Applied, Change, ChangeError};
 
 use crate::events::WorkerEvent;
-use crate::scheduler::{Session, SessionEvent, SessionInterrupter};
+use crate::scheduler::{RunReport, Session, SessionError, SessionEvent, SessionInterrupter};
 use crate::worker::UnsolicitedSink;
 
+pub use batch::ReportReceiver;
 pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
 pub use hub::{Delivery, Subscription};
 
@@ -89,6 +91,11 @@ pub enum Command {
     /// Answer with the sequence number of the next `Idle` event: once every
     /// command sent before this one is handled and nothing is left to run.
     WhenIdle(mpsc::Sender<u64>),
+    /// Run every cell as one uninterrupted run and answer with its report
+    /// (for batch clients: `weir exec`, `verify`, `export`). Commands sent
+    /// meanwhile wait for the run to end, so it is never split; an
+    /// interrupt still stops it. See `batch.rs`.
+    RunAllReport(mpsc::Sender<Result<RunReport, SessionError>>),
     Shutdown,
 }
 
@@ -374,6 +381,9 @@ impl Kernel {
                 self.hub.publish(body);
             }
             Command::WhenIdle(reply) => self.idle_waiters.push(reply),
+            Command::RunAllReport(reply) => {
+                let _ = reply.send(self.run_all_reported());
+            }
             Command::Shutdown => return Next::Stop,
         }
         Next::Continue
@@ -446,7 +456,7 @@ impl Kernel {
     }
 
     /// Runs the pending cells until done or until a command arrives.
-    fn run_pending(&mut self) {
+    fn run_pending(&mut self) -> RunReport {
         let ids: Vec<CellId> = std::mem::take(&mut self.pending).into_iter().collect();
         let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
         let plan = self.session.project().graph().run_plan(&ids);
@@ -477,6 +487,7 @@ impl Kernel {
                 message: format!("{} ({}); restart the worker", death.cell, death.status),
             });
         }
+        report
     }
 }
 
@@ -543,6 +554,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             duration: *duration,
             outputs: run.outputs.clone(),
             error: run.error.clone(),
+            persist: run.persist.clone().map(Box::new),
         },
         SessionEvent::CellSkipped { index, reason, run } => EventBody::Skipped {
             id: id(index),

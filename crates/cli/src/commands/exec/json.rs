@@ -6,9 +6,8 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use serde::Serialize;
-use weir_runtime::{
-    CellPersist, CellRun, MimeBundle, PersistTotals, RunReport, StreamName, WorkerDeath,
-};
+use weir_runtime::kernel::CellView;
+use weir_runtime::{CellPersist, MimeBundle, PersistTotals, RunReport, StreamName, WorkerDeath};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -19,8 +18,8 @@ struct CellLine<'a> {
     index: usize,
     name: &'a str,
     status: &'static str,
-    reason: Option<String>,
-    reason_kind: Option<&'static str>,
+    reason: Option<&'a str>,
+    reason_kind: Option<&'a str>,
     outputs: &'a [MimeBundle],
     stdout: String,
     stderr: String,
@@ -65,27 +64,37 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// One cell's line.
-pub fn cell(run: &CellRun) -> io::Result<()> {
+/// One cell's line, as the kernel's events left the cell (at notebook
+/// position `index`).
+pub fn cell(index: usize, cell: &CellView) -> io::Result<()> {
     let line = CellLine {
         kind: "cell",
-        index: run.index,
-        name: &run.name,
-        status: run.status.as_str(),
-        reason: run.reason.as_ref().map(ToString::to_string),
-        reason_kind: run.reason.as_ref().map(|r| r.kind()),
-        outputs: &run.outputs,
-        stdout: run.text(StreamName::Stdout),
-        stderr: run.text(StreamName::Stderr),
-        error: run.error.as_ref().map(|e| ErrorJson {
+        index,
+        name: &cell.meta.name,
+        status: cell.status.as_str(),
+        reason: cell.reason.as_deref(),
+        reason_kind: cell.reason_kind.as_deref(),
+        outputs: &cell.outputs,
+        stdout: text(cell, StreamName::Stdout),
+        stderr: text(cell, StreamName::Stderr),
+        error: cell.error.as_ref().map(|e| ErrorJson {
             exc_type: &e.exc_type,
             message: &e.message,
             traceback: &e.traceback,
         }),
-        duration_ms: run.duration.map(ms),
-        persist: run.persist.as_ref(),
+        duration_ms: cell.duration.map(ms),
+        persist: cell.persist.as_ref(),
     };
     print_line(&line)
+}
+
+/// Everything the cell wrote to one stream, in order.
+fn text(cell: &CellView, stream: StreamName) -> String {
+    cell.console
+        .iter()
+        .filter(|chunk| chunk.stream == stream)
+        .map(|chunk| chunk.text.as_str())
+        .collect()
 }
 
 /// The closing line.

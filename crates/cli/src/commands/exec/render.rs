@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use weir_runtime::{CellRun, MimeBundle, PersistAction, RunStatus, RunSummary};
+use weir_runtime::kernel::CellView;
+use weir_runtime::{MimeBundle, PersistAction, RunStatus, RunSummary};
 
 /// What a terminal shows for one output. Markdown is its source text;
 /// images and HTML without a plain-text form become a one-line note with
@@ -85,8 +86,9 @@ pub fn label(index: usize, name: &str) -> String {
     format!("cell {index} `{name}`")
 }
 
-/// "── cell 3 `_` ─ error ZeroDivisionError".
-pub fn header(run: &CellRun) -> String {
+/// "── cell 3 `_` ─ error ZeroDivisionError", for the cell at notebook
+/// position `index`.
+pub fn header(index: usize, run: &CellView) -> String {
     let what = match run.status {
         RunStatus::Ok
             if run
@@ -124,7 +126,7 @@ pub fn header(run: &CellRun) -> String {
         RunStatus::Disabled => "disabled".to_owned(),
         other => other.to_string(),
     };
-    let mut out = format!("── {} ─ {what}", label(run.index, &run.name));
+    let mut out = format!("── {} ─ {what}", label(index, &run.meta.name));
     if let Some(p) = &run.persist {
         // A failed check is never silent.
         for problem in &p.problems {

@@ -1,6 +1,6 @@
 //! The human-readable `weir exec` output.
 //!
-//! A printer thread owns the terminal, fed by the session's events, so it
+//! A printer thread owns the terminal, fed by the kernel's events, so it
 //! can also act when nothing happens: redraw the progress line's clock and
 //! switch a slow cell's output to live.
 //!
@@ -15,7 +15,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use weir_runtime::{CellError, CellRun, MimeBundle, SessionEvent, StreamName};
+use weir_runtime::kernel::{CellView, EventBody, KernelSnapshot};
+use weir_runtime::{CellError, MimeBundle, StreamName};
 
 use super::render;
 
@@ -43,43 +44,47 @@ struct Done {
 pub struct TextPrinter {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
-    /// Display names by index: events carry indices only.
-    names: Vec<String>,
 }
 
 impl TextPrinter {
-    /// `names`: every cell's display name; the run covers them all. The
+    /// `total`: the number of cells; the run covers them all. The
     /// progress line is drawn only when stderr is a terminal.
-    pub fn start(names: Vec<String>) -> io::Result<Self> {
+    pub fn start(total: usize) -> io::Result<Self> {
         let (tx, rx) = channel();
         let progress = io::stderr().is_terminal();
-        let total = names.len();
         let thread = std::thread::Builder::new()
             .name("weir-exec-printer".into())
             .spawn(move || Printer::new(total, progress).serve(rx))?;
         Ok(TextPrinter {
             tx,
             thread: Some(thread),
-            names,
         })
     }
 
-    pub fn event(&self, event: SessionEvent<'_>) {
-        let msg = match event {
-            SessionEvent::CellStarted { index } => Msg::Started {
-                index,
-                name: self.names.get(index).cloned().unwrap_or_default(),
-            },
-            // Live console text; the notebook's own console prints as it comes.
-            SessionEvent::Stream { stream, text, .. }
-            | SessionEvent::Console { stream, text, .. } => Msg::Stream {
-                stream,
-                text: text.to_owned(),
-            },
-            SessionEvent::CellFinished { run, .. } | SessionEvent::CellSkipped { run, .. } => {
-                Msg::Done(Box::new(done(run)))
+    /// One kernel event, and the state it led to.
+    pub fn event(&self, body: &EventBody, state: &KernelSnapshot) {
+        let position = |id: u32| state.cells.iter().position(|c| c.meta.id == id);
+        let msg = match body {
+            EventBody::Started { id } => {
+                let Some(index) = position(*id) else { return };
+                Msg::Started {
+                    index,
+                    name: state.cells[index].meta.name.clone(),
+                }
             }
-            SessionEvent::CellQueued { .. } | SessionEvent::Output { .. } => return,
+            // Live console text: the running cell's, a finished cell's
+            // thread's, the notebook's own console; printed as it comes.
+            EventBody::Stream { stream, text, .. } | EventBody::Console { stream, text } => {
+                Msg::Stream {
+                    stream: *stream,
+                    text: text.clone(),
+                }
+            }
+            EventBody::Finished { id, .. } | EventBody::Skipped { id, .. } => {
+                let Some(index) = position(*id) else { return };
+                Msg::Done(Box::new(done(index, &state.cells[index])))
+            }
+            _ => return,
         };
         // The printer only stops after `End`; a send error means it
         // panicked, and there is nobody left to print for.
@@ -95,9 +100,9 @@ impl TextPrinter {
     }
 }
 
-fn done(run: &CellRun) -> Done {
+fn done(index: usize, run: &CellView) -> Done {
     Done {
-        header: render::header(run),
+        header: render::header(index, run),
         outputs: run.outputs.clone(),
         error: run.error.clone(),
     }

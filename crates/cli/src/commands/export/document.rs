@@ -1,75 +1,69 @@
-//! The scheduler's run report, as the page renders it: maps `RunReport`
-//! (weir-runtime) to `ExportDocument` (weir-export), so the export crate
-//! stays free of the runtime.
+//! The kernel's cells after a run, as the page renders them: maps
+//! `CellView`s (weir-runtime) to an `ExportDocument` (weir-export), so the
+//! export crate stays free of the runtime.
 
 use std::path::Path;
 
 use weir_export::{ExportCell, ExportDocument, ExportError};
 use weir_project::Project;
-use weir_runtime::{CellRun, RunReport, RunStatus, StreamName};
+use weir_runtime::kernel::{CellView, KernelSnapshot};
+use weir_runtime::{RunStatus, StreamName};
 
-pub fn build(path: &Path, project: &Project, report: &RunReport, when: String) -> ExportDocument {
-    let cells = project
-        .cells()
-        .iter()
-        .enumerate()
-        .map(|(index, cell)| {
-            let mut out = ExportCell {
-                name: project.display_name(index),
-                code: cell.code.clone(),
-                hide_code: cell.options.hide_code,
-                status: "not-run".to_string(),
-                ..Default::default()
-            };
-            if let Some(run) = report.cells.get(index) {
-                fill(&mut out, run);
-            }
-            out
-        })
-        .collect();
+/// The page for the kernel's state after the run: every cell in notebook
+/// order, as a client sees it (text a finished cell's threads wrote during
+/// later cells included).
+pub fn build(path: &Path, title: String, state: &KernelSnapshot, when: String) -> ExportDocument {
+    let cells = state.cells.iter().map(cell).collect();
     ExportDocument {
-        title: title(project, path),
+        title,
         generated_at: Some(when),
         source: Some(path.display().to_string()),
         cells,
     }
 }
 
-fn fill(out: &mut ExportCell, run: &CellRun) {
-    out.status = match run.status {
-        RunStatus::Ok => "ok",
-        RunStatus::Error => "error",
-        RunStatus::Stopped => "stopped",
-        RunStatus::Interrupted => "interrupted",
-        RunStatus::Disabled => "disabled",
-        // A finished run_all leaves nothing idle, queued or running; if one
-        // did, it did not run.
-        RunStatus::NotRun | RunStatus::Idle | RunStatus::Queued | RunStatus::Running => "not-run",
+fn cell(view: &CellView) -> ExportCell {
+    ExportCell {
+        name: view.meta.name.clone(),
+        code: view.meta.code.clone(),
+        hide_code: view.meta.hide_code,
+        status: match view.status {
+            RunStatus::Ok => "ok",
+            RunStatus::Error => "error",
+            RunStatus::Stopped => "stopped",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Disabled => "disabled",
+            // A finished run of every cell leaves nothing idle, queued or
+            // running; if one did, it did not run.
+            RunStatus::NotRun | RunStatus::Idle | RunStatus::Queued | RunStatus::Running => {
+                "not-run"
+            }
+        }
+        .to_string(),
+        reason: view.reason.clone(),
+        outputs: view.outputs.clone(),
+        console: view
+            .console
+            .iter()
+            .map(|chunk| {
+                let stream = match chunk.stream {
+                    StreamName::Stdout => "stdout",
+                    StreamName::Stderr => "stderr",
+                };
+                (stream.to_string(), chunk.text.clone())
+            })
+            .collect(),
+        error: view.error.as_ref().map(|e| ExportError {
+            exc_type: e.exc_type.clone(),
+            message: e.message.clone(),
+            traceback: e.traceback.clone(),
+        }),
     }
-    .to_string();
-    out.reason = run.reason.as_ref().map(ToString::to_string);
-    out.outputs = run.outputs.clone();
-    out.console = run
-        .console
-        .iter()
-        .map(|chunk| {
-            let stream = match chunk.stream {
-                StreamName::Stdout => "stdout",
-                StreamName::Stderr => "stderr",
-            };
-            (stream.to_string(), chunk.text.clone())
-        })
-        .collect();
-    out.error = run.error.as_ref().map(|e| ExportError {
-        exc_type: e.exc_type.clone(),
-        message: e.message.clone(),
-        traceback: e.traceback.clone(),
-    });
 }
 
 /// `App(app_title="...")` when it is a plain string literal, else the
 /// file's name.
-fn title(project: &Project, path: &Path) -> String {
+pub fn title(project: &Project, path: &Path) -> String {
     project
         .notebook()
         .app_options
