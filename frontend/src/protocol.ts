@@ -105,7 +105,8 @@ export type ServerMessage =
   | { type: 'refused'; req?: number; reason: string; message: string; id?: number; code?: string; version?: number }
   | { type: 'error'; req?: number; message: string }
   | { type: 'saved'; path: string; hash: string }
-  | { type: 'file_changed' };
+  | { type: 'file_changed' }
+  | { type: 'resync' };
 
 export type ClientMessage =
   | { type: 'hello'; since?: number }

@@ -154,6 +154,9 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
       return { ...state, dirty: false, fileChanged: false, lastSaved: { hash: msg.hash } };
     case 'file_changed':
       return { ...state, fileChanged: true };
+    case 'resync':
+      // The server dropped this client's queue (it fell too far behind).
+      return { ...state, resyncing: true };
     default:
       return state;
   }

@@ -52,6 +52,16 @@ describe('bundle hashing', () => {
   });
 });
 
+describe('the contract\'s test vectors (docs/editor-protocol.md, checked against the Python blake3 package)', () => {
+  it('gives the documented digests', () => {
+    expect(hashBundle(hasher, { 'text/plain': '2', 'text/html': '<b>2</b>' })).toBe(
+      'b0531921d808e1137f7c0faf63d60dd09bab02af6763c0ae973ea13fae3ae579');
+    expect(hashBundle(hasher, { 'application/json': { b: [1, 2.5, null], a: 'é' }, 'text/plain': "{'a': 'é'}" })).toBe(
+      'f9c6024c937a2836f54031b5840e3501193fb7103fe042d94717a2dc82e50dda');
+    expect(hashText(hasher, 'hello\n')).toBe('8e4c7c1b99dbfd50e7a95185fead5ee1448fa904a2fdd778eaf5f2dbfd629a99');
+  });
+});
+
 describe('console chunks', () => {
   it('verifies the text and refuses a changed byte', () => {
     const chunk = { stream: 'stdout' as const, text: 'hi\n', hash: hashText(hasher, 'hi\n') };

@@ -131,6 +131,11 @@ describe('gap detection', () => {
     expect(needsHello(base, s)).toBe(true);
   });
 
+  it('treats a top-level resync message as a gap too', () => {
+    const s = apply(base, { type: 'resync' });
+    expect(needsHello(base, s)).toBe(true);
+  });
+
   it('does not apply events before the first snapshot', () => {
     const s = apply(initialState(), ev(1, { type: 'queued', id: 1 }));
     expect(s.resyncing).toBe(true);
