@@ -57,6 +57,10 @@ const cells = [
   { id: 1, name: '_', code: 'x = 1', hide_code: false, disabled: false, persist: false, version: 1, status: 'ok', stale: false, outputs: [], console: [], error: null, reason: null, reason_about: null, restored_at: null },
   { id: 2, name: 'intro', code: 'mo.md(r"""\n# Hello from markdown\n\nSome *text*.\n""")', hide_code: false, disabled: false, persist: false, version: 1, status: 'idle', stale: false, outputs: [], console: [], error: null, reason: null, reason_about: null, restored_at: null },
 ];
+// MOCK_CELLS=N adds N plain cells (for timing how fast a big notebook opens).
+for (let i = 0; i < Number(process.env.MOCK_CELLS ?? 0); i++) {
+  cells.push({ id: nextId++, name: `c${i}`, code: `v${i} = ${i}\nprint(v${i})`, hide_code: false, disabled: false, persist: false, version: 1, status: 'ok', stale: false, outputs: [withHash({ 'text/plain': String(i) })], console: [], error: null, reason: null, reason_about: null, restored_at: null });
+}
 const sockets = new Set();
 const log = [];
 
