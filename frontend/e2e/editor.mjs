@@ -219,6 +219,88 @@ try {
     assert((await count()) === before + 1, 'one more hello');
   });
 
+  await check('Ctrl+S sends the edited code, then saves', async () => {
+    const id = await cell(0).getAttribute('data-cell-id');
+    await typeInto(cell(0), 'saved_code = 1');
+    await cell(0).locator('[data-testid=cell-edited]').waitFor({ timeout: T });
+    await page.keyboard.press('ControlOrMeta+s');
+    await page.waitForFunction((id) => window.weir.state.cells.find((c) => c.id === Number(id))?.code === 'saved_code = 1' && !window.weir.state.dirty, id, { timeout: T });
+    const log = await (await fetch(new URL('/mock/log', base))).json();
+    const i = log.findIndex((m) => m.type === 'set_code' && m.code === 'saved_code = 1');
+    assert(i >= 0 && log.slice(i).some((m) => m.type === 'save'), 'set_code before save');
+    await cell(0).locator('[data-testid=cell-edited]').waitFor({ state: 'hidden', timeout: T });
+  });
+
+  await check('lazy mode marks an edited cell stale without running it; run stale runs it', async () => {
+    await page.locator('[data-testid=mode]').click();
+    await page.locator('[data-testid=mode][data-mode=lazy]').waitFor({ timeout: T });
+    const c = cell(0);
+    const status = await c.getAttribute('data-status');
+    await typeInto(c, '6 * 7');
+    await page.keyboard.press('ControlOrMeta+s'); // sends the edit, runs nothing
+    await c.locator('[data-testid=badge-stale]').waitFor({ timeout: T });
+    assert((await c.getAttribute('data-stale')) === 'true', 'data-stale');
+    assert((await c.getAttribute('data-status')) === status, 'status unchanged: nothing ran');
+    await page.locator('[data-testid=run-stale]').click();
+    await waitText(c.locator('[data-testid=output-item]'), '42');
+    await c.locator('[data-testid=badge-stale]').waitFor({ state: 'detached', timeout: T });
+    await page.locator('[data-testid=mode]').click();
+    await page.locator('[data-testid=mode][data-mode=autorun]').waitFor({ timeout: T });
+  });
+
+  await check('a cell that did not run says why, and links to the cell the reason is about', async () => {
+    const c = cell(1);
+    await typeInto(c, 'skip');
+    await page.keyboard.press('Shift+Enter');
+    await waitText(c.locator('[data-testid=reason]'), 'An ancestor raised');
+    await c.locator('[data-testid=cell-status]', { hasText: 'not run' }).waitFor({ timeout: T });
+    await c.locator('[data-testid=reason-link]').click();
+    await page.locator('[data-testid=cell].flash').first().waitFor({ timeout: T });
+    assert((await page.locator('[data-testid=cell].flash').first().getAttribute('data-cell-id')) === (await cell(0).getAttribute('data-cell-id')), 'the first cell is highlighted');
+  });
+
+  await check('hide code hides the editor and offers to show it', async () => {
+    const c = cell(1);
+    await c.locator('[data-testid=options]').click();
+    await c.locator('[data-testid=opt-hide-code]').check();
+    await c.locator('[data-testid=show-code]').waitFor({ timeout: T });
+    assert(!(await c.locator('[data-testid=editor]').isVisible()), 'editor hidden');
+    await c.locator('[data-testid=show-code]').click();
+    await c.locator('[data-testid=editor]').waitFor({ state: 'visible', timeout: T });
+    await c.locator('[data-testid=opt-hide-code]').uncheck();
+  });
+
+  await check('two tabs: an edit and its output in one appear in the other', async () => {
+    const other = await context.newPage();
+    try {
+      await other.goto(base, { waitUntil: 'load' });
+      await other.locator('[data-testid=connection]', { hasText: 'connected' }).waitFor({ timeout: T });
+      const id = await cell(1).getAttribute('data-cell-id');
+      const there = other.locator(`[data-testid=cell][data-cell-id="${id}"]`);
+      await there.waitFor({ timeout: T });
+      await there.locator('.cm-content').click();
+      await other.keyboard.press('ControlOrMeta+a');
+      await other.keyboard.type('100 + 23');
+      await other.keyboard.press('Shift+Enter');
+      await waitText(cellById(id).locator('[data-testid=output-item]'), '123');
+      await waitText(cellById(id).locator('.cm-content'), '100 + 23');
+    } finally {
+      await other.close();
+    }
+  });
+
+  await check('reopening shows last outputs from the store, marked restored, with recompute', async () => {
+    const id = await cell(1).getAttribute('data-cell-id');
+    await post(`/mock/restore?id=${id}`);
+    await page.reload({ waitUntil: 'load' });
+    const c = cellById(id);
+    await c.locator('[data-testid=badge-restored]').waitFor({ timeout: T });
+    await waitText(c.locator('[data-testid=output-item]'), 'from the store');
+    await c.locator('[data-testid=recompute]').click();
+    await c.locator('[data-testid=badge-restored]').waitFor({ state: 'detached', timeout: T });
+    await waitText(c.locator('[data-testid=output-item]'), '123');
+  });
+
   await check('no script errors and nothing fetched from outside', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests: ${offsite.join(' ')}`);

@@ -95,6 +95,11 @@ function execute(cell) {
   } else if (last === 'raise') {
     status = 'error';
     error = { type: 'ZeroDivisionError', message: 'division by zero', traceback: 'Traceback (most recent call last):\n  Cell intro, line 1, in <module>\nZeroDivisionError: division by zero', frames: [] };
+  } else if (last === 'skip') {
+    // As the kernel reports a cell whose ancestor raised: a reason and the cell it is about.
+    publish({ type: 'skipped', id: cell.id, status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_kind: 'ancestor_raised', about: cells[0].id });
+    Object.assign(cell, { status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_about: cells[0].id });
+    return;
   } else if (/^mo\.md\(/.test(code)) {
     outputs = [];
   } else if (!/=/.test(last) && last) {
@@ -238,6 +243,10 @@ const server = createServer((req, res) => {
     } else if (what === 'gap') {
       seq += 1; // a number no client will see
       publish({ type: 'idle' });
+    } else if (what === 'restore') {
+      // As if the notebook were opened afresh with this cell's last output from the store.
+      const c = find(Number(url.searchParams.get('id')));
+      Object.assign(c, { persist: true, status: 'ok', outputs: [withHash({ 'text/plain': 'from the store' })], restored_at: '2026-01-02T03:04:05Z' });
     } else if (what === 'quiet_event') {
       // An event while every socket is down: a reconnect must fetch it with `since`.
       publish({ type: 'cell_renamed', id: Number(url.searchParams.get('id')), name: url.searchParams.get('name') });
