@@ -301,6 +301,14 @@ try {
     await waitText(c.locator('[data-testid=output-item]'), '123');
   });
 
+  await check('drag a cell by its handle below another', async () => {
+    const ids = await page.$$eval('[data-testid=cell]', (cs) => cs.map((c) => c.dataset.cellId));
+    const targetBox = await cell(2).boundingBox();
+    await cell(0).locator('[data-testid=drag-handle]').dragTo(cell(2), { targetPosition: { x: 20, y: targetBox.height - 8 } });
+    const want = [ids[1], ids[2], ids[0], ...ids.slice(3)];
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('[data-testid=cell]')].map((c) => c.dataset.cellId)) === JSON.stringify(want), want, { timeout: T });
+  });
+
   await check('no script errors and nothing fetched from outside', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests: ${offsite.join(' ')}`);

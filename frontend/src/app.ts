@@ -8,6 +8,7 @@ import { renderConsole } from './output';
 import type { NotebookState } from './state';
 
 export interface AppActions extends CellActions {
+  moveTo(id: number, index: number): void;
   runStale(): void;
   runAll(): void;
   interrupt(): void;
@@ -85,6 +86,52 @@ export class NotebookView {
     const addEnd = button('+ Add cell', 'Add a cell at the end', 'add-cell-end', () => actions.addAtEnd());
     addEnd.className = 'add-end';
     this.root.append(bar, this.banners, this.notices, this.nbConsole, this.empty, this.list, addEnd);
+    this.dragAndDrop();
+  }
+
+  /** Drag a cell by its handle; drop it above or below another (the upper or lower half). */
+  private dragAndDrop(): void {
+    const MIME = 'application/x-weir-cell';
+    let dragged: number | null = null;
+    const target = (e: DragEvent) => (e.target as Element).closest?.('[data-testid=cell]') as HTMLElement | null;
+    const clear = () => this.list.querySelectorAll('.drop-above, .drop-below').forEach((e) => e.classList.remove('drop-above', 'drop-below'));
+    this.list.addEventListener('dragstart', (e) => {
+      const handle = (e.target as Element).closest?.('[data-testid=drag-handle]');
+      const cell = handle?.closest('[data-testid=cell]') as HTMLElement | null;
+      if (!cell || !e.dataTransfer) return;
+      dragged = Number(cell.dataset.cellId);
+      e.dataTransfer.setData(MIME, String(dragged));
+      e.dataTransfer.effectAllowed = 'move';
+      e.dataTransfer.setDragImage(cell, 10, 10);
+    });
+    this.list.addEventListener('dragover', (e) => {
+      const cell = target(e);
+      if (dragged === null || !cell) return;
+      e.preventDefault();
+      const r = cell.getBoundingClientRect();
+      const below = e.clientY > r.top + r.height / 2;
+      clear();
+      cell.classList.add(below ? 'drop-below' : 'drop-above');
+    });
+    this.list.addEventListener('dragleave', (e) => {
+      if (!this.list.contains(e.relatedTarget as Node | null)) clear();
+    });
+    this.list.addEventListener('dragend', () => {
+      dragged = null;
+      clear();
+    });
+    this.list.addEventListener('drop', (e) => {
+      const cell = target(e);
+      const id = dragged;
+      dragged = null;
+      clear();
+      if (id === null || !cell || !this.state) return;
+      e.preventDefault();
+      const r = cell.getBoundingClientRect();
+      const below = e.clientY > r.top + r.height / 2;
+      const index = dropIndex(this.state.cells.map((c) => c.id), id, Number(cell.dataset.cellId), below);
+      if (index !== null) this.actions.moveTo(id, index);
+    });
   }
 
   /** Offers to undo the last delete (until the next one). */
@@ -179,4 +226,17 @@ export class NotebookView {
       this.notices.append(n);
     });
   }
+}
+
+/**
+ * Where a dragged cell lands, as the `move` message's index (its position
+ * after it is taken out), or null when the drop leaves it where it is.
+ */
+export function dropIndex(order: readonly number[], dragged: number, onto: number, below: boolean): number | null {
+  const from = order.indexOf(dragged);
+  const at = order.indexOf(onto);
+  if (from < 0 || at < 0) return null;
+  let to = below ? at + 1 : at;
+  if (from < to) to -= 1;
+  return to === from ? null : to;
 }

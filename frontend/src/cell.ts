@@ -99,7 +99,11 @@ function cellTemplate(): HTMLElement {
   }
   details.append(summary, menu);
   controls.append(details);
-  header.append(name, el('span', 'status', 'cell-status'), el('span', 'badges'), edited, controls);
+  const handle = el('span', 'drag-handle', 'drag-handle');
+  handle.textContent = '⠿';
+  handle.title = 'Drag to move';
+  handle.draggable = true;
+  header.append(handle, name, el('span', 'status', 'cell-status'), el('span', 'badges'), edited, controls);
   const hiddenNote = el('button', 'hidden-note', 'show-code');
   hiddenNote.type = 'button';
   hiddenNote.textContent = 'code hidden: show';

@@ -183,6 +183,10 @@ export class Controller implements AppActions {
     requestAnimationFrame(() => requestAnimationFrame(() => this.view.cell(id)?.focus()));
   }
 
+  moveTo(id: number, index: number): void {
+    this.send({ type: 'move', id, index });
+  }
+
   rename(id: number, name: string): void {
     this.send({ type: 'rename', id, name });
   }
