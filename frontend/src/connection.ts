@@ -84,9 +84,9 @@ export class Connection {
     };
   }
 
-  /** (Re)starts the stream: events after `since`, or a snapshot. */
-  hello(): void {
-    const since = this.opts.since();
+  /** (Re)starts the stream: events after `since`, or (`fresh`, or no state yet) a snapshot. */
+  hello(fresh = false): void {
+    const since = fresh ? undefined : this.opts.since();
     this.sendNow(since === undefined ? { type: 'hello' } : { type: 'hello', since });
   }
 

@@ -66,7 +66,8 @@ export class Controller implements AppActions {
   dispatch(msg: Incoming | LocalAction): void {
     const before = this.state;
     this.state = apply(before, msg);
-    if (needsHello(before, this.state)) this.conn.hello();
+    const hello = needsHello(before, this.state);
+    if (hello) this.conn.hello(hello === 'snapshot');
     if (this.state !== before) this.schedule();
   }
 
@@ -106,7 +107,7 @@ export class Controller implements AppActions {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.view.render(this.state);
+      this.paint();
     });
   }
 
@@ -114,7 +115,19 @@ export class Controller implements AppActions {
   flush(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
-    this.view.render(this.state);
+    this.paint();
+  }
+
+  private paint(): void {
+    try {
+      this.view.render(this.state);
+    } catch (err) {
+      // A bug in one cell's painting must not freeze the whole page.
+      console.error(err);
+      if (!this.state.notices.some((n) => n.text.startsWith('The page could not draw'))) {
+        this.dispatch({ type: 'notice', notice: { kind: 'error', text: `The page could not draw the notebook: ${err instanceof Error ? err.message : String(err)}` } });
+      }
+    }
   }
 
   private send(msg: ClientMessage): number {

@@ -9,6 +9,7 @@ import type {
   CellError, CellView, ClientMessage, ConsoleChunk, KernelEvent, MimeBundle, RunMode, RunStatus,
   ServerMessage,
 } from './protocol';
+import { checkEvent, checkSnapshot } from './validate';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
@@ -46,6 +47,8 @@ export interface NotebookState {
   readonly synced: boolean;
   /** A gap or a `resync` was seen: events are ignored until the next snapshot or seq+1. */
   readonly resyncing: boolean;
+  /** A malformed message was seen: only a fresh snapshot (hello without since) recovers. */
+  readonly wantSnapshot: boolean;
   readonly mode: RunMode;
   readonly cells: readonly Cell[];
   readonly running: number | null;
@@ -77,6 +80,7 @@ export const initialState = (path = ''): NotebookState => ({
   seq: 0,
   synced: false,
   resyncing: false,
+  wantSnapshot: false,
   mode: 'autorun',
   cells: [],
   running: null,
@@ -102,9 +106,9 @@ export function cellFromView(v: CellView): Cell {
     disabled: v.disabled,
     persist: v.persist ?? false,
     status: v.status,
-    stale: v.stale,
-    outputs: v.outputs ?? [],
-    console: v.console ?? [],
+    stale: v.stale === true,
+    outputs: Array.isArray(v.outputs) ? v.outputs.filter((o) => typeof o === 'object' && o !== null) : [],
+    console: Array.isArray(v.console) ? v.console : [],
     error: v.error ?? null,
     reason: v.reason ?? null,
     reasonAbout: v.reason_about ?? null,
@@ -128,7 +132,9 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
       return { ...state, notices: state.notices.filter((_, i) => i !== msg.index) };
     case 'notice':
       return pushNotice(state, msg.notice);
-    case 'snapshot':
+    case 'snapshot': {
+      const problem = checkSnapshot(msg as unknown as Record<string, unknown>);
+      if (problem) return malformed(state, problem);
       return {
         ...state,
         seq: msg.seq,
@@ -137,11 +143,13 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
         mode: msg.mode,
         cells: msg.cells.map(cellFromView),
         running: msg.running ?? null,
-        console: msg.console ?? [],
-        dirty: msg.dirty,
-        path: msg.path,
+        console: Array.isArray(msg.console) ? msg.console : [],
+        dirty: msg.dirty === true,
+        path: typeof msg.path === 'string' ? msg.path : state.path,
         workerDied: null,
+        wantSnapshot: false,
       };
+    }
     case 'event':
       return applyEvent(state, msg.event);
     case 'ok':
@@ -162,9 +170,13 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
   }
 }
 
-/** Whether the controller should send `hello` again (a gap or a resync just began). */
-export function needsHello(before: NotebookState, after: NotebookState): boolean {
-  return after.resyncing && !before.resyncing;
+/**
+ * Whether the controller should send `hello` again: a gap or a resync
+ * just began (`since`), or a malformed message needs a fresh snapshot.
+ */
+export function needsHello(before: NotebookState, after: NotebookState): false | 'since' | 'snapshot' {
+  if (after.wantSnapshot && !before.wantSnapshot) return 'snapshot';
+  return after.resyncing && !before.resyncing ? 'since' : false;
 }
 
 function applyRefused(state: NotebookState, msg: Extract<Incoming, { type: 'refused' }>): NotebookState {
@@ -185,7 +197,16 @@ function applyRefused(state: NotebookState, msg: Extract<Incoming, { type: 'refu
   return pushNotice(state, { kind: 'error', text: msg.message || `Refused: ${msg.reason}` });
 }
 
+function malformed(state: NotebookState, problem: string): NotebookState {
+  return pushNotice(
+    { ...state, resyncing: true, wantSnapshot: true },
+    { kind: 'error', text: `The server sent ${problem}; reloading the notebook's state.` },
+  );
+}
+
 function applyEvent(state: NotebookState, ev: KernelEvent): NotebookState {
+  const problem = checkEvent(ev);
+  if (problem) return state.wantSnapshot ? state : malformed(state, problem);
   if (ev.type === 'resync') {
     return { ...state, resyncing: true };
   }

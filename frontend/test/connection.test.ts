@@ -68,6 +68,14 @@ describe('Connection', () => {
     expect(t.sockets[1].sent[0]).toMatchObject({ type: 'hello', since: 42 });
   });
 
+  it('a fresh hello asks for a snapshot even when the page holds state', () => {
+    const t = setup(() => 7);
+    t.conn.connect();
+    t.sockets[0].open();
+    t.conn.hello(true);
+    expect(t.sockets[0].sent.map((m) => m.since)).toEqual([7, undefined]);
+  });
+
   it('backs off exponentially while the server is away, up to a cap, and resets after an open', () => {
     const t = setup(() => undefined);
     t.conn.connect();

@@ -111,7 +111,7 @@ describe('gap detection', () => {
     expect(gap.resyncing).toBe(true);
     expect(gap.seq).toBe(10);
     expect(gap.cells[0].status).toBe('idle');
-    expect(needsHello(base, gap)).toBe(true);
+    expect(needsHello(base, gap)).toBe('since');
     const more = apply(gap, ev(13, { type: 'started', id: 1 }));
     expect(needsHello(gap, more)).toBe(false);
     // The replay from `since` = 10 closes the gap.
@@ -128,12 +128,12 @@ describe('gap detection', () => {
 
   it('treats a resync event as a gap', () => {
     const s = apply(base, ev(11, { type: 'resync' }));
-    expect(needsHello(base, s)).toBe(true);
+    expect(needsHello(base, s)).toBe('since');
   });
 
   it('treats a top-level resync message as a gap too', () => {
     const s = apply(base, { type: 'resync' });
-    expect(needsHello(base, s)).toBe(true);
+    expect(needsHello(base, s)).toBe('since');
   });
 
   it('does not apply events before the first snapshot', () => {
@@ -174,5 +174,49 @@ describe('refusals', () => {
     for (let i = 0; i < 7; i++) s = apply(s, { type: 'error', message: `bad ${i}` });
     expect(s.notices).toHaveLength(5);
     expect(s.notices[4].text).toContain('bad 6');
+  });
+});
+
+describe('malformed messages', () => {
+  const base = apply(initialState(), snapshot(3, [view(1, 'a')]));
+
+  it('an event missing a field is not folded in; the page asks for a fresh snapshot', () => {
+    const bad = { type: 'event', event: { seq: 4, type: 'finished', id: 1, status: 'ok', duration_ms: 1 } } as unknown as Incoming;
+    const s = apply(base, bad);
+    expect(s.seq).toBe(3);
+    expect(s.cells[0].status).toBe('idle');
+    expect(needsHello(base, s)).toBe('snapshot');
+    expect(s.notices.at(-1)?.text).toContain('field "outputs"');
+    // Only one request: later events wait for the snapshot.
+    const s2 = apply(s, bad);
+    expect(needsHello(s, s2)).toBe(false);
+    const fresh = apply(s2, snapshot(9, [view(1, 'a', { status: 'ok' })]));
+    expect(fresh).toMatchObject({ seq: 9, resyncing: false, wantSnapshot: false });
+  });
+
+  it('ill-typed fields are refused too', () => {
+    for (const event of [
+      { seq: 4, type: 'cell_code', id: '1', code: 'x' },
+      { seq: 4, type: 'stream', id: 1, stream: 'stdout', text: 5 },
+      { seq: 4, type: 'cell_inserted', index: 0, cell: { id: 2 } },
+      { seq: 4, type: 'finished', id: 1, status: 'ok', outputs: ['text'], error: null },
+      { type: 'queued', id: 1 },
+    ]) {
+      const s = apply(base, { type: 'event', event } as unknown as Incoming);
+      expect(s.wantSnapshot, JSON.stringify(event)).toBe(true);
+    }
+  });
+
+  it('an unknown event kind is skipped (a newer server), keeping the sequence', () => {
+    const s = apply(base, { type: 'event', event: { seq: 4, type: 'something_new' } } as unknown as Incoming);
+    expect(s.seq).toBe(4);
+    expect(s.wantSnapshot).toBe(false);
+  });
+
+  it('a malformed snapshot is refused', () => {
+    const s = apply(base, { type: 'snapshot', seq: 5, mode: 'lazy', cells: [{ id: 1 }] } as unknown as Incoming);
+    expect(s.seq).toBe(3);
+    expect(s.mode).toBe('autorun');
+    expect(s.wantSnapshot).toBe(true);
   });
 });
