@@ -14,16 +14,25 @@ const here = dirname(fileURLToPath(import.meta.url));
 const executablePath = process.env.WEIR_CHROMIUM || '/usr/bin/chromium';
 const T = 15_000;
 
-const mock = spawn(process.execPath, [join(here, '..', 'mock', 'server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise((resolve, reject) => {
-  let out = '';
-  mock.stdout.on('data', (d) => {
-    out += d;
-    const m = /listening (\S+)/.exec(out);
-    if (m) resolve(m[1]);
+function startMock(env = {}) {
+  const child = spawn(process.execPath, [join(here, '..', 'mock', 'server.mjs'), '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
-  mock.on('exit', (code) => reject(new Error(`mock server exited ${code}`)));
-});
+  const url = new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`mock server exited ${code}`)));
+  });
+  return { child, url };
+}
+const started = startMock();
+const mock = started.child;
+const base = await started.url;
 const post = (path) => fetch(new URL(path, base), { method: 'POST' }).then((r) => r.json());
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'weir-chromium-'));
@@ -307,6 +316,27 @@ try {
     await cell(0).locator('[data-testid=drag-handle]').dragTo(cell(2), { targetPosition: { x: 20, y: targetBox.height - 8 } });
     const want = [ids[1], ids[2], ids[0], ...ids.slice(3)];
     await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('[data-testid=cell]')].map((c) => c.dataset.cellId)) === JSON.stringify(want), want, { timeout: T });
+  });
+
+  await check('directory mode lists the notebooks; a link opens one; create asks the server', async () => {
+    const dir = startMock({ MOCK_MODE: 'directory' });
+    const other = await context.newPage();
+    try {
+      const dirBase = await dir.url;
+      await other.goto(dirBase, { waitUntil: 'load' });
+      await other.locator('[data-testid=notebook-link]', { hasText: 'demo.py' }).click();
+      await other.locator('[data-testid=cell]').first().waitFor({ timeout: T });
+      assert(new URL(other.url()).searchParams.get('notebook') === 'demo.py', 'the URL names the notebook');
+      await other.goto(dirBase, { waitUntil: 'load' });
+      await other.locator('[data-testid=new-notebook-name]').fill('fresh');
+      await other.locator('[data-testid=new-notebook]').click();
+      await other.waitForURL((u) => u.searchParams.get('notebook') === 'fresh.py', { timeout: T });
+      const log = await (await fetch(new URL('/mock/log', dirBase))).json();
+      assert(log.some((m) => m.type === 'http_create' && m.body.path === 'fresh.py'), 'POST /api/notebooks with fresh.py');
+    } finally {
+      await other.close();
+      dir.child.kill();
+    }
   });
 
   await check('no script errors and nothing fetched from outside', async () => {

@@ -255,7 +255,23 @@ const server = createServer((req, res) => {
     return send(200, 'application/json', JSON.stringify({ ok: true, savedForced }));
   }
   if (url.pathname === '/mock/log') return send(200, 'application/json', JSON.stringify(log));
-  if (url.pathname === '/api/session') return send(200, 'application/json', JSON.stringify({ mode: 'notebook', notebook: 'demo.py' }));
+  if (url.pathname === '/api/session') {
+    // MOCK_MODE=directory: `weir edit DIR`, the page lists notebooks to pick.
+    const session = process.env.MOCK_MODE === 'directory' ? { mode: 'directory', root: '/nb' } : { mode: 'notebook', notebook: 'demo.py' };
+    return send(200, 'application/json', JSON.stringify(session));
+  }
+  if (url.pathname === '/api/notebooks' && req.method === 'GET') {
+    return send(200, 'application/json', JSON.stringify({ root: '/nb', notebooks: [{ path: 'demo.py', size: 120 }] }));
+  }
+  if (url.pathname === '/api/notebooks' && req.method === 'POST') {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      log.push({ type: 'http_create', body: JSON.parse(body) });
+      send(200, 'application/json', JSON.stringify({ path: JSON.parse(body).path }));
+    });
+    return;
+  }
   const rel = url.pathname === '/' ? 'index.html' : normalize(url.pathname).replace(/^[/\\]+/, '');
   const file = join(dist, rel);
   if (!file.startsWith(dist) || !existsSync(file)) return send(404, 'text/plain', 'not found');
