@@ -162,6 +162,12 @@ try {
     await cell(1).locator('.cm-content').click();
     await page.keyboard.press('ControlOrMeta+Shift+ArrowDown');
     await page.waitForFunction((id) => document.querySelectorAll('[data-testid=cell]')[2]?.dataset.cellId === id, id, { timeout: T });
+    // The keyboard stayed in the moved cell: the next press moves it back.
+    await page.waitForFunction((id) => document.activeElement?.closest('[data-testid=cell]')?.dataset.cellId === id, id, { timeout: T });
+    await page.keyboard.press('ControlOrMeta+Shift+ArrowUp');
+    await page.waitForFunction((id) => document.querySelectorAll('[data-testid=cell]')[1]?.dataset.cellId === id, id, { timeout: T });
+    await page.keyboard.press('ControlOrMeta+Shift+ArrowDown');
+    await page.waitForFunction((id) => document.querySelectorAll('[data-testid=cell]')[2]?.dataset.cellId === id, id, { timeout: T });
     await cellById(id).locator('[data-testid=move-up]').click();
     await page.waitForFunction((id) => document.querySelectorAll('[data-testid=cell]')[1]?.dataset.cellId === id, id, { timeout: T });
   });

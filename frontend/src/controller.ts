@@ -20,6 +20,8 @@ export class Controller implements AppActions {
   private frame = 0;
   private lastDeleted: DeletedCell | null = null;
   private focusWhenInserted: number | null = null;
+  private focusPending: number | null = null;
+  private focusAfterMove: { id: number; index: number } | null = null;
   private autosaveOn: boolean;
   private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Version of the state for which a save is in flight (so autosave sends one at a time). */
@@ -94,9 +96,10 @@ export class Controller implements AppActions {
       }
       if (this.focusWhenInserted === req.index) {
         this.focusWhenInserted = null;
-        const id = msg.id;
-        // The cell_inserted event may come before or after this reply.
-        requestAnimationFrame(() => this.view.cell(id)?.focus());
+        // The cell_inserted event may come before or after this reply:
+        // the cell takes the keyboard at the first paint that has it.
+        this.focusPending = msg.id;
+        this.schedule();
       }
     }
   }
@@ -121,6 +124,18 @@ export class Controller implements AppActions {
   private paint(): void {
     try {
       this.view.render(this.state);
+      const moved = this.focusAfterMove;
+      if (moved && indexOf(this.state, moved.id) === moved.index) {
+        this.focusAfterMove = null;
+        this.view.cell(moved.id)?.focus();
+      }
+      if (this.focusPending !== null) {
+        const c = this.view.cell(this.focusPending);
+        if (c) {
+          this.focusPending = null;
+          c.focus();
+        }
+      }
     } catch (err) {
       // A bug in one cell's painting must not freeze the whole page.
       console.error(err);
@@ -192,8 +207,8 @@ export class Controller implements AppActions {
     const to = i + delta;
     if (i < 0 || to < 0 || to >= this.state.cells.length) return;
     this.send({ type: 'move', id, index: to });
-    // Keep the keyboard where it was once the cell has moved.
-    requestAnimationFrame(() => requestAnimationFrame(() => this.view.cell(id)?.focus()));
+    // Keep the keyboard in the cell once it has moved (moving its DOM node blurs it).
+    this.focusAfterMove = { id, index: to };
   }
 
   moveTo(id: number, index: number): void {
