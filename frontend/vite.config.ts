@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defineConfig } from 'vite';
-import { SIZER_SCRIPT } from './src/frame';
+import { SIZER_SCRIPT } from './src/frame.ts';
 
 // Stable names (assets/index.js, assets/index.css): the server embeds
 // dist/ as it is and CI checks the committed build matches the sources.
@@ -13,6 +13,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: false,
     reportCompressedSize: true,
+    // One file on purpose (the server embeds it; no lazy chunks to fetch).
+    chunkSizeWarningLimit: 800,
     rollupOptions: {
       output: {
         entryFileNames: 'assets/index.js',

@@ -141,11 +141,20 @@ try {
     assert(!text.includes('tampered'), 'the tampered text is not painted');
   });
 
-  await check('an error shows its traceback', async () => {
-    await typeInto(cell(0), 'raise');
+  await check('an error shows its traceback, with a link to the line in the cell', async () => {
+    await typeInto(cell(0), 'x = 1');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('raise');
     await page.keyboard.press('Shift+Enter');
     await waitText(cell(0).locator('[data-testid=error]'), 'ZeroDivisionError: division by zero');
     await cell(0).locator('[data-testid=cell-status]', { hasText: 'error' }).waitFor({ timeout: T });
+    await page.keyboard.press('ControlOrMeta+Home');
+    await cell(0).locator('[data-testid=error-line]', { hasText: 'line 2' }).click();
+    // The cursor is on line 2 of the cell's editor.
+    await page.waitForFunction(() => {
+      const line = document.activeElement?.closest('[data-testid=cell]')?.querySelector('.cm-activeLine');
+      return line?.textContent === 'raise';
+    }, null, { timeout: T });
   });
 
   await check('add a cell below, type into it and run it', async () => {

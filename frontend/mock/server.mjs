@@ -92,9 +92,9 @@ function execute(cell) {
   } else if (last === 'corrupt') {
     const good = withHash({ 'text/plain': 'the real value' });
     outputs = [{ ...good, 'text/plain': 'a tampered value' }];
-  } else if (last === 'raise') {
+  } else if (last === 'raise' || code.endsWith('\nraise')) {
     status = 'error';
-    error = { type: 'ZeroDivisionError', message: 'division by zero', traceback: 'Traceback (most recent call last):\n  Cell intro, line 1, in <module>\nZeroDivisionError: division by zero', frames: [] };
+    error = { type: 'ZeroDivisionError', message: 'division by zero', traceback: 'Traceback (most recent call last):\n  Cell _, line 2, in <module>\nZeroDivisionError: division by zero', frames: [{ filename: `cell ${cell.id}`, lineno: 2, function: '<module>', cell_id: `c${cell.id}`, line: '1 / 0' }] };
   } else if (last === 'skip') {
     // As the kernel reports a cell whose ancestor raised: a reason and the cell it is about.
     publish({ type: 'skipped', id: cell.id, status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_kind: 'ancestor_raised', about: cells[0].id });

@@ -23,7 +23,7 @@ export interface CellActions {
   rename(id: number, name: string): void;
   setOption(id: number, option: 'disabled' | 'hide_code' | 'persist', value: boolean): void;
   dismissConflict(id: number): void;
-  focusCell(id: number): void;
+  focusCell(id: number, line?: number): void;
   save(): void;
   draftChanged(): void;
 }
@@ -522,6 +522,42 @@ export class CellComponent {
     const e = this.cell.error;
     this.errorBox.hidden = !e;
     this.errorBox.textContent = e ? e.traceback || `${e.type}: ${e.message}` : '';
+    if (!e) return;
+    // Frames in notebook cells (worker ids `c<id>`) link to that cell's line.
+    const seen = new Set<string>();
+    for (const f of e.frames ?? []) {
+      const m = /^c(\d+)$/.exec(f.cell_id ?? '');
+      if (!m || typeof f.lineno !== 'number') continue;
+      const id = Number(m[1]);
+      const key = `${id}:${f.lineno}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const line = f.lineno;
+      const a = el('a', 'cell-link error-line', 'error-line');
+      a.href = `#cell-${id}`;
+      a.textContent = id === this.cell.id ? `→ line ${line}` : `→ cell ${id}, line ${line}`;
+      a.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        this.actions.focusCell(id, line);
+      });
+      this.errorBox.append('\n', a);
+    }
+  }
+
+  /** Puts the cursor at the start of a line (1-based, clamped) and focuses the editor. */
+  goToLine(line: number): void {
+    this.showHidden = true;
+    if (this.md && !this.asPython) {
+      this.editing = true;
+    }
+    this.paintCode();
+    this.mount();
+    const view = this.view;
+    if (!view) return;
+    const n = Math.min(Math.max(1, line), view.state.doc.lines);
+    const pos = view.state.doc.line(n).from;
+    view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
+    view.focus();
   }
 
   private paintConsole(): void {

@@ -227,11 +227,11 @@ export class Controller implements AppActions {
     this.dispatch({ type: 'dismiss_conflict', id });
   }
 
-  focusCell(id: number): void {
+  focusCell(id: number, line?: number): void {
     const c = this.view.cell(id);
-    if (c) {
-      c.flash();
-    }
+    if (!c) return;
+    c.flash();
+    if (line !== undefined) c.goToLine(line);
   }
 
   save(): void {
