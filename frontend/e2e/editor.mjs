@@ -190,7 +190,8 @@ try {
     await waitText(cell(1).locator('[data-testid=editor]'), '40 + 2');
   });
 
-  await check('rename a cell', async () => {
+  await check('rename a cell; autosave then saves it without being asked', async () => {
+    const logLength = (await (await fetch(new URL('/mock/log', base))).json()).length;
     const name = cell(0).locator('[data-testid=cell-name]');
     await name.fill('first');
     await name.press('Enter');
@@ -198,6 +199,11 @@ try {
       const log = window.weir.state.cells[0];
       return log && log.name === 'first';
     }, null, { timeout: T });
+    const autosaved = async () => (await (await fetch(new URL('/mock/log', base))).json()).slice(logLength).some((m) => m.type === 'save' && !m.force);
+    const deadline = Date.now() + T;
+    while (!(await autosaved()) && Date.now() < deadline) await page.waitForTimeout(100);
+    assert(await autosaved(), 'an autosave was sent');
+    await page.locator('[data-testid=dirty][data-dirty=false]').waitFor({ timeout: T });
   });
 
   await check('an edit based on an old version is refused and the cell shows the other tab\'s code', async () => {
