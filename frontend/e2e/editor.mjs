@@ -68,7 +68,7 @@ async function check(name, f) {
     console.log(`ok   ${name}`);
   } catch (e) {
     failed++;
-    console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
+    console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 4).join(' / ')}`);
   }
 }
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
@@ -98,6 +98,26 @@ try {
     await cell(1).locator('.cm-content').waitFor({ timeout: T });
     const doc = await textOf(cell(1).locator('.cm-content'));
     assert(doc.includes('# Hello from markdown') && !doc.includes('mo.md'), `editor shows the markdown body: ${doc}`);
+  });
+
+  await check('code typed as mo.md(...) becomes a rendered markdown cell once sent', async () => {
+    await page.locator('[data-testid=add-cell-end]').click();
+    const c = page.locator('[data-testid=cell]').nth(2);
+    await c.waitFor({ timeout: T });
+    await page.waitForFunction(() => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[2], null, { timeout: T });
+    await page.keyboard.type('mo.md("**bold** words")');
+    await page.keyboard.press('Shift+Enter');
+    await c.locator('[data-testid=markdown] strong', { hasText: 'bold' }).waitFor({ timeout: T });
+    assert(!(await c.locator('[data-testid=cell-edited]').isVisible()), 'not marked edited');
+    await c.locator('[data-testid=markdown]').dblclick();
+    await waitText(c.locator('.cm-content'), '**bold** words');
+    assert(!(await textOf(c.locator('.cm-content'))).includes('mo.md'), 'edits the body');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' more');
+    await page.keyboard.press('Shift+Enter');
+    await page.waitForFunction(() => window.weir.state.cells[2]?.code === 'mo.md("**bold** words more")', null, { timeout: T });
+    await c.locator('[data-testid=delete]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=cell]').length === 2, null, { timeout: T });
   });
 
   await check('typing code and Shift+Enter runs it and paints the reply', async () => {

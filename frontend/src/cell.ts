@@ -121,6 +121,31 @@ function cellTemplate(): HTMLElement {
   return template;
 }
 
+let pointerDown = false;
+let pointerWaiters: (() => void)[] = [];
+
+/** Runs `f` now, or when the pointer press under way ends. */
+function afterPointer(f: () => void): void {
+  if (!pointerDown) {
+    f();
+    return;
+  }
+  pointerWaiters.push(f);
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('pointerdown', () => { pointerDown = true; }, true);
+  const up = () => {
+    pointerDown = false;
+    const waiting = pointerWaiters;
+    pointerWaiters = [];
+    // After the click event that follows this pointerup.
+    setTimeout(() => waiting.forEach((w) => w()), 0);
+  };
+  window.addEventListener('pointerup', up, true);
+  window.addEventListener('pointercancel', up, true);
+}
+
 let observer: IntersectionObserver | null = null;
 const mounters = new WeakMap<Element, () => void>();
 
@@ -261,11 +286,15 @@ export class CellComponent {
       this.focus();
     });
     this.editorBox.addEventListener('focusout', (e) => {
-      // Leaving a markdown cell's editor shows it rendered again.
-      if (this.md && this.editing && !this.editorBox.contains(e.relatedTarget as Node | null) && !this.isEdited()) {
-        this.editing = false;
-        this.paintCode();
-      }
+      // Leaving a markdown cell's editor shows it rendered again; after the
+      // click that left it, so the layout does not jump under the pointer.
+      if (!this.md || !this.editing || this.editorBox.contains(e.relatedTarget as Node | null)) return;
+      afterPointer(() => {
+        if (this.md && this.editing && !this.isEdited() && !this.editorBox.contains(document.activeElement)) {
+          this.editing = false;
+          this.paintCode();
+        }
+      });
     });
   }
 
@@ -388,10 +417,13 @@ export class CellComponent {
     this.baseCode = cell.code;
     this.baseVersion = cell.version;
     const md = detectMarkdown(cell.code);
+    const wasPython = this.asPython;
     if (!md) this.asPython = true;
     else if (!this.md) this.asPython = false;
     this.md = md;
-    if (!keepDoc) this.replaceDoc(this.docFor(cell.code));
+    // The editor's text is kept only if it still means the same code (a
+    // cell that just became markdown now shows, and edits, its body).
+    if (!keepDoc || wasPython !== this.asPython) this.replaceDoc(this.docFor(cell.code));
   }
 
   private paint(prev: Cell | null): void {
