@@ -278,6 +278,8 @@ try {
     const log = await (await fetch(new URL('/mock/log', base))).json();
     const i = log.findIndex((m) => m.type === 'set_code' && m.code === 'saved_code = 1');
     assert(i >= 0 && log.slice(i).some((m) => m.type === 'save'), 'set_code before save');
+    assert(log.filter((m) => m.type === 'set_code' && m.code === 'saved_code = 1').length === 1, 'the edit is sent once');
+    assert(!(await cell(0).locator('[data-testid=conflict]').isVisible()), 'no conflict');
     await cell(0).locator('[data-testid=cell-edited]').waitFor({ state: 'hidden', timeout: T });
   });
 

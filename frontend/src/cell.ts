@@ -318,7 +318,6 @@ export class CellComponent {
         runAndNext: () => this.actions.runAndFocusNext(this.cell.id),
         moveUp: () => this.actions.move(this.cell.id, -1),
         moveDown: () => this.actions.move(this.cell.id, 1),
-        save: () => this.actions.save(),
         escape: () => this.view?.contentDOM.blur(),
       },
       () => {
@@ -359,11 +358,25 @@ export class CellComponent {
     return 'error' in d || d.code !== this.baseCode;
   }
 
-  /** What a run sends first: the edited code with the version it is based on. */
+  /**
+   * What a run or save sends first: the edited code with the version it is
+   * based on; null when there is no edit, or this very edit is already on
+   * its way (a second send would be refused as stale by the first).
+   */
   edit(): { code: string; baseVersion: number } | { error: string } | null {
     const d = this.draft();
     if ('error' in d) return d;
-    return d.code === this.baseCode ? null : { code: d.code, baseVersion: this.baseVersion };
+    if (d.code === this.baseCode) return null;
+    if (this.sent && this.sent.code === d.code && this.sent.baseVersion === this.baseVersion) return null;
+    this.sent = { code: d.code, baseVersion: this.baseVersion };
+    return this.sent;
+  }
+
+  private sent: { code: string; baseVersion: number } | null = null;
+
+  /** A new connection: an edit sent on the old one may never have arrived. */
+  forgetSent(): void {
+    this.sent = null;
   }
 
   focus(): void {

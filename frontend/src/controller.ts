@@ -42,6 +42,7 @@ export class Controller implements AppActions {
       onStatus: (status) => {
         // A save in flight on a socket that closed will get no reply.
         if (status !== 'open') this.saving = false;
+        else for (const c of this.view.allCells()) c.forgetSent();
         this.dispatch({ type: 'connection', status });
       },
       onGarbage: (text) => this.dispatch({ type: 'notice', notice: { kind: 'error', text: `Unreadable message from the server: ${text}` } }),

@@ -35,7 +35,6 @@ export interface EditorKeys {
   runAndNext: () => void;
   moveUp: () => void;
   moveDown: () => void;
-  save: () => void;
   escape: () => void;
 }
 
@@ -60,7 +59,6 @@ export function createEditor(
         { key: 'Alt-Enter', run: bind(keys.runAndNext) },
         { key: 'Mod-Shift-ArrowUp', run: bind(keys.moveUp) },
         { key: 'Mod-Shift-ArrowDown', run: bind(keys.moveDown) },
-        { key: 'Mod-s', run: bind(keys.save) },
         { key: 'Escape', run: bind(keys.escape) },
       ]),
     ),
