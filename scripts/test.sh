@@ -32,6 +32,9 @@ if [ "${WEIR_SKIP_BROWSER:-}" != 1 ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+step "the editor's front end: dist/ built from its sources, unit and browser tests"
+bash scripts/check-frontend.sh
+
 step "a Python with matplotlib and pandas (rich-output tests)"
 # The worker renders matplotlib figures and DataFrames when the user has
 # them; crates/runtime/tests/worker_rich.rs checks that with real libraries.

@@ -1,0 +1,128 @@
+// The wire contract with `weir edit` (docs/editor-protocol.md). Types only:
+// the server's JSON is taken as it comes and checked where it is used.
+
+export type RunStatus =
+  | 'idle' | 'queued' | 'running' | 'ok' | 'error' | 'stopped'
+  | 'interrupted' | 'not_run' | 'disabled';
+
+export type RunMode = 'autorun' | 'lazy';
+export type StreamName = 'stdout' | 'stderr';
+
+/** `{"mimetype": data, ..., "hash"?: hex BLAKE3}` (docs/editor-protocol.md, "Integrity"). */
+export type MimeBundle = Record<string, unknown>;
+
+export interface ConsoleChunk {
+  stream: StreamName;
+  text: string;
+  hash?: string;
+}
+
+export interface TracebackFrame {
+  filename: string;
+  lineno: number | null;
+  function: string;
+  cell_id: string | null;
+  line?: string;
+}
+
+export interface CellError {
+  type: string;
+  message: string;
+  traceback: string;
+  frames?: TracebackFrame[];
+}
+
+export interface CellMeta {
+  id: number;
+  name: string;
+  code: string;
+  hide_code: boolean;
+  disabled: boolean;
+  persist?: boolean;
+  version?: number;
+}
+
+export interface CellView extends CellMeta {
+  status: RunStatus;
+  stale: boolean;
+  outputs: MimeBundle[];
+  console: ConsoleChunk[];
+  error: CellError | null;
+  reason: string | null;
+  reason_about: number | null;
+  restored_at?: string | null;
+}
+
+export type KernelEvent = { seq: number } & (
+  | { type: 'cell_inserted'; index: number; cell: CellMeta }
+  | { type: 'cell_deleted'; id: number }
+  | { type: 'cell_moved'; id: number; index: number }
+  | { type: 'cell_code'; id: number; code: string; version?: number }
+  | { type: 'cell_renamed'; id: number; name: string }
+  | { type: 'cell_options'; id: number; hide_code: boolean; disabled: boolean; persist?: boolean }
+  | { type: 'stale'; ids: number[] }
+  | { type: 'change_refused'; message: string }
+  | { type: 'mode_changed'; mode: RunMode }
+  | { type: 'queued'; id: number }
+  | { type: 'dequeued'; id: number; status: RunStatus }
+  | { type: 'started'; id: number }
+  | { type: 'stream'; id: number; stream: StreamName; text: string; hash?: string }
+  | { type: 'console'; stream: StreamName; text: string; hash?: string }
+  | { type: 'output'; id: number; action: 'append' | 'replace' | 'clear'; output: MimeBundle | null }
+  | {
+      type: 'finished'; id: number; status: RunStatus; duration_ms: number;
+      outputs: MimeBundle[]; error: CellError | null;
+    }
+  | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null }
+  | { type: 'worker_restarted' }
+  | { type: 'worker_died'; message: string }
+  | { type: 'idle' }
+  | { type: 'resync' }
+);
+
+export interface Snapshot {
+  type: 'snapshot';
+  seq: number;
+  mode: RunMode;
+  cells: CellView[];
+  running: number | null;
+  console: ConsoleChunk[];
+  dirty: boolean;
+  path: string;
+}
+
+export interface DeletedCell {
+  code: string;
+  name: string;
+  index: number;
+  options?: { disabled?: boolean; hide_code?: boolean; persist?: boolean };
+}
+
+export type ServerMessage =
+  | Snapshot
+  | { type: 'event'; event: KernelEvent }
+  | ({ type: 'ok'; req?: number; id?: number; version?: number; deleted?: DeletedCell } & Partial<DeletedCell>)
+  | { type: 'refused'; req?: number; reason: string; message: string; id?: number; code?: string; version?: number }
+  | { type: 'error'; req?: number; message: string }
+  | { type: 'saved'; path: string; hash: string }
+  | { type: 'file_changed' }
+  | { type: 'resync' };
+
+export type ClientMessage =
+  | { type: 'hello'; since?: number }
+  | { type: 'set_code'; id: number; code: string; base_version: number; code_hash: string }
+  | { type: 'insert'; index: number; code: string; name?: string }
+  | { type: 'delete'; id: number }
+  | { type: 'move'; id: number; index: number }
+  | { type: 'rename'; id: number; name: string }
+  | { type: 'set_options'; id: number; disabled?: boolean; hide_code?: boolean; persist?: boolean }
+  | { type: 'run'; ids: number[] }
+  | { type: 'run_stale' }
+  | { type: 'run_all' }
+  | { type: 'interrupt' }
+  | { type: 'restart' }
+  | { type: 'set_mode'; mode: RunMode }
+  | { type: 'save'; force?: boolean }
+  | { type: 'reload' };
+
+export type WithReq<T> = T & { req?: number };

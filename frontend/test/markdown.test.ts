@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEscapes, detectMarkdown, markdownCode } from '../src/markdown';
+
+describe('detectMarkdown', () => {
+  it('finds mo.md and weir.md on one literal', () => {
+    expect(detectMarkdown('mo.md(r"""\n# Title\n""")')).toMatchObject({ module: 'mo', text: '\n# Title\n', interpolated: false });
+    expect(detectMarkdown("weir.md('*hi*')")).toMatchObject({ module: 'weir', text: '*hi*' });
+    expect(detectMarkdown('  mo.md(\n    """\n    a\n    """\n)\n')).toMatchObject({ body: '\n    a\n    ' });
+    expect(detectMarkdown('mo.md("x",)  # note')).toMatchObject({ text: 'x' });
+  });
+
+  it('decodes escapes unless raw', () => {
+    expect(detectMarkdown('mo.md("a\\tb")')?.text).toBe('a\tb');
+    expect(detectMarkdown('mo.md(r"a\\tb")')?.text).toBe('a\\tb');
+    expect(detectMarkdown('mo.md("say \\"hi\\"")')?.text).toBe('say "hi"');
+  });
+
+  it('marks f-strings as interpolated', () => {
+    expect(detectMarkdown('mo.md(f"x = {x}")')?.interpolated).toBe(true);
+    expect(detectMarkdown('mo.md(rf"""{x}""")')?.interpolated).toBe(true);
+  });
+
+  it('rejects anything that is not only the call', () => {
+    for (const code of [
+      'x = 1\nmo.md("a")',
+      'mo.md("a")\nx = 1',
+      'mo.md("a" + b)',
+      'mo.md("a", "b")',
+      'mo.md(text)',
+      'mo.md("a").center()',
+      'pd.md("a")',
+      'mo.md("unterminated)',
+      'mo.md("a\nb")',
+      'mo.md(b"bytes")',
+    ]) {
+      expect(detectMarkdown(code), code).toBeNull();
+    }
+  });
+
+  it('writes an edited body back in the same literal form, or refuses', () => {
+    const md = detectMarkdown('mo.md(r"""\n# A\n""")')!;
+    expect(markdownCode(md, '\n# B\n')).toBe('mo.md(r"""\n# B\n""")');
+    expect(markdownCode(md, 'ends """ early')).toBeNull();
+  });
+});
+
+describe('decodeEscapes', () => {
+  it('handles hex, unicode, octal and line continuations', () => {
+    expect(decodeEscapes('\\x41\\u00e9\\U0001F600\\101a\\\nb\\q')).toBe('Aé😀Aab\\q');
+  });
+});
