@@ -6,7 +6,6 @@
 mod common;
 
 use weir_project::Change;
-use weir_runtime::kernel::{self, Command, KernelConfig, RunMode};
 use weir_runtime::{
     NotRunReason, RunReport, RunStatus, Session, SessionError, SessionEvent, StreamName,
 };
@@ -213,34 +212,4 @@ fn worker_death_halts_the_run_and_a_restart_launches_again_through_the_same_laun
     assert_eq!(report.cells[0].status, RunStatus::Ok);
     assert_eq!(report.cells[2].status, RunStatus::Ok, "a descendant");
     assert_eq!(names(&launcher), ["a", "b"]);
-}
-
-#[test]
-fn the_kernel_runs_on_the_fake_and_restarts_through_its_launcher() {
-    let (config, launcher) = common::fake_config();
-    let session = Session::start(common::notebook(&["a = 1", "b = a + 1\nb"]), config).unwrap();
-    let kernel = kernel::spawn(
-        session,
-        KernelConfig {
-            mode: RunMode::Autorun,
-            ..KernelConfig::default()
-        },
-    );
-    kernel.send(Command::RunAll).unwrap();
-    kernel.wait_idle().unwrap();
-    let snapshot = kernel.snapshot();
-    assert_eq!(
-        snapshot.cells[1].outputs[0]["text/plain"].as_str(),
-        Some("2")
-    );
-    assert_eq!(names(&launcher), ["a", "b"]);
-
-    kernel.send(Command::RestartWorker).unwrap();
-    kernel.wait_idle().unwrap();
-    assert_eq!(launcher.launches(), 2);
-    assert!(names(&launcher).is_empty(), "the new worker starts empty");
-    kernel.send(Command::RunAll).unwrap();
-    kernel.wait_idle().unwrap();
-    assert_eq!(names(&launcher), ["a", "b"]);
-    kernel.shutdown();
 }
