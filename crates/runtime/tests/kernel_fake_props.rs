@@ -75,12 +75,12 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let i = any::<usize>();
     prop_oneof![
-        4 => (i.clone(), code()).prop_map(|(i, c)| Op::SetCode(i, c)),
-        3 => (i.clone(), code()).prop_map(|(i, c)| Op::Insert(i, c)),
-        1 => i.clone().prop_map(Op::Delete),
-        1 => (i.clone(), any::<usize>()).prop_map(|(i, j)| Op::Move(i, j)),
-        1 => (i.clone(), 0..CELL_NAMES.len()).prop_map(|(i, n)| Op::Rename(i, n)),
-        1 => (i.clone(), any::<bool>()).prop_map(|(i, d)| Op::SetDisabled(i, d)),
+        4 => (i, code()).prop_map(|(i, c)| Op::SetCode(i, c)),
+        3 => (i, code()).prop_map(|(i, c)| Op::Insert(i, c)),
+        1 => i.prop_map(Op::Delete),
+        1 => (i, any::<usize>()).prop_map(|(i, j)| Op::Move(i, j)),
+        1 => (i, 0..CELL_NAMES.len()).prop_map(|(i, n)| Op::Rename(i, n)),
+        1 => (i, any::<bool>()).prop_map(|(i, d)| Op::SetDisabled(i, d)),
         2 => i.prop_map(Op::Run),
         1 => Just(Op::RunStale),
         1 => Just(Op::RunAll),
