@@ -92,19 +92,22 @@ pub struct Interrupter {
 impl Interrupter {
     pub fn interrupt(&self) -> Result<(), WorkerError> {
         let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
-        if control.reaped {
-            return Err(WorkerError::Closed);
+        let Control { process, reaped } = &mut *control;
+        match process.as_mut() {
+            Some(process) if !*reaped => process.interrupt().map_err(WorkerError::Io),
+            _ => Err(WorkerError::Closed),
         }
-        control.process.interrupt().map_err(WorkerError::Io)
     }
 }
 
 /// The worker's process control, shared by the `Worker` and its
 /// interrupters; `reaped` is set, under the same lock, once its end was
-/// collected, and after that nothing is sent to it.
+/// collected, and after that nothing is sent to it. The `Worker` drops the
+/// process when it is dropped, whoever still holds an interrupter: with it
+/// go its lifeline and so the worker's children (see `lifeline`).
 #[derive(Debug)]
 struct Control {
-    process: Box<dyn WorkerProcess>,
+    process: Option<Box<dyn WorkerProcess>>,
     reaped: bool,
 }
 
@@ -168,7 +171,7 @@ impl Worker {
             },
             pid: process.pid(),
             control: Arc::new(Mutex::new(Control {
-                process,
+                process: Some(process),
                 reaped: false,
             })),
             closed: false,
@@ -663,23 +666,24 @@ impl Worker {
         loop {
             {
                 let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
-                if control.reaped {
+                let Control { process, reaped } = &mut *control;
+                let Some(process) = process.as_mut().filter(|_| !*reaped) else {
                     return ExitKind::Unknown;
-                }
-                match control.process.try_wait() {
+                };
+                match process.try_wait() {
                     Ok(Some(status)) => {
-                        control.reaped = true;
+                        *reaped = true;
                         return status;
                     }
                     Ok(None) if Instant::now() >= deadline => {
-                        let _ = control.process.kill();
-                        let status = control.process.wait();
-                        control.reaped = true;
+                        let _ = process.kill();
+                        let status = process.wait();
+                        *reaped = true;
                         return status.unwrap_or(ExitKind::Unknown);
                     }
                     Ok(None) => {}
                     Err(_) => {
-                        control.reaped = true;
+                        *reaped = true;
                         return ExitKind::Unknown;
                     }
                 }
@@ -709,6 +713,10 @@ impl Drop for Worker {
             // is killed shortly after.
             self.wait_or_kill(Duration::from_millis(200));
         }
+        self.control
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .process = None;
     }
 }
 

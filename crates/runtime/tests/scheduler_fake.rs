@@ -162,24 +162,24 @@ fn a_skipped_cell_loses_the_names_it_defined_in_an_earlier_run() {
 
 #[test]
 fn an_interrupt_stops_the_running_cell_and_the_rest_of_the_run() {
-    let (mut s, launcher) = start(&["a = 1\nspin()", "b = 2", "c = 3"]);
+    let (mut s, launcher) = start(&["a = 1", "spin()\nb = a", "c = b"]);
     let interrupter = s.interrupter();
     let report = s
         .run_all(|e| {
-            if let SessionEvent::CellStarted { index: 0 } = e {
+            if let SessionEvent::CellStarted { index: 1 } = e {
                 interrupter.interrupt();
             }
         })
         .unwrap();
     assert!(report.interrupted);
-    assert_eq!(report.cells[0].status, RunStatus::Interrupted);
-    for i in [1, 2] {
-        assert_eq!(reason(&report, i), &NotRunReason::RunInterrupted);
-    }
+    assert_eq!(report.cells[0].status, RunStatus::Ok);
+    assert_eq!(report.cells[1].status, RunStatus::Interrupted);
+    assert_eq!(reason(&report, 2), &NotRunReason::RunInterrupted);
     // The worker survives, its namespace too.
-    let report = s.run_cells(&[1], |_| {}).unwrap();
-    assert_eq!(report.cells[1].status, RunStatus::Ok);
-    assert_eq!(names(&launcher), ["a", "b"]);
+    assert_eq!(names(&launcher), ["a"]);
+    let report = s.edit_cell(1, "b = a", |_| {}).unwrap();
+    assert_eq!(report.cells[2].status, RunStatus::Ok);
+    assert_eq!(names(&launcher), ["a", "b", "c"]);
 }
 
 #[test]
