@@ -5,7 +5,7 @@
 //!
 //! Random sequences of changes (set code, insert, delete, move, rename,
 //! disable / enable) and commands (run cells, run stale, run all, autorun /
-//! lazy) are sent to a kernel, one at a time or piling up while cells run.
+//! lazy, restart the worker and run all) are sent to a kernel, one at a time or piling up while cells run.
 //! Cells are drawn from a small pool of names, so duplicate definitions,
 //! cycles, deletes of other cells' names and missing names all occur. At
 //! the end the test sends `RunStale`: whatever the mode was, every cell
@@ -14,8 +14,11 @@
 //! scratch gives. The fresh side is the notebook's source (`to_source`),
 //! loaded again and `run_all` in a new session on a new fake worker.
 //!
-//! Equal means, per cell in notebook order: status, outputs, stdout, the
-//! error's type, whether there is a reason and the cell it is about (by
+//! The kernel starts with `RunAll`: it runs nothing on its own, and a
+//! cell that never ran is idle, not stale. Equal means, per cell in
+//! notebook order: status, outputs, stdout, the error's type (not the
+//! traceback, which names cells by id, and ids differ between the two
+//! sessions), the reason's kind, sentence and the cell it is about (by
 //! position); and the worker's namespace holds the same names (no value
 //! computed from code that is gone may linger).
 
@@ -70,6 +73,9 @@ enum Op {
     RunStale,
     RunAll,
     Mode(RunMode),
+    /// A fresh worker (through the session's launcher), then `RunAll`: a
+    /// restart leaves every cell idle, which is not stale.
+    RestartAndRunAll,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -85,6 +91,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RunStale),
         1 => Just(Op::RunAll),
         1 => prop_oneof![Just(RunMode::Autorun), Just(RunMode::Lazy)].prop_map(Op::Mode),
+        1 => Just(Op::RestartAndRunAll),
     ]
 }
 
@@ -133,6 +140,11 @@ fn send(kernel: &KernelHandle, op: &Op) {
         }
         Op::Mode(mode) => {
             kernel.send(Command::SetMode(*mode)).unwrap();
+            None
+        }
+        Op::RestartAndRunAll => {
+            kernel.send(Command::RestartWorker).unwrap();
+            kernel.send(Command::RunAll).unwrap();
             None
         }
     };
