@@ -152,7 +152,10 @@ impl Bench {
         };
         let session = Session::start(project, config)
             .map_err(|e| format!("the worker did not start: {e}"))?;
-        let worker_pid = session.worker().pid();
+        let worker_pid = session
+            .worker()
+            .pid()
+            .ok_or("the worker is not a process of its own")?;
         let kernel = kernel::spawn(
             session,
             KernelConfig {

@@ -1,7 +1,9 @@
 //! `weir-runtime`: the worker protocol and the Python worker client.
 //!
 //! The runtime runs notebook cells in a separate process, `python -m
-//! weir._worker`, started with the user's interpreter. They talk over the
+//! weir._worker`, started with the user's interpreter (by default; any
+//! [`Launcher`] can start workers, e.g. the in-process fake of feature
+//! `fake-worker`). They talk over the
 //! worker's stdin/stdout in checksummed, sequenced frames ([`frame`]) that
 //! carry JSON messages ([`message`]); [`Worker`] is the client. The protocol
 //! is specified in docs/protocol.md. The [`scheduler`] drives one worker over
@@ -36,6 +38,6 @@ pub use scheduler::{
     default_python_path_extra,
 };
 pub use worker::{
-    Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker,
-    WorkerConfig,
+    Captured, CapturedValue, Interrupter, Launched, Launcher, RUNTIME_VERSION, RestoreBuffer,
+    UnsolicitedSink, Worker, WorkerConfig, WorkerProcess,
 };

@@ -1,5 +1,6 @@
 //! The one thread that reads from a worker: it polls the protocol pipe (the
-//! worker's stdout) and the worker's stderr together (`poll(2)`), decodes
+//! worker's stdout) and the worker's console, its stderr, together
+//! (`poll(2)`; a launcher may give no console), decodes
 //! frames, and routes what it reads.
 //!
 //! Everything goes into one bounded channel that the `Worker` drains while
@@ -51,9 +52,11 @@ pub(crate) enum Incoming {
     Eof,
 }
 
+/// Start the I/O thread over a worker's protocol read end and (when it has
+/// one) its console read end.
 pub(crate) fn spawn_io<P, E>(
     protocol: P,
-    stderr: E,
+    console: Option<E>,
     tx: SyncSender<Incoming>,
     sink: SharedSink,
 ) -> io::Result<thread::JoinHandle<()>>
@@ -72,7 +75,7 @@ where
                 decoder: FrameDecoder::new(),
                 line: Vec::new(),
             };
-            io.serve(protocol, stderr);
+            io.serve(protocol, console);
         })
 }
 
@@ -95,14 +98,23 @@ enum Flow {
 }
 
 impl Io {
-    fn serve<P: Read + AsRawFd, E: Read + AsRawFd>(&mut self, mut protocol: P, mut stderr: E) {
+    fn serve<P: Read + AsRawFd, E: Read + AsRawFd>(
+        &mut self,
+        mut protocol: P,
+        mut stderr: Option<E>,
+    ) {
         let mut buf = vec![0u8; READ_CHUNK];
         let mut protocol_open = true;
-        let mut stderr_open = true;
+        let mut stderr_open = stderr.is_some();
         while protocol_open || stderr_open {
             let mut fds = [
                 poll_fd(protocol_open.then(|| protocol.as_raw_fd())),
-                poll_fd(stderr_open.then(|| stderr.as_raw_fd())),
+                poll_fd(
+                    stderr
+                        .as_ref()
+                        .filter(|_| stderr_open)
+                        .map(|e| e.as_raw_fd()),
+                ),
             ];
             // SAFETY: two valid pollfd structs; a negative fd is ignored.
             let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
@@ -117,8 +129,11 @@ impl Io {
             }
             // stderr first: a dying worker's last words come before the
             // end of the protocol stream that reports its death.
-            if stderr_open && fds[1].revents != 0 {
-                match read_some(&mut stderr, &mut buf[..MAX_LINE]) {
+            if let Some(stderr) = stderr
+                .as_mut()
+                .filter(|_| stderr_open && fds[1].revents != 0)
+            {
+                match read_some(stderr, &mut buf[..MAX_LINE]) {
                     Ok(0) | Err(_) => {
                         stderr_open = false;
                         if !self.line.is_empty() {

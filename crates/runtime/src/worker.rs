@@ -1,8 +1,9 @@
-//! The worker process client: spawn `python -m weir._worker`, run cells,
-//! delete names, interrupt, shut down, and notice death.
+//! The worker client: start a worker (by default `python -m weir._worker`,
+//! or through any [`Launcher`], see `launch`), run cells, delete names,
+//! interrupt, shut down, and notice death.
 //!
 //! One I/O thread per worker (see `pipes`) polls its protocol pipe and its
-//! stderr and feeds a bounded channel that the calling thread drains while
+//! console (stderr) and feeds a bounded channel that the calling thread drains while
 //! it waits for the reply it needs; output the worker sends on its own (a
 //! finished cell's thread printing) can go to an [`UnsolicitedSink`]
 //! instead, so it is delivered while no request is in flight. Every way the
@@ -11,9 +12,9 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -23,11 +24,15 @@ use crate::events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 use crate::frame::{self, FrameKind, PROTOCOL_VERSION};
 use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, SharedSink, spawn_io};
-use crate::python::{probe_version, version_ok};
+use crate::python::version_ok;
 
+#[cfg(feature = "fake-worker")]
+pub mod fake;
+mod launch;
 mod lifeline;
 mod sink;
 mod transfer;
+pub use launch::{Launched, Launcher, WorkerProcess};
 pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
@@ -42,7 +47,8 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// Startup stderr kept for the error message.
 const MAX_STARTUP_STDERR: usize = 64 * 1024;
 
-/// How to start a worker.
+/// How to start a `python -m weir._worker` process: the default
+/// [`Launcher`].
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// The interpreter (see [`crate::resolve_python`]).
@@ -75,35 +81,41 @@ impl WorkerConfig {
     }
 }
 
-/// Sends SIGINT to a worker from any thread, e.g. from inside a
-/// `run_cell` event callback. It never signals a process that has already
-/// been reaped (whose pid may belong to someone else by then).
+/// Interrupts a worker from any thread, e.g. from inside a `run_cell`
+/// event callback (SIGINT for a process). It never signals a process that
+/// has already been reaped (whose pid may belong to someone else by then).
 #[derive(Debug, Clone)]
 pub struct Interrupter {
-    pid: libc::pid_t,
-    reaped: Arc<Mutex<bool>>,
+    control: Arc<Mutex<Control>>,
 }
 
 impl Interrupter {
     pub fn interrupt(&self) -> Result<(), WorkerError> {
-        let reaped = self.reaped.lock().unwrap_or_else(PoisonError::into_inner);
-        if *reaped {
-            return Err(WorkerError::Closed);
+        let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
+        let Control { process, reaped } = &mut *control;
+        match process.as_mut() {
+            Some(process) if !*reaped => process.interrupt().map_err(WorkerError::Io),
+            _ => Err(WorkerError::Closed),
         }
-        // SAFETY: kill(2) with a pid we spawned and have not reaped.
-        let rc = unsafe { libc::kill(self.pid, libc::SIGINT) };
-        if rc != 0 {
-            return Err(WorkerError::Io(io::Error::last_os_error()));
-        }
-        Ok(())
     }
 }
 
-/// A running `python -m weir._worker`.
+/// The worker's process control, shared by the `Worker` and its
+/// interrupters; `reaped` is set, under the same lock, once its end was
+/// collected, and after that nothing is sent to it. The `Worker` drops the
+/// process when it is dropped, whoever still holds an interrupter: with it
+/// go its lifeline and so the worker's children (see `lifeline`).
+#[derive(Debug)]
+struct Control {
+    process: Option<Box<dyn WorkerProcess>>,
+    reaped: bool,
+}
+
+/// A running worker: by default a `python -m weir._worker` process
+/// ([`Worker::spawn`]), or whatever a [`Launcher`] starts.
 #[derive(Debug)]
 pub struct Worker {
-    child: Child,
-    stdin: Option<ChildStdin>,
+    stdin: Option<File>,
     rx: Receiver<Incoming>,
     /// Received while waiting for something else; read before `rx`.
     pending: VecDeque<Incoming>,
@@ -113,80 +125,38 @@ pub struct Worker {
     strays: VecDeque<WorkerEvent>,
     send_seq: u32,
     info: WorkerInfo,
-    interrupter: Interrupter,
+    pid: Option<u32>,
+    control: Arc<Mutex<Control>>,
     closed: bool,
-    /// Held, never written: closing it (when the worker is dropped, or
-    /// `weir` ends) makes the worker's reaper end its process group.
-    _lifeline: Option<std::os::fd::OwnedFd>,
 }
 
 impl Worker {
-    /// Start a worker and wait for its `ready` message.
+    /// Start a `python -m weir._worker` process (the default launcher,
+    /// [`WorkerConfig`]) and wait for its `ready` message.
     pub fn spawn(config: WorkerConfig) -> Result<Worker, WorkerError> {
-        let path = config.python.clone();
-        if path.components().count() > 1 && !path.exists() {
-            return Err(WorkerError::InterpreterNotFound { path });
-        }
-        let mut cmd = Command::new(&path);
-        cmd.args(["-m", "weir._worker"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(cwd) = &config.cwd {
-            // Checked here: a missing cwd would otherwise surface from
-            // spawn as NotFound and be mistaken for a missing interpreter.
-            if !cwd.is_dir() {
-                let source = io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("working directory {} does not exist", cwd.display()),
-                );
-                return Err(WorkerError::Spawn { path, source });
-            }
-            cmd.current_dir(cwd);
-        }
-        let mut pythonpath: Option<OsString> = std::env::var_os("PYTHONPATH");
-        for (k, v) in &config.env {
-            if k == "PYTHONPATH" {
-                pythonpath = Some(v.clone());
-            }
-            cmd.env(k, v);
-        }
-        if let Some(extra) = &config.python_path_extra {
-            let mut joined = extra.as_os_str().to_owned();
-            if let Some(rest) = pythonpath.filter(|p| !p.is_empty()) {
-                joined.push(":");
-                joined.push(rest);
-            }
-            cmd.env("PYTHONPATH", joined);
-        }
-        // Without a lifeline (descriptors exhausted) the worker still runs;
-        // only the clean-up of its children on weir's death is lost.
-        let lifeline = lifeline::Lifeline::new().ok();
-        if let Some(lifeline) = &lifeline {
-            lifeline.prepare(&mut cmd);
-        }
-        let mut child = cmd.spawn().map_err(|source| match source.kind() {
-            io::ErrorKind::NotFound => WorkerError::InterpreterNotFound { path: path.clone() },
-            _ => WorkerError::Spawn {
-                path: path.clone(),
-                source,
-            },
-        })?;
-        widen_pipes(&child);
+        let unsolicited = config.unsolicited.clone();
+        Worker::launch(&config, unsolicited)
+    }
+
+    /// Start a worker through `launcher` and wait for its `ready` message,
+    /// checked as any worker's is (protocol, Python and `weir` versions).
+    /// `unsolicited`: see [`UnsolicitedSink`].
+    pub fn launch(
+        launcher: &dyn Launcher,
+        unsolicited: Option<UnsolicitedSink>,
+    ) -> Result<Worker, WorkerError> {
+        let Launched {
+            to_worker,
+            from_worker,
+            console,
+            process,
+            program,
+        } = launcher.launch()?;
         let (tx, rx) = sync_channel(CHANNEL_BOUND);
-        let sink: SharedSink = Arc::new(Mutex::new(config.unsolicited.clone()));
-        let pipes = (child.stdout.take(), child.stderr.take());
-        let started = match pipes {
-            (Some(out), Some(err)) => spawn_io(out, err, tx, Arc::clone(&sink)).map(|_| ()),
-            _ => Err(io::Error::other("child pipes missing")),
-        };
-        let interrupter = Interrupter {
-            pid: child.id() as libc::pid_t,
-            reaped: Arc::new(Mutex::new(false)),
-        };
+        let sink: SharedSink = Arc::new(Mutex::new(unsolicited));
+        let started = spawn_io(from_worker, console, tx, Arc::clone(&sink));
         let mut worker = Worker {
-            stdin: child.stdin.take(),
-            child,
+            stdin: Some(to_worker),
             rx,
             pending: VecDeque::new(),
             sink,
@@ -199,19 +169,30 @@ impl Worker {
                 python_executable: String::new(),
                 pid: 0,
             },
-            interrupter,
+            pid: process.pid(),
+            control: Arc::new(Mutex::new(Control {
+                process: Some(process),
+                reaped: false,
+            })),
             closed: false,
-            _lifeline: lifeline.map(lifeline::Lifeline::into_write_end),
         };
         if let Err(source) = started {
             worker.kill_and_reap();
-            return Err(WorkerError::Spawn { path, source });
+            return Err(WorkerError::Spawn {
+                path: program,
+                source,
+            });
         }
-        worker.info = worker.await_ready(&path, config.ready_timeout)?;
+        worker.info = worker.await_ready(launcher, &program)?;
         Ok(worker)
     }
 
-    fn await_ready(&mut self, path: &Path, timeout: Duration) -> Result<WorkerInfo, WorkerError> {
+    fn await_ready(
+        &mut self,
+        launcher: &dyn Launcher,
+        path: &Path,
+    ) -> Result<WorkerInfo, WorkerError> {
+        let timeout = launcher.ready_timeout();
         let deadline = Instant::now() + timeout;
         let mut stderr = String::new();
         loop {
@@ -279,15 +260,8 @@ impl Worker {
                             stderr.push_str(&line);
                         }
                     });
-                    // A too-old interpreter may fail before it can say
-                    // `ready` (e.g. a syntax error in the package): ask it.
-                    if let Some(version) = probe_version(path)
-                        && !version_ok(&version)
-                    {
-                        return Err(WorkerError::PythonTooOld {
-                            path: path.to_path_buf(),
-                            version,
-                        });
+                    if let Some(error) = launcher.diagnose_early_exit() {
+                        return Err(error);
                     }
                     return Err(WorkerError::StartupFailed {
                         path: path.to_path_buf(),
@@ -304,21 +278,24 @@ impl Worker {
         &self.info
     }
 
-    /// The worker's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// The worker's process id; `None` for a worker that is not a process
+    /// of its own (an in-process fake).
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
     }
 
     /// A handle that can interrupt the running cell from another thread or
     /// from a `run_cell` callback.
     pub fn interrupter(&self) -> Interrupter {
-        self.interrupter.clone()
+        Interrupter {
+            control: Arc::clone(&self.control),
+        }
     }
 
-    /// Send SIGINT: the running cell ends with status `Interrupted`; an
-    /// idle worker ignores it.
+    /// Interrupt (SIGINT): the running cell ends with status
+    /// `Interrupted`; an idle worker ignores it.
     pub fn interrupt(&self) -> Result<(), WorkerError> {
-        self.interrupter.interrupt()
+        self.interrupter().interrupt()
     }
 
     /// Whether the worker can still take commands.
@@ -680,7 +657,7 @@ impl Worker {
         }
     }
 
-    /// Wait for the process to exit, polling so an interrupter never
+    /// Wait for the worker to end, polling so an interrupter never
     /// signals a reaped pid; kill it if it outlives `grace`.
     fn wait_or_kill(&mut self, grace: Duration) -> ExitKind {
         self.stdin = None;
@@ -688,24 +665,21 @@ impl Worker {
         let deadline = Instant::now() + grace;
         loop {
             {
-                let mut reaped = self
-                    .interrupter
-                    .reaped
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if *reaped {
+                let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
+                let Control { process, reaped } = &mut *control;
+                let Some(process) = process.as_mut().filter(|_| !*reaped) else {
                     return ExitKind::Unknown;
-                }
-                match self.child.try_wait() {
+                };
+                match process.try_wait() {
                     Ok(Some(status)) => {
                         *reaped = true;
-                        return ExitKind::from_status(status);
+                        return status;
                     }
                     Ok(None) if Instant::now() >= deadline => {
-                        let _ = self.child.kill();
-                        let status = self.child.wait();
+                        let _ = process.kill();
+                        let status = process.wait();
                         *reaped = true;
-                        return status.map_or(ExitKind::Unknown, ExitKind::from_status);
+                        return status.unwrap_or(ExitKind::Unknown);
                     }
                     Ok(None) => {}
                     Err(_) => {
@@ -729,40 +703,21 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        let reaped = *self
-            .interrupter
-            .reaped
+        let reaped = self
+            .control
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner)
+            .reaped;
         if !reaped {
             // Closing stdin lets an idle worker exit on its own; a busy one
             // is killed shortly after.
             self.wait_or_kill(Duration::from_millis(200));
         }
+        self.control
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .process = None;
     }
-}
-
-/// Ask for 1 MiB protocol pipes (Linux; the default is 64 KiB): a 100 MB
-/// value then crosses in 100 writes, not 1,600. Best effort: the kernel
-/// may refuse (`/proc/sys/fs/pipe-max-size`), and that only costs speed.
-fn widen_pipes(child: &Child) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        const WIDE: libc::c_int = 1 << 20;
-        let fds = [
-            child.stdin.as_ref().map(|p| p.as_raw_fd()),
-            child.stdout.as_ref().map(|p| p.as_raw_fd()),
-        ];
-        for fd in fds.into_iter().flatten() {
-            // SAFETY: fcntl on a pipe fd we own; failure is ignored.
-            unsafe {
-                libc::fcntl(fd, libc::F_SETPIPE_SZ, WIDE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = child;
 }
 
 pub(crate) fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {

@@ -16,7 +16,7 @@ fn ready_reports_versions() {
     );
     assert_eq!(info.weir_version, weir_runtime::RUNTIME_VERSION);
     assert!(info.python_version.starts_with("3."));
-    assert_eq!(info.pid, worker.pid());
+    assert_eq!(Some(info.pid), worker.pid());
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn sigkill_mid_cell_is_reported_with_the_signal() {
 fn killed_from_outside_while_idle_is_noticed_on_next_command() {
     let mut w = spawn();
     // SAFETY: signalling the worker we spawned and still own.
-    unsafe { libc::kill(w.pid() as libc::pid_t, libc::SIGKILL) };
+    unsafe { libc::kill(w.pid().expect("a process") as libc::pid_t, libc::SIGKILL) };
     let err = w.run_cell("c", "_", "1", |_| {}).unwrap_err();
     assert!(
         matches!(
@@ -332,7 +332,7 @@ fn a_different_weir_version_is_a_clear_mismatch() {
 #[test]
 fn dropping_a_busy_worker_kills_it() {
     let mut w = spawn();
-    let pid = w.pid() as libc::pid_t;
+    let pid = w.pid().expect("a process") as libc::pid_t;
     let interrupter = w.interrupter();
     // Leave a cell running in the background of the worker: a thread.
     let ran = run(

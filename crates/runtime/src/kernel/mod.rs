@@ -391,6 +391,13 @@ impl Kernel {
 
     fn apply(&mut self, change: Change) -> Result<Applied, ChangeError> {
         let structural = describe(&change);
+        let renames_cells = matches!(
+            structural,
+            Structural::Inserted
+                | Structural::Moved(_)
+                | Structural::Deleted(_)
+                | Structural::Renamed(_)
+        );
         let applied = match self.session.apply_change(change) {
             Ok(applied) => applied,
             Err(crate::SessionError::Change(e)) => {
@@ -452,7 +459,33 @@ impl Kernel {
                 self.pending.extend(applied.stale.iter().copied());
             }
         }
+        if renames_cells {
+            self.decide_again_reasons_naming_cells();
+        }
         Ok(applied)
+    }
+
+    /// After a change that moves cells or renames one, the cells that did
+    /// not run for a reason naming cells (by position and name: "ancestor
+    /// cell 3 (`load`) raised", and for a blocked descendant the first
+    /// blocking parent in notebook order) are decided again. Nothing runs,
+    /// as what blocked them still does; their reasons then name the cells
+    /// where and as they are now, as a fresh run's would. Stale cells are
+    /// left to the run that decides them anyway.
+    fn decide_again_reasons_naming_cells(&mut self) {
+        let project = self.session.project();
+        for (index, id) in project.cell_ids().iter().enumerate() {
+            let names_cells = self.session.cell(index).is_some_and(|run| {
+                run.status == crate::RunStatus::NotRun
+                    && run
+                        .reason
+                        .as_ref()
+                        .is_some_and(|r| r.is_static() || r.is_inherited())
+            });
+            if names_cells && !self.stale.contains(id) {
+                self.pending.insert(*id);
+            }
+        }
     }
 
     /// Runs the pending cells until done or until a command arrives.

@@ -17,7 +17,7 @@ use crate::python::resolve_python;
 use crate::scheduler::event::SessionEvent;
 use crate::scheduler::persisting::PersistSession;
 use crate::scheduler::report::{CellRun, RunReport};
-use crate::worker::{Interrupter, UnsolicitedSink, Worker, WorkerConfig};
+use crate::worker::{Interrupter, Launcher, UnsolicitedSink, Worker, WorkerConfig};
 
 /// The `weir` package directory of the source checkout this runtime was
 /// built from. Used only when it still exists (a development build).
@@ -44,7 +44,8 @@ fn python_path_from(env: Option<OsString>, checkout: &Path) -> Option<PathBuf> {
         .then(|| checkout.canonicalize().unwrap_or_else(|_| checkout.into()))
 }
 
-/// How to start a session's worker.
+/// How to start a session's worker: by default a `python -m weir._worker`
+/// process, or through any [`Launcher`].
 #[derive(Debug, Clone, Default)]
 pub struct SessionConfig {
     /// The interpreter; `None` resolves as [`resolve_python`] does
@@ -60,6 +61,9 @@ pub struct SessionConfig {
     /// first on `sys.path` (cells import modules next to the notebook) and
     /// `__file__` names it.
     pub notebook: Option<PathBuf>,
+    /// Starts the session's workers, its first and every restart's. `None`:
+    /// a `python -m weir._worker` process from the fields above.
+    pub launcher: Option<Arc<dyn Launcher>>,
 }
 
 impl SessionConfig {
@@ -72,6 +76,7 @@ impl SessionConfig {
             cwd: None,
             python_path_extra: default_python_path_extra(),
             notebook: Some(path.canonicalize().unwrap_or_else(|_| path.into())),
+            launcher: None,
         }
     }
 
@@ -102,7 +107,10 @@ impl SessionConfig {
     }
 
     fn spawn(&self) -> Result<Worker, SessionError> {
-        let mut worker = Worker::spawn(self.worker_config())?;
+        let mut worker = match &self.launcher {
+            Some(launcher) => Worker::launch(launcher.as_ref(), None)?,
+            None => Worker::spawn(self.worker_config())?,
+        };
         if let Some(code) = self.prelude() {
             let outcome = worker.run_cell("weir-prelude", "prelude", &code, |_| {})?;
             if let Some(error) = outcome.error {

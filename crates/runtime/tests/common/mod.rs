@@ -91,3 +91,15 @@ pub fn session_config() -> SessionConfig {
         ..SessionConfig::default()
     }
 }
+
+/// A session configuration whose workers are in-process fakes
+/// (`weir_runtime::worker::fake`); the launcher handle shows their
+/// namespaces.
+pub fn fake_config() -> (SessionConfig, weir_runtime::worker::fake::FakeLauncher) {
+    let launcher = weir_runtime::worker::fake::FakeLauncher::new();
+    let config = SessionConfig {
+        launcher: Some(std::sync::Arc::new(launcher.clone())),
+        ..SessionConfig::default()
+    };
+    (config, launcher)
+}
