@@ -136,7 +136,7 @@ fn summary_line(report: &RunReport, ctrl_c: bool) -> String {
 
 /// The store to use, if any cell persists. A store that cannot be used is
 /// a warning and the notebook runs without persistence, unless `--strict`.
-fn persistence(
+pub(crate) fn persistence(
     path: &Path,
     project: &weir_project::Project,
     args: &PersistArgs,

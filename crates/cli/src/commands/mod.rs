@@ -3,6 +3,7 @@
 
 mod analyze_cells;
 mod check;
+mod edit;
 mod exec;
 mod export;
 mod fmt;
@@ -64,6 +65,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &store,
         ),
         Command::Store(command) => store::run(command),
+        Command::Edit {
+            path,
+            port,
+            host,
+            headless,
+            python,
+        } => edit::run(
+            path,
+            host,
+            port,
+            headless,
+            python.or_else(interpreter::installed_python),
+        ),
         Command::Export(ExportCommand::Html {
             path,
             output,

@@ -1,0 +1,244 @@
+//! Security (token, cookie, Origin, CSP), saving through the atomic
+//! writer, outside changes, and closing without losing edits.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// One HTTP/1.1 request; the response head and body as text.
+async fn http(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text[9..12].parse().unwrap();
+    (status, text)
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_needs_the_token_then_the_cookie() {
+    let server = serve(NOTEBOOK).await;
+    let port = server.port;
+    let cookie_name = format!("weir_token_{port}");
+
+    let (status, response) = http(port, "/", &[]).await;
+    assert_eq!(status, 401);
+    assert!(header(&response, "content-security-policy").is_some());
+    assert_eq!(http(port, "/api/session", &[]).await.0, 401);
+    assert_eq!(http(port, "/?token=0000", &[]).await.0, 403);
+    let wrong = format!("{cookie_name}=1234");
+    assert_eq!(
+        http(port, "/api/session", &[("Cookie", &wrong)]).await.0,
+        403
+    );
+
+    // The token from the printed address becomes a cookie, and leaves the
+    // address.
+    let (status, response) = http(port, &format!("/?token={}", server.token), &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(header(&response, "location"), Some("/"));
+    let set_cookie = header(&response, "set-cookie").unwrap();
+    assert_eq!(
+        set_cookie,
+        format!(
+            "{cookie_name}={}; HttpOnly; SameSite=Strict; Path=/",
+            server.token
+        )
+    );
+    let cookie = format!("{cookie_name}={}", server.token);
+    let (status, response) = http(port, "/", &[("Cookie", &cookie)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&response, "content-security-policy"),
+        Some(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'"
+        )
+    );
+    let (status, response) = http(port, "/api/session", &[("Cookie", &cookie)]).await;
+    assert_eq!(status, 200);
+    assert!(
+        response.ends_with(r#"{"mode":"notebook","notebook":"nb.py"}"#),
+        "{response}"
+    );
+    let (_, response) = http(port, "/api/notebooks", &[("Cookie", &cookie)]).await;
+    assert!(response.contains(r#""path":"nb.py""#), "{response}");
+
+    // The WebSocket: no token, a wrong one, a foreign Origin: refused.
+    let ws = |token: &str| format!("ws://127.0.0.1:{port}/ws?notebook=nb.py&token={token}");
+    let refused = |result: Result<_, tokio_tungstenite::tungstenite::Error>| match result {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Ok(_) => panic!("connected"),
+        Err(e) => panic!("{e}"),
+    };
+    let no_token = format!("ws://127.0.0.1:{port}/ws?notebook=nb.py");
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(no_token).await),
+        401
+    );
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(ws("ff")).await),
+        403
+    );
+    let mut foreign = ws(&server.token).into_client_request().unwrap();
+    foreign
+        .headers_mut()
+        .insert("Origin", "http://evil.example".parse().unwrap());
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(foreign).await),
+        403
+    );
+    let mut own = ws(&server.token).into_client_request().unwrap();
+    own.headers_mut().insert(
+        "Origin",
+        format!("http://127.0.0.1:{port}").parse().unwrap(),
+    );
+    assert!(tokio_tungstenite::connect_async(own).await.is_ok());
+    // A path out of the root is refused before any upgrade.
+    let outside = format!(
+        "ws://127.0.0.1:{port}/ws?notebook=../nb.py&token={}",
+        server.token
+    );
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(outside).await),
+        404
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_writes_atomically_and_an_outside_change_is_noticed_and_refused() {
+    let server = serve(NOTEBOOK).await;
+    let (mut client, snapshot) = server.hello().await;
+    let (z, version) = cell(&snapshot, 2);
+    client.send(set_code(1, z, version, "z = 42")).await;
+    client.reply(1, &mut Vec::new()).await;
+    client.send(json!({"type": "save", "req": 2})).await;
+    let saved = client.reply(2, &mut Vec::new()).await;
+    assert_eq!(saved["type"], "saved", "{saved}");
+    let on_disk = std::fs::read(&server.path).unwrap();
+    assert_eq!(saved["hash"], blake3::hash(&on_disk).to_hex().to_string());
+    let text = String::from_utf8(on_disk).unwrap();
+    assert!(text.contains("z = 42") && text.contains("x = 1"), "{text}");
+    // Our own save is not an outside change, and nothing is left beside it.
+    let (_, fresh) = server.hello().await;
+    assert_eq!(fresh["dirty"], false);
+    assert_eq!(fresh["changed_on_disk"], false);
+    let names: Vec<_> = std::fs::read_dir(server.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["nb.py"]);
+
+    // Another program writes the file: the watcher tells the client.
+    let outside = NOTEBOOK.replace("z = 5", "z = -1");
+    std::fs::write(&server.path, &outside).unwrap();
+    let changed = client.expect("file_changed").await;
+    assert_eq!(changed["path"], "nb.py");
+    let (z, version) = (z, snapshot_version(&mut client, z).await);
+    client.send(set_code(3, z, version, "z = 43")).await;
+    client.reply(3, &mut Vec::new()).await;
+    client.send(json!({"type": "save", "req": 4})).await;
+    let refused = client.reply(4, &mut Vec::new()).await;
+    assert_eq!(refused["reason"], "changed_on_disk", "{refused}");
+    assert_eq!(std::fs::read_to_string(&server.path).unwrap(), outside);
+    // Keeping this version is an explicit choice.
+    client
+        .send(json!({"type": "save", "req": 5, "force": true}))
+        .await;
+    assert_eq!(client.reply(5, &mut Vec::new()).await["type"], "saved");
+    assert!(
+        std::fs::read_to_string(&server.path)
+            .unwrap()
+            .contains("z = 43")
+    );
+
+    // Reload: the file is read again, and every client gets a snapshot
+    // numbered past everything sent before.
+    std::fs::write(&server.path, &outside).unwrap();
+    client.expect("file_changed").await;
+    client.send(json!({"type": "reload", "req": 6})).await;
+    let mut events = Vec::new();
+    assert_eq!(client.reply(6, &mut events).await["type"], "ok");
+    let reloaded = client.expect("snapshot").await;
+    assert!(reloaded["cells"][2]["code"] == "z = -1", "{reloaded}");
+    assert_eq!(reloaded["changed_on_disk"], false);
+    assert_eq!(reloaded["dirty"], false);
+    server.stop().await;
+}
+
+/// The current version of a cell, from a fresh snapshot.
+async fn snapshot_version(client: &mut Client, id: u64) -> u64 {
+    client.send(json!({"type": "hello"})).await;
+    let snapshot = client.expect("snapshot").await;
+    snapshot["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()["version"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_saves_unsaved_edits() {
+    let server = serve(NOTEBOOK).await;
+    let (mut client, snapshot) = server.hello().await;
+    let (z, version) = cell(&snapshot, 2);
+    client.send(set_code(1, z, version, "z = 77")).await;
+    client.reply(1, &mut Vec::new()).await;
+    let path = server.path.clone();
+    let (notes, _dir) = server.stop().await;
+    assert_eq!(notes, vec!["saved unsaved edits to nb.py".to_string()]);
+    assert!(std::fs::read_to_string(&path).unwrap().contains("z = 77"));
+    // The client was told the server is going away.
+    assert!(client.next().await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_keeps_edits_beside_a_file_changed_on_disk() {
+    let server = serve(NOTEBOOK).await;
+    let (mut client, snapshot) = server.hello().await;
+    let (z, version) = cell(&snapshot, 2);
+    client.send(set_code(1, z, version, "z = 78")).await;
+    client.reply(1, &mut Vec::new()).await;
+    let outside = NOTEBOOK.replace("z = 5", "z = -2");
+    std::fs::write(&server.path, &outside).unwrap();
+    let path = server.path.clone();
+    let beside = server.dir.path().join("nb.py.weir-unsaved");
+    let (notes, _dir) = server.stop().await;
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].contains("changed on disk") && notes[0].contains("nb.py.weir-unsaved"),
+        "{notes:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), outside);
+    assert!(std::fs::read_to_string(&beside).unwrap().contains("z = 78"));
+}
