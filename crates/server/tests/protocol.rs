@@ -199,7 +199,9 @@ async fn malformed_messages_get_errors_and_the_session_keeps_working() {
             "{text} → {e}"
         );
     }
-    client.ws.send_binary(vec![1, 2, 3]).await;
+    futures_util::SinkExt::send(&mut client.ws, Message::Binary(vec![1u8, 2, 3].into()))
+        .await
+        .unwrap();
     assert!(
         client.expect("error").await["message"]
             .as_str()
