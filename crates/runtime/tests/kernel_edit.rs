@@ -120,7 +120,8 @@ fn options_are_patched_field_by_field_and_save_writes_what_source_says() {
     project.save(&path).unwrap();
     let project = Project::load(&path).unwrap();
     let kernel = start(project);
-    let a = CellId(kernel.snapshot().cells[0].meta.id);
+    let (snapshot, sub) = kernel.connect();
+    let a = CellId(snapshot.cells[0].meta.id);
 
     let patch = |patch: OptionsPatch| {
         let (reply, rx) = mpsc::channel();
@@ -164,7 +165,15 @@ fn options_are_patched_field_by_field_and_save_writes_what_source_says() {
     let saved = save(false).expect("saved");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), source);
     assert_eq!(saved.hash, weir_project::ContentHash::of(source.as_bytes()));
-    assert_eq!(saved.seq, kernel.snapshot().seq);
+    // The save names the last event it includes: every change before it.
+    let mut last_change = 0;
+    while let Some(kernel::Delivery::Event(event)) = sub.recv_timeout(Some(Duration::ZERO)) {
+        if let EventBody::CellOptions { .. } = event.body {
+            last_change = event.seq;
+        }
+    }
+    assert!(last_change > 0 && saved.seq >= last_change, "{saved:?}");
+    assert!(saved.seq <= kernel.snapshot().seq);
 
     std::fs::write(&path, "# someone else\n").unwrap();
     assert!(matches!(
