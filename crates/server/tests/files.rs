@@ -10,15 +10,29 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// One HTTP/1.1 request; the response head and body as text.
 async fn http(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    request(port, "GET", path, headers, "").await
+}
+
+/// One HTTP/1.1 request with a JSON body.
+async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    let mut request =
-        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\nContent-Type: application/json\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
@@ -252,4 +266,88 @@ async fn stopping_keeps_edits_beside_a_file_changed_on_disk() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), outside);
     assert!(std::fs::read_to_string(&beside).unwrap().contains("z = 78"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_lists_its_notebooks_and_creates_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nb.py"), NOTEBOOK).unwrap();
+    std::fs::write(dir.path().join("script.py"), "print('not a notebook')\n").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/deep.py"), NOTEBOOK).unwrap();
+    let server = weir_server::Server::bind(weir_server::Config {
+        target: weir_server::Target::Directory(dir.path().to_path_buf()),
+        host: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        start: start_session(),
+    })
+    .await
+    .unwrap();
+    let port = server.local_addr().port();
+    let cookie = format!("weir_token_{port}={}", server.token());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let auth = [("Cookie", cookie.as_str())];
+
+    let (_, session) = http(port, "/api/session", &auth).await;
+    assert!(session.contains(r#""mode":"directory""#), "{session}");
+    let (_, listing) = http(port, "/api/notebooks", &auth).await;
+    let body: serde_json::Value =
+        serde_json::from_str(listing.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let paths: Vec<&str> = body["notebooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        vec!["nb.py", "sub/deep.py"],
+        "plain scripts are not listed"
+    );
+
+    let create = |path: &str| format!(r#"{{"path": "{path}"}}"#);
+    let (status, body) = request(port, "POST", "/api/notebooks", &auth, &create("new.py")).await;
+    assert_eq!(status, 201, "{body}");
+    let written = std::fs::read_to_string(dir.path().join("new.py")).unwrap();
+    assert!(written.contains("app = weir.App("), "{written}");
+    assert_eq!(
+        request(port, "POST", "/api/notebooks", &auth, &create("new.py"))
+            .await
+            .0,
+        409,
+        "never over an existing file"
+    );
+    assert_eq!(
+        request(port, "POST", "/api/notebooks", &auth, &create("../out.py"))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        request(port, "POST", "/api/notebooks", &auth, "nonsense")
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        request(port, "POST", "/api/notebooks", &[], &create("b.py"))
+            .await
+            .0,
+        401
+    );
+
+    // The new notebook opens over the WebSocket, with its own kernel.
+    let url = format!("ws://127.0.0.1:{port}/ws?notebook=new.py&token={}", {
+        cookie.split_once('=').unwrap().1
+    });
+    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut client = Client { ws };
+    client.send(json!({"type": "hello"})).await;
+    let snapshot = client.expect("snapshot").await;
+    assert_eq!(snapshot["path"], "new.py");
+    let _ = stop.send(());
+    tokio::time::timeout(PATIENCE, done).await.unwrap().unwrap();
 }
