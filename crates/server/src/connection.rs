@@ -39,7 +39,15 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !crate::auth::origin_allowed(&headers, &state.origins) {
+    let mut origins = state.origins.clone();
+    if state.public
+        && let Some(host) = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+    {
+        origins.push(format!("http://{host}"));
+    }
+    if !crate::auth::origin_allowed(&headers, &origins) {
         return (StatusCode::FORBIDDEN, "this Origin may not connect").into_response();
     }
     let Some(rel) = params.notebook.or_else(|| state.opened.clone()) else {

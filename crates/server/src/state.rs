@@ -22,6 +22,9 @@ pub struct AppState {
     pub port: u16,
     /// WebSocket Origins accepted.
     pub origins: Vec<String>,
+    /// Listening beyond loopback (`--host`): the page's own origin is
+    /// then whatever name the browser reached us by.
+    pub public: bool,
     pub start: StartSession,
     notebooks: Mutex<HashMap<String, Arc<Notebook>>>,
     /// Becomes true when the server stops: connections close.
@@ -64,6 +67,7 @@ impl AppState {
             token,
             port,
             origins,
+            public: !addr.ip().is_loopback(),
             start: config.start,
             notebooks: Mutex::new(HashMap::new()),
             stop: watch::channel(false).0,
