@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../frontend/dist/"]
+#[folder = "../../frontend/dist/"]
 #[allow_missing = true]
 struct Assets;
 

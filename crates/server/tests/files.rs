@@ -95,6 +95,13 @@ img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; ob
 base-uri 'none'; form-action 'none'"
         )
     );
+    // The page is the front end's built `index.html`, served from the binary.
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist/index.html"),
+    )
+    .unwrap();
+    assert!(response.ends_with(&page), "{response}");
+    assert_eq!(header(&response, "content-type"), Some("text/html"));
     let (status, response) = http(port, "/api/session", &[("Cookie", &cookie)]).await;
     assert_eq!(status, 200);
     assert!(
