@@ -71,6 +71,23 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Open the editor in the browser: a notebook (created if missing), or a directory's
+    /// listing of notebooks (default: the current directory).
+    Edit {
+        path: Option<PathBuf>,
+        /// The port (0: any free port).
+        #[arg(long, default_value_t = 2719)]
+        port: u16,
+        /// The address to listen on; anything but loopback lets other machines reach it.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Do not open a browser; only print the address.
+        #[arg(long)]
+        headless: bool,
+        /// The Python interpreter (as for `weir exec`).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+    },
     /// Reproducibility audit: re-run the notebook in a fresh worker (no restores) and
     /// compare each persisted cell's values with the stored ones.
     Verify {

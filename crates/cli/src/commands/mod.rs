@@ -3,6 +3,7 @@
 
 mod analyze_cells;
 mod check;
+mod edit;
 mod exec;
 mod export;
 mod fmt;
@@ -60,6 +61,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             python,
         } => verify::run(&path, python, json, &store),
         Command::Store(command) => store::run(command),
+        Command::Edit {
+            path,
+            port,
+            host,
+            headless,
+            python,
+        } => edit::run(path, host, port, headless, python),
         Command::Export(ExportCommand::Html {
             path,
             output,

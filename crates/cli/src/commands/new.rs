@@ -4,6 +4,13 @@ use std::process::ExitCode;
 use weir_project::{Project, SaveError};
 
 pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
+    create(path)?;
+    outln!("created {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the starter notebook at `path`, never over an existing file.
+pub(crate) fn create(path: &Path) -> anyhow::Result<()> {
     let mut project = Project::new(weir_notebook::Notebook::starter());
     // A project never on disk saves only where nothing exists yet, checked
     // atomically (a file appearing meanwhile is not replaced either).
@@ -15,6 +22,5 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => return Err(e.into()),
     }
-    outln!("created {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

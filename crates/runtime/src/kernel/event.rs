@@ -36,6 +36,10 @@ pub struct CellMeta {
     pub code: String,
     pub hide_code: bool,
     pub disabled: bool,
+    /// Changes with every code change. Opaque: only equality means
+    /// anything. Never reused by any kernel of this process, so a client
+    /// holding a version from before a reload cannot match a new cell.
+    pub version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +61,8 @@ pub enum EventBody {
     CellCode {
         id: u32,
         code: String,
+        /// The cell's new version.
+        version: u64,
     },
     CellRenamed {
         id: u32,
@@ -290,9 +296,10 @@ impl KernelSnapshot {
                     self.cells.insert(at, cell);
                 }
             }
-            EventBody::CellCode { id, code } => {
+            EventBody::CellCode { id, code, version } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     self.cells[i].meta.code = code.clone();
+                    self.cells[i].meta.version = *version;
                 }
             }
             EventBody::CellRenamed { id, name } => {

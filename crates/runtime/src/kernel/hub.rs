@@ -170,6 +170,11 @@ impl Hub {
         (state.snapshot.clone(), Subscription { queue })
     }
 
+    /// The number of the last event published.
+    pub(crate) fn seq(&self) -> u64 {
+        lock(&self.state).snapshot.seq
+    }
+
     pub(crate) fn snapshot(&self) -> KernelSnapshot {
         lock(&self.state).snapshot.clone()
     }

@@ -25,10 +25,11 @@
 //!   (`Stream` for its origin cell, or `Console`).
 
 mod batch;
+mod edit;
 mod event;
 mod hub;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -42,6 +43,7 @@ use crate::scheduler::{RunReport, Session, SessionError, SessionEvent, SessionIn
 use crate::worker::UnsolicitedSink;
 
 pub use batch::ReportReceiver;
+pub use edit::{EditError, OptionsPatch, Saved};
 pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
 pub use hub::{Delivery, Subscription};
 
@@ -88,6 +90,30 @@ pub enum Command {
     DropPlan,
     /// Replace the worker with a fresh one.
     RestartWorker,
+    /// Replace a cell's code only if its version is still `base_version`
+    /// (the client edited what is current); else answer with the current
+    /// code and version.
+    SetCodeAt {
+        cell: CellId,
+        code: String,
+        base_version: u64,
+        reply: mpsc::Sender<Result<Applied, EditError>>,
+    },
+    /// Change some of a cell's options, keeping the rest as they are now.
+    PatchOptions {
+        cell: CellId,
+        patch: OptionsPatch,
+        reply: mpsc::Sender<Result<Applied, ChangeError>>,
+    },
+    /// Save the notebook through the project's atomic writer (refused when
+    /// the file changed on disk since it was loaded, unless `overwrite`).
+    Save {
+        path: std::path::PathBuf,
+        overwrite: bool,
+        reply: mpsc::Sender<Result<Saved, weir_project::SaveError>>,
+    },
+    /// Answer with the notebook's source as it would be saved now.
+    Source(mpsc::Sender<String>),
     /// Answer with the sequence number of the next `Idle` event: once every
     /// command sent before this one is handled and nothing is left to run.
     WhenIdle(mpsc::Sender<u64>),
@@ -186,8 +212,14 @@ impl KernelHandle {
 pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
     let (inbox, commands) = mpsc::channel();
     let command_waiting = Arc::new(AtomicBool::new(false));
+    let versions: HashMap<CellId, u64> = session
+        .project()
+        .cell_ids()
+        .iter()
+        .map(|&id| (id, edit::next_version()))
+        .collect();
     let hub = Arc::new(Hub::new(
-        initial_snapshot(&session, config.mode),
+        initial_snapshot(&session, &versions, config.mode),
         config.subscriber_limit,
     ));
     let interrupter = session.interrupter();
@@ -200,6 +232,7 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         pending: BTreeSet::new(),
         stale: BTreeSet::new(),
         idle_waiters: Vec::new(),
+        versions,
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
     let sink_hub = Arc::clone(&hub);
@@ -229,12 +262,16 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
     }
 }
 
-fn initial_snapshot(session: &Session, mode: RunMode) -> KernelSnapshot {
+fn initial_snapshot(
+    session: &Session,
+    versions: &HashMap<CellId, u64>,
+    mode: RunMode,
+) -> KernelSnapshot {
     let project = session.project();
     let cells = (0..project.cells().len())
         .map(|index| {
             let run = session.cell(index).expect("one record per cell");
-            CellView::from_run(meta(session, index), run)
+            CellView::from_run(meta(session, versions, index), run)
         })
         .collect();
     KernelSnapshot {
@@ -255,15 +292,17 @@ fn unsolicited(cell_id: Option<&str>, stream: crate::StreamName, text: String) -
     }
 }
 
-fn meta(session: &Session, index: usize) -> CellMeta {
+fn meta(session: &Session, versions: &HashMap<CellId, u64>, index: usize) -> CellMeta {
     let project = session.project();
     let cell = &project.cells()[index];
+    let id = project.cell_id(index);
     CellMeta {
-        id: id_of(project.cell_id(index)),
+        id: id_of(id),
         name: project.display_name(index),
         code: cell.code.clone(),
         hide_code: cell.options.hide_code,
         disabled: cell.options.disabled,
+        version: versions.get(&id).copied().unwrap_or(0),
     }
 }
 
@@ -279,6 +318,8 @@ struct Kernel {
     stale: BTreeSet<CellId>,
     /// Answered at the next `Idle`.
     idle_waiters: Vec<mpsc::Sender<u64>>,
+    /// Every cell's version (see `CellMeta::version`).
+    versions: HashMap<CellId, u64>,
 }
 
 /// Whether the kernel goes on after a command.
@@ -380,6 +421,27 @@ impl Kernel {
                 };
                 self.hub.publish(body);
             }
+            Command::SetCodeAt {
+                cell,
+                code,
+                base_version,
+                reply,
+            } => {
+                let _ = reply.send(self.set_code_at(cell, code, base_version));
+            }
+            Command::PatchOptions { cell, patch, reply } => {
+                let _ = reply.send(self.patch_options(cell, patch));
+            }
+            Command::Save {
+                path,
+                overwrite,
+                reply,
+            } => {
+                let _ = reply.send(self.save(&path, overwrite));
+            }
+            Command::Source(reply) => {
+                let _ = reply.send(self.session.project().to_source());
+            }
             Command::WhenIdle(reply) => self.idle_waiters.push(reply),
             Command::RunAllReport(reply) => {
                 let _ = reply.send(self.run_all_reported());
@@ -418,16 +480,22 @@ impl Kernel {
         };
         let project = self.session.project();
         let body = match structural {
-            Structural::Code(id, code) => EventBody::CellCode {
-                id: id_of(id),
-                code,
-            },
+            Structural::Code(id, code) => {
+                let version = edit::next_version();
+                self.versions.insert(id, version);
+                EventBody::CellCode {
+                    id: id_of(id),
+                    code,
+                    version,
+                }
+            }
             Structural::Inserted => {
                 let id = applied.inserted.expect("an insert reports its id");
                 let index = project.index_of(id).expect("inserted cells exist");
+                self.versions.insert(id, edit::next_version());
                 EventBody::CellInserted {
                     index,
-                    cell: meta(&self.session, index),
+                    cell: meta(&self.session, &self.versions, index),
                 }
             }
             Structural::Moved(id) => EventBody::CellMoved {
@@ -437,6 +505,7 @@ impl Kernel {
             Structural::Deleted(id) => {
                 self.pending.remove(&id);
                 self.stale.remove(&id);
+                self.versions.remove(&id);
                 EventBody::CellDeleted { id: id_of(id) }
             }
             Structural::Renamed(id) => EventBody::CellRenamed {

@@ -1,0 +1,177 @@
+//! Who may talk to the server. A local web server is reachable by every
+//! page the person's browser opens, so:
+//! - every request needs the random token, from the printed URL once, then
+//!   from an HttpOnly, SameSite=Strict cookie (missing → 401, wrong → 403);
+//! - the WebSocket upgrade also needs an Origin that is this server's own
+//!   (a page elsewhere cannot drive the kernel even if the browser sent
+//!   the cookie);
+//! - every response carries a Content-Security-Policy, so an output that
+//!   slips into the page cannot load or send anything off the server.
+//!
+//! The cookie's name carries the port: cookies ignore ports, and two
+//! `weir edit` servers on one host must not overwrite each other's.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src 'self' blob: data:; \
+connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/// 32 random bytes, hex.
+pub fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub fn cookie_name(port: u16) -> String {
+    format!("weir_token_{port}")
+}
+
+/// Compares in time independent of where the strings differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn query_token(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "token")
+        .map(|(_, v)| v)
+}
+
+fn cookie_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The query without its `token` pair.
+fn without_token(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|pair| !pair.starts_with("token=") && *pair != "token")
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub async fn require_token(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let name = cookie_name(state.port);
+    let uri = request.uri().clone();
+    if let Some(token) = query_token(uri.query()) {
+        if !same(token, &state.token) {
+            return (StatusCode::FORBIDDEN, "wrong token").into_response();
+        }
+        if uri.path() == "/ws" {
+            // A WebSocket cannot follow a redirect: the query token is
+            // enough (non-browser clients use it).
+            return next.run(request).await;
+        }
+        // Trade the token in the address for a cookie, and take it out
+        // of the address bar (and history, and Referer headers).
+        let rest = without_token(uri.query().unwrap_or(""));
+        let location = if rest.is_empty() {
+            uri.path().to_string()
+        } else {
+            format!("{}?{rest}", uri.path())
+        };
+        let cookie = format!("{name}={}; HttpOnly; SameSite=Strict; Path=/", state.token);
+        return Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, location)
+            .header(header::SET_COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    match cookie_token(request.headers(), &name) {
+        None => (
+            StatusCode::UNAUTHORIZED,
+            "a token is required: open the address `weir edit` printed",
+        )
+            .into_response(),
+        Some(token) if !same(token, &state.token) => {
+            (StatusCode::FORBIDDEN, "wrong token").into_response()
+        }
+        Some(_) => next.run(request).await,
+    }
+}
+
+/// Whether a WebSocket upgrade's Origin is this server's own. A missing
+/// Origin is a client that is not a browser (browsers always send it);
+/// such a client already had to present the token.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => origin
+            .to_str()
+            .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o))),
+    }
+}
+
+pub async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_hex_of_256_bits() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_token_leaves_the_query() {
+        assert_eq!(query_token(Some("a=1&token=xyz")), Some("xyz"));
+        assert_eq!(without_token("a=1&token=xyz&b=2"), "a=1&b=2");
+        assert_eq!(without_token("token=xyz"), "");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x=1; weir_token_80=abc"),
+        );
+        assert_eq!(cookie_token(&headers, "weir_token_80"), Some("abc"));
+        assert_eq!(cookie_token(&headers, "weir_token_81"), None);
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+}

@@ -1,0 +1,322 @@
+//! The wire messages (docs/editor-protocol.md): what a client may send,
+//! checked field by field, and the replies the server builds.
+//!
+//! Parsing goes in two steps so a bad message still gets a useful reply:
+//! first JSON, an object, a string `type` and (if present) a `req` to
+//! echo; then the type's own fields. Every failure names what is wrong;
+//! none ends the connection (except a message over the size limit).
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// The largest client message the server reads (4 MiB).
+pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// One client request, validated.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    Hello {
+        since: Option<u64>,
+    },
+    SetCode {
+        id: u32,
+        code: String,
+        base_version: u64,
+        code_hash: String,
+    },
+    Insert {
+        index: u32,
+        code: String,
+        name: Option<String>,
+    },
+    Delete {
+        id: u32,
+    },
+    Move {
+        id: u32,
+        index: u32,
+    },
+    Rename {
+        id: u32,
+        name: String,
+    },
+    SetOptions {
+        id: u32,
+        disabled: Option<bool>,
+        hide_code: Option<bool>,
+        persist: Option<bool>,
+    },
+    Run {
+        ids: Vec<u32>,
+    },
+    RunStale,
+    RunAll,
+    Interrupt,
+    Restart,
+    SetMode {
+        mode: Mode,
+    },
+    Save {
+        #[serde(default)]
+        force: bool,
+    },
+    Reload,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Autorun,
+    Lazy,
+}
+
+impl Request {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Request::Hello { .. } => "hello",
+            Request::SetCode { .. } => "set_code",
+            Request::Insert { .. } => "insert",
+            Request::Delete { .. } => "delete",
+            Request::Move { .. } => "move",
+            Request::Rename { .. } => "rename",
+            Request::SetOptions { .. } => "set_options",
+            Request::Run { .. } => "run",
+            Request::RunStale => "run_stale",
+            Request::RunAll => "run_all",
+            Request::Interrupt => "interrupt",
+            Request::Restart => "restart",
+            Request::SetMode { .. } => "set_mode",
+            Request::Save { .. } => "save",
+            Request::Reload => "reload",
+        }
+    }
+}
+
+const TYPES: &[&str] = &[
+    "hello",
+    "set_code",
+    "insert",
+    "delete",
+    "move",
+    "rename",
+    "set_options",
+    "run",
+    "run_stale",
+    "run_all",
+    "interrupt",
+    "restart",
+    "set_mode",
+    "save",
+    "reload",
+];
+
+/// A message that could not be used: what to say, and the `req` to echo
+/// when the message had a valid one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub req: Option<u64>,
+    pub message: String,
+}
+
+/// Parses one text frame.
+pub fn parse(text: &str) -> Result<(Option<u64>, Request), Malformed> {
+    let bad = |req, message: String| Malformed { req, message };
+    if text.len() > MAX_CLIENT_MESSAGE {
+        return Err(bad(None, oversized(text.len())));
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| bad(None, format!("not valid JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(bad(
+            None,
+            format!("a message must be a JSON object, not {}", json_kind(&value)),
+        ));
+    };
+    let req = match object.remove("req") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(other) => {
+            return Err(bad(
+                None,
+                format!(
+                    "`req` must be an unsigned integer, not {}",
+                    json_kind(&other)
+                ),
+            ));
+        }
+    };
+    let kind = match object.get("type") {
+        Some(Value::String(kind)) => kind.clone(),
+        Some(other) => {
+            return Err(bad(
+                req,
+                format!("`type` must be a string, not {}", json_kind(other)),
+            ));
+        }
+        None => return Err(bad(req, "missing field `type`".into())),
+    };
+    if !TYPES.contains(&kind.as_str()) {
+        return Err(bad(
+            req,
+            format!(
+                "unknown message type {kind:?} (expected one of: {})",
+                TYPES.join(", ")
+            ),
+        ));
+    }
+    let request = Request::deserialize(Value::Object(object))
+        .map_err(|e| bad(req, format!("`{kind}`: {e}")))?;
+    Ok((req, request))
+}
+
+pub fn oversized(len: usize) -> String {
+    format!(
+        "message of {len} bytes is over the limit of {MAX_CLIENT_MESSAGE} bytes (4 MiB); closing"
+    )
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `{"type": "error", "req"?, "message"}`.
+pub fn error(req: Option<u64>, message: &str) -> String {
+    with_req(json!({"type": "error", "message": message}), req)
+}
+
+/// `{"type": "ok", "req"?, ...fields}`.
+pub fn ok(req: Option<u64>, fields: Value) -> String {
+    let mut value = json!({"type": "ok"});
+    merge(&mut value, fields);
+    with_req(value, req)
+}
+
+/// `{"type": "refused", "req"?, "reason", "message", ...fields}`.
+pub fn refused(req: Option<u64>, reason: &str, message: &str, fields: Value) -> String {
+    let mut value = json!({"type": "refused", "reason": reason, "message": message});
+    merge(&mut value, fields);
+    with_req(value, req)
+}
+
+/// Any server message with an optional `req`.
+pub fn with_req(mut value: Value, req: Option<u64>) -> String {
+    if let (Some(req), Value::Object(object)) = (req, &mut value) {
+        object.insert("req".into(), Value::from(req));
+    }
+    value.to_string()
+}
+
+fn merge(into: &mut Value, fields: Value) {
+    if let (Value::Object(into), Value::Object(fields)) = (into, fields) {
+        into.extend(fields);
+    }
+}
+
+/// Adds integrity hashes (see `hash.rs`) to a serialised kernel event.
+pub fn stamp_event(event: &mut Map<String, Value>) {
+    match event.get("type").and_then(Value::as_str) {
+        Some("stream" | "console") => {
+            if let Some(Value::String(text)) = event.get("text") {
+                let hash = crate::hash::text_hash(text);
+                event.insert("hash".into(), Value::String(hash));
+            }
+        }
+        Some("output") => {
+            if let Some(output) = event.get_mut("output") {
+                crate::hash::stamp_bundle(output);
+            }
+        }
+        Some("finished") => {
+            if let Some(Value::Array(outputs)) = event.get_mut("outputs") {
+                outputs.iter_mut().for_each(crate::hash::stamp_bundle);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Adds integrity hashes to every output and console chunk of a
+/// serialised snapshot.
+pub fn stamp_snapshot(snapshot: &mut Map<String, Value>) {
+    if let Some(Value::Array(cells)) = snapshot.get_mut("cells") {
+        for cell in cells {
+            if let Some(Value::Array(outputs)) = cell.get_mut("outputs") {
+                outputs.iter_mut().for_each(crate::hash::stamp_bundle);
+            }
+            if let Some(Value::Array(console)) = cell.get_mut("console") {
+                console.iter_mut().for_each(crate::hash::stamp_text);
+            }
+        }
+    }
+    if let Some(Value::Array(console)) = snapshot.get_mut("console") {
+        console.iter_mut().for_each(crate::hash::stamp_text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_of(text: &str) -> Malformed {
+        parse(text).expect_err(text)
+    }
+
+    #[test]
+    fn valid_messages_parse() {
+        assert_eq!(
+            parse(r#"{"type":"hello","req":3,"since":12}"#).unwrap(),
+            (Some(3), Request::Hello { since: Some(12) })
+        );
+        assert_eq!(
+            parse(r#"{"type":"save"}"#).unwrap(),
+            (None, Request::Save { force: false })
+        );
+        assert_eq!(
+            parse(r#"{"type":"set_mode","mode":"lazy","extra":1}"#).unwrap(),
+            (None, Request::SetMode { mode: Mode::Lazy })
+        );
+    }
+
+    #[test]
+    fn each_malformed_message_is_named() {
+        assert!(message_of("{nope").message.starts_with("not valid JSON"));
+        assert_eq!(
+            message_of("[1]").message,
+            "a message must be a JSON object, not an array"
+        );
+        assert_eq!(
+            message_of(r#"{"req": 4}"#),
+            Malformed {
+                req: Some(4),
+                message: "missing field `type`".into()
+            }
+        );
+        assert!(
+            message_of(r#"{"type":"explode","req":1}"#)
+                .message
+                .starts_with("unknown message type \"explode\"")
+        );
+        let m = message_of(r#"{"type":"set_code","req":9,"id":1,"code":"x"}"#);
+        assert_eq!(m.req, Some(9));
+        assert!(m.message.contains("`set_code`") && m.message.contains("base_version"));
+        let m = message_of(r#"{"type":"delete","id":"seven"}"#);
+        assert!(m.message.contains("invalid type: string"), "{}", m.message);
+        let m = message_of(r#"{"type":"delete","id":-1}"#);
+        assert!(m.message.contains("`delete`"), "{}", m.message);
+        let m = message_of(r#"{"type":"hello","req":"x"}"#);
+        assert!(m.message.starts_with("`req` must be an unsigned integer"));
+        let big = format!(
+            r#"{{"type":"hello","pad":"{}"}}"#,
+            "x".repeat(MAX_CLIENT_MESSAGE)
+        );
+        assert!(message_of(&big).message.contains("over the limit"));
+    }
+}
