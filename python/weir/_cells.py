@@ -2,16 +2,21 @@
 
 Script mode trusts only what the file says: a cell's parameters are the
 names it reads and the names in its final `return` are the names it
-defines.  To also recover the cell's output (its last expression, which a
-plain call would discard) the function is recompiled from its own source
-with the final `return` rewritten to hand back both; the file name and line
-numbers are kept, so tracebacks point into the notebook file.
+defines.  Those names need the cell's source, so the notebook file is
+parsed once (not once per cell) and each cell function found in it by
+line.  Most cells are then called as they are: their final `return`
+already hands back their defs.  Only a cell whose output (its last
+expression, which a plain call would discard) must be recovered, or which
+has a `return` before its last statement, is recompiled with the final
+`return` rewritten to hand back both; all such cells of one file are
+compiled together, keeping the file name and line numbers, so tracebacks
+point into the notebook file.
 """
 
 from __future__ import annotations
 
 import ast
-import textwrap
+import types
 
 
 class NotebookError(Exception):
@@ -21,6 +26,17 @@ class NotebookError(Exception):
 # Returned by the rewritten function so that a stray early `return` (which
 # marimo does not allow in cells) is told apart from the rewritten one.
 _TAG = object()
+
+# code.co_flags bits (CPython's, stable since 3.5).
+_CO_GENERATOR = 0x20
+_CO_COROUTINE = 0x80
+_CO_ASYNC_GENERATOR = 0x200
+
+# How a cell's result becomes its defs (see `Cell.unpack`).
+_NOTHING = 0  # unparsable, or no source: defines nothing
+_TUPLE = 1  # called as is; `return (a, b)` gives the values in order
+_SINGLE = 2  # called as is; `return a` gives the one value
+_TAGGED = 3  # the rewritten function: (_TAG, values, output)
 
 
 class Cell:
@@ -34,12 +50,12 @@ class Cell:
         self._unparsable_code = unparsable_code
         if fn is not None:
             code = fn.__code__
-            self.params = tuple(code.co_varnames[: code.co_argcount])
+            self.params = code.co_varnames[: code.co_argcount]
             self.filename = code.co_filename
             self.lineno = code.co_firstlineno
-            import inspect  # script mode only; the worker never loads it
-
-            self.is_coroutine = inspect.iscoroutinefunction(fn)
+            # What inspect.iscoroutinefunction checks for a plain function,
+            # without importing inspect (≈ 10 ms) for it.
+            self.is_coroutine = bool(code.co_flags & _CO_COROUTINE)
         else:
             self.params = ()
             self.filename = "<unparsable cell>"
@@ -48,6 +64,7 @@ class Cell:
         self._analysed = False
         self.defs = ()
         self._runner = None
+        self._mode = _NOTHING
 
     def __call__(self, *args, **kwargs):
         if self.fn is None:
@@ -68,22 +85,10 @@ class Cell:
 
     def analyse(self) -> None:
         """Find the defs and build the runner; done once, lazily."""
-        if self._analysed:
-            return
-        self._analysed = True
-        if self.fn is None:
-            return
-        rewritten = _rewrite(self.fn, self.label)
-        if rewritten is None:
-            # No source available (e.g. only a .pyc): call the function as is;
-            # its defs cannot be named, so it defines nothing.
-            self.defs = ()
-            self._runner = None
-        else:
-            self.defs, self._runner = rewritten
+        analyse_all([self])
 
     def invoke(self, args):
-        """Call the cell; return (values, output) or a coroutine of them."""
+        """Call the cell; return its raw result (or a coroutine of it)."""
         if self.fn is None:
             compile(self._unparsable_code or "", self.label, "exec")
             raise NotebookError("%s could not be parsed" % self.label)
@@ -92,44 +97,183 @@ class Cell:
         return self._runner(*args)
 
     def unpack(self, result):
-        """Split a runner's result into ({name: value}, output)."""
-        if isinstance(result, tuple) and len(result) == 3 and result[0] is _TAG:
-            _, values, out = result
-            return dict(zip(self.defs, values)), out
+        """Split a result of `invoke` into ({name: value}, output)."""
+        mode = self._mode
+        if mode == _TUPLE:
+            return dict(zip(self.defs, result)), None
+        if mode == _SINGLE:
+            return {self.defs[0]: result}, None
+        if mode == _TAGGED and isinstance(result, tuple) and len(result) == 3:
+            if result[0] is _TAG:
+                return dict(zip(self.defs, result[1])), result[2]
         return {}, None
 
 
-def _names(node, label):
-    if node is None:
-        return ()
-    if isinstance(node, ast.Name):
-        return (node.id,)
-    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts):
-        return tuple(e.id for e in node.elts)
-    raise NotebookError(
-        "%s: its final return must be a tuple of names, like `return (x, y)`" % label
-    )
+def analyse_all(cells) -> None:
+    """Find the defs of `cells` and build runners, one parse per file.
+
+    Raises NotebookError for a cell whose final `return` is not names.
+    """
+    todo = [c for c in cells if not c._analysed and c.fn is not None]
+    for cell in cells:
+        cell._analysed = True
+    if not todo:
+        return
+    import gc
+
+    # Parsing makes ~20 objects per line of notebook, none of them cyclic;
+    # the collector would walk them over and over while they are alive
+    # (≈ 30% of the analysis of a 1,000-cell file).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        by_file = {}
+        for cell in todo:
+            by_file.setdefault(cell.filename, []).append(cell)
+        for filename, group in by_file.items():
+            _analyse_file(filename, group)
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _rewrite(fn, label):
+def _analyse_file(filename, cells):
+    index = _top_level_defs(filename, cells[0].fn.__globals__)
+    rewrites = []  # (cell, rewritten node)
+    for cell in cells:
+        code = cell.fn.__code__
+        node = index.get(code.co_firstlineno)
+        if node is None or node.name != code.co_name:
+            # Not a top-level def of the file as it is now (nested in a
+            # block, or the file changed): read this cell on its own.
+            node = _node_from_inspect(cell.fn)
+            if node is None:
+                continue  # no source: called as is, defines nothing
+        node = _shape(cell, node)
+        if node is not None:
+            rewrites.append((cell, node))
+    if rewrites:
+        _compile_rewrites(filename, rewrites)
+
+
+def _top_level_defs(filename, module_globals):
+    """{first line (decorator's, as in co_firstlineno): def node} of a file."""
+    import linecache
+
+    lines = linecache.getlines(filename, module_globals)
+    if not lines:
+        return {}
+    try:
+        tree = ast.parse("".join(lines), filename)
+    except (SyntaxError, ValueError):
+        return {}
+    index = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            index[first] = node
+    return index
+
+
+def _node_from_inspect(fn):
+    """The def node of `fn` on its own, with the file's line numbers; or None."""
     import inspect
+    import textwrap
 
     try:
         lines, start = inspect.getsourcelines(fn)
     except (OSError, TypeError):
         return None
-    source = textwrap.dedent("".join(lines))
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
     except SyntaxError:
         return None
     if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    node = tree.body[0]
+    ast.increment_lineno(tree, start - 1)
+    return tree.body[0]
+
+
+def _shape(cell, node):
+    """Set `cell`'s defs and mode from its def node.
+
+    Returns the node rewritten to hand back (_TAG, values, output) when a
+    plain call cannot give both, else None.
+    """
+    body = node.body
+    last = body[-1] if body else None
+    ret = last if isinstance(last, ast.Return) else None
+    value = ret.value if ret is not None else None
+    cell.defs = _names(value, cell)
+    if ret is not None:
+        body = body[:-1]
+        last = body[-1] if body else None
+    flags = cell.fn.__code__.co_flags
+    if not isinstance(last, ast.Expr) and not flags & (_CO_GENERATOR | _CO_ASYNC_GENERATOR):
+        if not _returns_early(body):
+            if value is None:
+                cell._mode = _NOTHING
+            elif isinstance(value, ast.Name):
+                cell._mode = _SINGLE
+            else:
+                cell._mode = _TUPLE
+            return None
+    return _rewrite(node, ret, cell.defs)
+
+
+def _names(node, cell):
+    if node is None:
+        return ()
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Tuple):
+        names = [e.id for e in node.elts if isinstance(e, ast.Name)]
+        if len(names) == len(node.elts):
+            return tuple(names)
+    raise NotebookError(
+        "%s: its final return must be a tuple of names, like `return (x, y)`" % cell.label
+    )
+
+
+# The statements that hold statements of the same function (not def/class,
+# whose returns are their own).  Try/Match/TryStar are looked up by name:
+# not every supported Python has all of them.
+_COMPOUND = tuple(
+    getattr(ast, name)
+    for name in ("If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar", "Match")
+    if hasattr(ast, name)
+)
+
+
+def _returns_early(stmts) -> bool:
+    """Whether a `return` of this function's own sits among `stmts`.
+
+    Only compound statements hold other statements, so simple ones are
+    passed over without walking their expressions.
+    """
+    for stmt in stmts:
+        if isinstance(stmt, ast.Return):
+            return True
+        if not isinstance(stmt, _COMPOUND):
+            continue
+        if _returns_early(getattr(stmt, "body", ())):
+            return True
+        if _returns_early(getattr(stmt, "orelse", ())):
+            return True
+        if _returns_early(getattr(stmt, "finalbody", ())):
+            return True
+        for part in getattr(stmt, "handlers", ()) or getattr(stmt, "cases", ()):
+            if _returns_early(part.body):
+                return True
+    return False
+
+
+def _rewrite(node, ret, defs):
+    """Rewrite `node` in place: the final return hands back (tag, values, output)."""
     node.decorator_list = []
     body = list(node.body)
-    ret = body.pop() if body and isinstance(body[-1], ast.Return) else None
-    defs = _names(ret.value if ret is not None else None, label)
+    if ret is not None:
+        body.pop()
     output = ast.Constant(value=None)
     if body and isinstance(body[-1], ast.Expr):
         output = body.pop().value
@@ -141,12 +285,36 @@ def _rewrite(fn, label):
     new_ret = ast.copy_location(ast.Return(value=tagged), anchor)
     body.append(new_ret)
     node.body = body
-    # The tag travels as a default argument so no global name is added.
-    node.args.kwonlyargs.append(ast.arg(arg="__weir_tag__", annotation=None))
-    node.args.kw_defaults.append(ast.Name(id="__weir_tag_value__", ctx=ast.Load()))
-    ast.fix_missing_locations(tree)
-    ast.increment_lineno(tree, start - 1)
-    code = compile(tree, fn.__code__.co_filename, "exec")
-    scope = {"__weir_tag_value__": _TAG}
-    exec(code, fn.__globals__, scope)
-    return defs, scope[node.name]
+    # The tag travels as a keyword-only default so no global name is added;
+    # its value is set on the function object (`_compile_rewrites`).
+    node.args.kwonlyargs.append(ast.copy_location(ast.arg(arg="__weir_tag__"), node))
+    node.args.kw_defaults.append(None)
+    ast.fix_missing_locations(new_ret)
+    return node
+
+
+def _compile_rewrites(filename, rewrites):
+    """Compile every rewritten cell of one file at once and set its runner."""
+    import __future__
+
+    # The notebook's own `from __future__` imports, not this module's.
+    features = 0
+    for name in __future__.all_feature_names:
+        features |= getattr(__future__, name).compiler_flag
+    groups = {}
+    for cell, node in rewrites:
+        key = (id(cell.fn.__globals__), cell.fn.__code__.co_flags & features)
+        groups.setdefault(key, []).append((cell, node))
+    for (_, flags), group in groups.items():
+        module = ast.Module(body=[node for _, node in group], type_ignores=[])
+        code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
+        # With decorators dropped, each function's first line is its `def`.
+        codes = {c.co_firstlineno: c for c in code.co_consts if isinstance(c, types.CodeType)}
+        for cell, node in group:
+            fn = cell.fn
+            runner = types.FunctionType(
+                codes[node.lineno], fn.__globals__, fn.__name__, fn.__defaults__
+            )
+            runner.__kwdefaults__ = dict(fn.__kwdefaults__ or {}, __weir_tag__=_TAG)
+            cell._runner = runner
+            cell._mode = _TAGGED
