@@ -11,6 +11,8 @@ it times, each as a fresh process, median of --repeat runs:
 - `python nb.py` of the marimo-form copy, with marimo 0.25.2 (bench/.venv);
 - `python3 flat.py`: the same statements as one plain script;
 - `python3 -c pass`: bare interpreter start.
+`--only weir-script,marimo` times just those runners (names: weir-exec,
+weir-script, marimo, flat; flat is always timed, as the baseline).
 Per-cell overhead = (t(1000 cells) - t(1 cell)) / 999, minus the flat
 script's own per-statement cost. Prints a Markdown table.
 """
@@ -43,10 +45,14 @@ def main() -> None:
     ap.add_argument("--weir", default=str(REPO / "target/release/weir"))
     ap.add_argument("--marimo-python", default=str(HERE / ".venv/bin/python"))
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", default="weir-exec,weir-script,marimo,flat",
+                    help="comma-separated runners to time (flat always is)")
     args = ap.parse_args()
+    runners = {"weir-exec": "weir exec", "weir-script": "weir script", "marimo": "marimo", "flat": "flat"}
+    wanted = {runners[name] for name in args.only.split(",") if name} | {"flat"}
     env = dict(os.environ, PYTHONPATH=str(REPO / "python"), WEIR_PYTHONPATH=str(REPO / "python"))
     sizes = [1, 100, 1000]
-    results: dict[str, dict[int, float]] = {k: {} for k in ("weir exec", "weir script", "marimo", "flat")}
+    results: dict[str, dict[int, float]] = {k: {} for k in runners.values() if k in wanted}
     bare = timed([sys.executable, "-c", "pass"], args.repeat * 2)
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -57,11 +63,15 @@ def main() -> None:
             flat.write_text("x_0 = 0\n" + "".join(f"x_{i} = x_{i - 1} + 1\n" for i in range(1, n)))
             # --python: the interpreter itself, not a pyenv shim script in
             # front of it, so Weir and the other runners start the same binary.
-            results["weir exec"][n] = timed(
-                [args.weir, "exec", str(weir_nb), "--python", sys.executable], args.repeat, env)
-            results["weir script"][n] = timed([sys.executable, str(weir_nb)], args.repeat, env)
-            results["marimo"][n] = timed([args.marimo_python, str(marimo_nb)], args.repeat)
-            results["flat"][n] = timed([sys.executable, str(flat)], args.repeat)
+            commands = {
+                "weir exec": ([args.weir, "exec", str(weir_nb), "--python", sys.executable], env),
+                "weir script": ([sys.executable, str(weir_nb)], env),
+                "marimo": ([args.marimo_python, str(marimo_nb)], None),
+                "flat": ([sys.executable, str(flat)], None),
+            }
+            for name in results:
+                cmd, cmd_env = commands[name]
+                results[name][n] = timed(cmd, args.repeat, cmd_env)
             print(f"done {n}", file=sys.stderr)
     print(f"bare `python3 -c pass`: {bare * 1000:.1f} ms\n")
     print("| runner | 1 cell (ms) | 100 cells (ms) | 1,000 cells (ms) | per-cell overhead (µs) |")

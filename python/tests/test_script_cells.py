@@ -1,10 +1,11 @@
-"""Script mode's reading of cells: one parse per file, every cell shape.
+"""Script mode's reading of cells: what it costs, and every cell shape.
 
-`app.run()` parses the notebook file once and calls most cells as they
-are; only cells with an output expression (or an early `return`) are
-recompiled, all together.  These tests pin down that cost and that every
-cell shape still gives the outputs, defs, order and errors docs/python.md
-describes.
+`app.run()` reads plainly simple cells from their lines without the parser,
+parses other cells one by one, and calls most cells as they are; only cells
+with an output expression (or an early `return`) are recompiled, all
+together.  These tests pin down that cost, that the line reader agrees
+with the parser on every cell it accepts, and that every cell shape still
+gives the outputs, defs, order and errors docs/python.md describes.
 """
 
 import ast
@@ -56,10 +57,10 @@ class CountingCase(NotebookCase):
         return module, outputs, defs, parsed.call_count, compiles
 
 
-class OneParsePerFileTest(CountingCase):
-    def test_plain_cells_cost_one_parse_and_no_compile(self):
+class CostTest(CountingCase):
+    def test_plain_cells_cost_no_parse_and_no_compile(self):
         module, outputs, defs, parses, compiles = self.run_counted("nb_plain", chain(300))
-        self.assertEqual(parses, 1)
+        self.assertEqual(parses, 0)
         self.assertEqual(compiles, 0)
         self.assertEqual(defs["x_299"], 299)
         self.assertEqual(module.ORDER, list(range(300)))
@@ -69,7 +70,7 @@ class OneParsePerFileTest(CountingCase):
         module, outputs, defs, parses, compiles = self.run_counted(
             "nb_outputs", chain(300, output=True)
         )
-        self.assertEqual(parses, 1)
+        self.assertEqual(parses, 300)  # each cell alone, never the whole file
         self.assertEqual(compiles, 1)
         self.assertEqual(outputs, list(range(300)))
         self.assertEqual(defs["x_299"], 299)
@@ -159,8 +160,7 @@ SHAPES = notebook(
 
 class ShapeTest(CountingCase):
     def test_every_cell_shape_gives_its_outputs_and_defs(self):
-        _, outputs, defs, parses, _ = self.run_counted("nb_shapes", SHAPES)
-        self.assertEqual(parses, 1)
+        _, outputs, defs, _, _ = self.run_counted("nb_shapes", SHAPES)
         self.assertEqual(
             defs, {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": "nested return is the helper's own", "k": 4}
         )
@@ -239,6 +239,105 @@ class ShapeTest(CountingCase):
         self.assertEqual(out.getvalue(), "")
         self.assertIn("cell 1 '_' (", str(caught.exception))
         self.assertIn("final return must be a tuple of names", str(caught.exception))
+
+
+# Cells as they appear in a file, each with whether the line reader must
+# take it (True) or leave it to the parser (False).  Either way, what it
+# says must be what the parser says.
+CELLS = [
+    (True, "def _():\n    x = 1\n    return (x,)\n"),
+    (True, "def _():\n    x = 1\n    return x\n"),
+    (True, "def _():\n    x = 1\n    return (x)\n"),
+    (True, "def _():\n    x, y = 1, 2\n    return x, y\n"),
+    (True, "def _():\n    x = 1\n    return x,\n"),
+    (True, "def _():\n    return ()\n"),
+    (True, "def _():\n    return\n"),
+    (True, "def _():\n    x = 1\n"),
+    (True, "def _():\n    x = 1\n    x += 1\n    return(x,)\n"),
+    (True, "def _():\n    import math\n    return (math,)\n"),
+    (True, "def _():\n    from math import pi\n    return (pi,)\n"),
+    (
+        True,
+        "def _():\n    x = 1  # comment\n# a comment at column 0\n    # return (z,)\n\n"
+        "    return (x,)  # done\n",
+    ),
+    (True, "def _():\n    x = y = 1\n    return (x, y)\n"),
+    (True, "def _():\n    x = 1\n    assert x\n    return (x,)\n"),
+    (True, "def _():\n    x = 1\n    del x\n    return\n"),
+    (True, "def _():\n\tx = 1\n\treturn (x,)\n"),
+    (True, "def _():\n    x = 1\n    \t\n    return (x, x)\n"),
+    (True, "def _(a, b):\n    c = a + b == 3\n    return (c,)\n"),
+    (True, "async def _():\n    x = await g()\n    return (x,)\n"),
+    (False, "def _():\n    x = 1\n    x\n"),
+    (False, "def _():\n    x = 1\n    x == 2\n    return (x,)\n"),
+    (False, "def _():\n    x = 1\n    print(x)\n    return (x,)\n"),
+    (False, 'def _():\n    s = """\nreturn (y,)\n"""\n    return (s,)\n'),
+    (False, "def _():\n    s = '''\n    return (y,)\n'''\n    return (s,)\n"),
+    (False, "def _():\n    x = (1,\n2)\n    return (x,)\n"),
+    (False, "def _():\n    x = 1 + \\\n2\n    return (x,)\n"),
+    (False, "def _():\n    if True:\n        return (1,)\n    x = 1\n    return (x,)\n"),
+    (False, "def _():\n    for i in range(3): return (i,)\n    x = 1\n    return (x,)\n"),
+    (False, "def _():\n    def f():\n        return 1\n    g = f()\n    return (g,)\n"),
+    (False, "def _():\n    class C: pass\n    return (C,)\n"),
+    (False, "def _():\n    x = 1; y = 2\n    return (x, y)\n"),
+    (False, "def _():\n    lambda x=1: x\n    return\n"),
+    (False, "def _():\n    (y := 2)\n    return (y,)\n"),
+    (True, "def _():\n    x = 1  # it's \"quoted\" \\\n    return (x,)\n"),
+    (False, "def _():\n    match = 1\n    return (match,)\n"),
+    (False, "def _():\n    a = [1]\n    a[0] = 2\n    return (a,)\n"),
+    (False, "def _():\n    x: int = 1\n    return (x,)\n"),
+    (False, "def _():\n    x = 1\n    ...\n    return (x,)\n"),
+    (False, "def _():\n    x = 1\n    return (\n        x,\n    )\n"),
+    (False, "def _():\n    \u00e9 = 1\n    return (\u00e9,)\n"),
+    (False, "def _(a=(1)):\n    x = a\n    return (x,)\n"),
+    (False, "def _():\n    x = 1\n    yield x\n"),
+    (False, "def _():\n    yield 1\n    x = 2\n    return (x,)\n"),
+    (True, "def _():\n    x = f(g(h(i(1))), [{}])  # ((\n    return (x,)\n"),
+    (False, "def _():\n    x = f(  # )\n1)\n    return (x,)\n"),
+    (False, "def _():\n    x = [\n        1]\n    return (x,)\n"),
+    (True, "def _():\n    x = 1\n    return (x,)"),
+    (True, "def _():\n    x = 1\n    x\n    x = 2\n    return (x,)\n"),
+    (False, "async def _():\n    await g()\n    return\n"),
+    (False, "def _():\n    try:\n        x = 1\n    finally:\n        return (2,)\n    return (x,)\n"),
+    (False, 'def _():\n    x = 1\n    "x"\n    return (x,)\n'),
+    (False, "def _(\n    a,\n):\n    x = a\n    return (x,)\n"),
+]
+
+
+class LineReaderTest(NotebookCase):
+    def test_the_line_reader_agrees_with_the_parser(self):
+        from weir import _cells, _celltext
+
+        source = "import weir\n\napp = weir.App()\n\nasync def g(): pass\n\n"
+        for i, (_, cell) in enumerate(CELLS):
+            deco = "@app.cell(hide_code=True)\n" if i % 2 else "@app.cell\n"
+            source += "\n" + deco + cell.replace("def _(", "def c%d(" % i, 1) + "\n"
+        self.write("nb_reader", source)
+        import nb_reader
+
+        lines = source.splitlines(True)
+        starts = [sum(map(len, lines[:i])) for i in range(len(lines))]
+        self.assertEqual(len(nb_reader.app._cells), len(CELLS))
+        for (simple, _), cell in zip(CELLS, nb_reader.app._cells):
+            with self.subTest(cell=cell.name):
+                name = cell.fn.__code__.co_name
+                text = _celltext.read(source, starts[cell.lineno - 1], name)
+                if cell.fn.__code__.co_flags & 0x20:
+                    text = None  # generators never take the line reader (_cells)
+                self.assertEqual(text is not None, simple)
+                node = _cells._parse_def(lines, cell.lineno, name)
+                self.assertIsNotNone(node)
+                rewritten = _cells._shape(cell, node)
+                if text is not None:
+                    self.assertIsNone(rewritten)
+                    self.assertEqual(text, (cell._mode, cell.defs))
+
+    def test_a_return_of_anything_but_names_is_left_to_the_parser(self):
+        from weir import _celltext
+
+        for rest in ("(None,)", "None", "x if y else z", "(a), (b)", "((a, b))", "[a]", "a.b"):
+            text = "def _():\n    return %s\n" % rest
+            self.assertIsNone(_celltext.read(text, 0, "_"), rest)
 
 
 class RewriteCompileTest(CountingCase):

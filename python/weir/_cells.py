@@ -2,21 +2,23 @@
 
 Script mode trusts only what the file says: a cell's parameters are the
 names it reads and the names in its final `return` are the names it
-defines.  Those names need the cell's source, so the notebook file is
-parsed once (not once per cell) and each cell function found in it by
-line.  Most cells are then called as they are: their final `return`
-already hands back their defs.  Only a cell whose output (its last
-expression, which a plain call would discard) must be recovered, or which
-has a `return` before its last statement, is recompiled with the final
-`return` rewritten to hand back both; all such cells of one file are
-compiled together, keeping the file name and line numbers, so tracebacks
-point into the notebook file.
+defines.  Most cells are called as they are, since their final `return`
+already hands back their defs; reading those names costs a scan of the
+cell's lines when they are plainly simple (`_celltext`) and a parse of the
+cell alone otherwise.  Only a cell whose output (its last expression, which
+a plain call would discard) must be recovered, or which has a `return`
+before its last statement, is recompiled with the final `return` rewritten
+to hand back both; all such cells of one file are compiled together,
+keeping the file name and line numbers, so tracebacks point into the
+notebook file.
 """
 
 from __future__ import annotations
 
 import ast
 import types
+
+from . import _celltext
 
 
 class NotebookError(Exception):
@@ -33,9 +35,9 @@ _CO_COROUTINE = 0x80
 _CO_ASYNC_GENERATOR = 0x200
 
 # How a cell's result becomes its defs (see `Cell.unpack`).
-_NOTHING = 0  # unparsable, or no source: defines nothing
-_TUPLE = 1  # called as is; `return (a, b)` gives the values in order
-_SINGLE = 2  # called as is; `return a` gives the one value
+_NOTHING = _celltext.NOTHING  # no return, bare return, or no source: defines nothing
+_TUPLE = _celltext.TUPLE  # called as is; `return (a, b)` gives the values in order
+_SINGLE = _celltext.SINGLE  # called as is; `return a` gives the one value
 _TAGGED = 3  # the rewritten function: (_TAG, values, output)
 
 
@@ -110,7 +112,7 @@ class Cell:
 
 
 def analyse_all(cells) -> None:
-    """Find the defs of `cells` and build runners, one parse per file.
+    """Find the defs of `cells` and build their runners.
 
     Raises NotebookError for a cell whose final `return` is not names.
     """
@@ -121,9 +123,9 @@ def analyse_all(cells) -> None:
         return
     import gc
 
-    # Parsing makes ~20 objects per line of notebook, none of them cyclic;
-    # the collector would walk them over and over while they are alive
-    # (≈ 30% of the analysis of a 1,000-cell file).
+    # Parsing makes ~20 objects per line of cell, none of them cyclic; the
+    # collector would walk them, and the rewritten cells kept for the one
+    # compile, over and over (≈ 30% of a parse).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -138,17 +140,26 @@ def analyse_all(cells) -> None:
 
 
 def _analyse_file(filename, cells):
-    index = _top_level_defs(filename, cells[0].fn.__globals__)
+    import linecache
+
+    from itertools import accumulate
+
+    lines = linecache.getlines(filename, cells[0].fn.__globals__)
+    text = "".join(lines)
+    starts = list(accumulate(map(len, lines), initial=0))  # line i+1 starts at starts[i]
     rewrites = []  # (cell, rewritten node)
     for cell in cells:
         code = cell.fn.__code__
-        node = index.get(code.co_firstlineno)
-        if node is None or node.name != code.co_name:
-            # Not a top-level def of the file as it is now (nested in a
-            # block, or the file changed): read this cell on its own.
-            node = _node_from_inspect(cell.fn)
-            if node is None:
-                continue  # no source: called as is, defines nothing
+        if 0 < cell.lineno <= len(lines) and not code.co_flags & (
+            _CO_GENERATOR | _CO_ASYNC_GENERATOR
+        ):
+            shape = _celltext.read(text, starts[cell.lineno - 1], code.co_name)
+            if shape is not None:
+                cell._mode, cell.defs = shape
+                continue
+        node = _parse_def(lines, cell.lineno, code.co_name) or _node_from_inspect(cell.fn)
+        if node is None:
+            continue  # no source: called as is, defines nothing
         node = _shape(cell, node)
         if node is not None:
             rewrites.append((cell, node))
@@ -156,23 +167,44 @@ def _analyse_file(filename, cells):
         _compile_rewrites(filename, rewrites)
 
 
-def _top_level_defs(filename, module_globals):
-    """{first line (decorator's, as in co_firstlineno): def node} of a file."""
-    import linecache
+def _parse_def(lines, first, name):
+    """The node of the top-level def `name` starting at line `first`; or None.
 
-    lines = linecache.getlines(filename, module_globals)
-    if not lines:
-        return {}
-    try:
-        tree = ast.parse("".join(lines), filename)
-    except (SyntaxError, ValueError):
-        return {}
-    index = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-            index[first] = node
-    return index
+    Parses that def alone: from its first line up to the next line back at
+    column 0 (not blank, not a comment) where the text so far parses.  Any
+    earlier cut leaves a string, bracket or continuation open, so the first
+    cut that parses is the def's end.  Blank lines in front keep the file's
+    line numbers.
+    """
+    start = first - 1
+    if start < 0 or start >= len(lines) or lines[start][:1].isspace():
+        return None
+    # Past the decorators and the `def` line: they are at column 0 too.
+    end = start
+    while end < len(lines) and lines[end].startswith("@"):
+        end += 1
+    end += 1
+    while True:
+        while end < len(lines):
+            text = lines[end]
+            if text[:1] and not text[0].isspace() and text[0] != "#":
+                break
+            end += 1
+        try:
+            tree = ast.parse("\n" * start + "".join(lines[start:end]))
+        except (SyntaxError, ValueError):
+            if end >= len(lines):
+                return None
+            end += 1
+            continue
+        break
+    if len(tree.body) != 1:
+        return None
+    node = tree.body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != name:
+        return None
+    line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    return node if line == first else None
 
 
 def _node_from_inspect(fn):
@@ -311,10 +343,12 @@ def _compile_rewrites(filename, rewrites):
         # With decorators dropped, each function's first line is its `def`.
         codes = {c.co_firstlineno: c for c in code.co_consts if isinstance(c, types.CodeType)}
         for cell, node in group:
-            fn = cell.fn
-            runner = types.FunctionType(
-                codes[node.lineno], fn.__globals__, fn.__name__, fn.__defaults__
-            )
-            runner.__kwdefaults__ = dict(fn.__kwdefaults__ or {}, __weir_tag__=_TAG)
-            cell._runner = runner
-            cell._mode = _TAGGED
+            _set_runner(cell, codes[node.lineno])
+
+
+def _set_runner(cell, code):
+    fn = cell.fn
+    runner = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__)
+    runner.__kwdefaults__ = dict(fn.__kwdefaults__ or {}, __weir_tag__=_TAG)
+    cell._runner = runner
+    cell._mode = _TAGGED
