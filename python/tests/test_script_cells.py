@@ -45,7 +45,10 @@ class CountingCase(NotebookCase):
         """Import `source` as module `name`, run it, count parses and compiles."""
         self.write(name, source)
         module = __import__(name)
-        import weir._cellparse  # noqa: F401 - its own import compiles it: not counted
+        try:  # its own import compiles it, which is not what is counted
+            import weir._cellparse  # noqa: F401
+        except ImportError:  # before _cellparse existed
+            pass
 
         parse = mock.patch.object(ast, "parse", wraps=ast.parse)
         comp = mock.patch.object(builtins, "compile", wraps=builtins.compile)

@@ -140,7 +140,6 @@ def analyse_all(cells) -> None:
 
 def _analyse_file(filename, cells):
     import linecache
-
     from itertools import accumulate
 
     lines = linecache.getlines(filename, cells[0].fn.__globals__)
