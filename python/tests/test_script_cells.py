@@ -89,7 +89,8 @@ class OrderTest(CountingCase):
         self.assertEqual(len(defs), 1000)
 
     def test_thousand_cell_chain_as_a_script(self):
-        source = chain(1000).replace("    app.run()\n", "    _, d = app.run()\n    print(d['x_999'], ORDER == sorted(ORDER))\n")
+        main = "    _, d = app.run()\n    print(d['x_999'], ORDER == sorted(ORDER))\n"
+        source = chain(1000).replace("    app.run()\n", main)
         proc = self.run_script("nb_long", source)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout, "999 True\n")
@@ -166,12 +167,10 @@ SHAPES = notebook(
 class ShapeTest(CountingCase):
     def test_every_cell_shape_gives_its_outputs_and_defs(self):
         _, outputs, defs, _, _ = self.run_counted("nb_shapes", SHAPES)
-        self.assertEqual(
-            defs, {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": "nested return is the helper's own", "k": 4}
-        )
-        self.assertEqual(
-            outputs, [None, None, None, 60, 101, "out", None, None, None, 8, None]
-        )
+        helper = "nested return is the helper's own"
+        expected = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": helper, "k": 4}
+        self.assertEqual(defs, expected)
+        self.assertEqual(outputs, [None, None, None, 60, 101, "out", None, None, None, 8, None])
 
     def test_a_cell_inside_a_block_is_read_on_its_own(self):
         source = notebook(
