@@ -14,12 +14,14 @@ it times, each as a fresh process, median of --repeat runs:
 `--only weir-script,marimo` times just those runners (names: weir-exec,
 weir-script, marimo, flat; flat is always timed, as the baseline).
 Per-cell overhead = (t(1000 cells) - t(1 cell)) / 999, minus the flat
-script's own per-statement cost. Prints a Markdown table.
+script's own per-statement cost. Prints Markdown tables of wall time and
+of CPU time (user + sys of the process tree, steadier on a shared machine).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,13 +33,26 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def timed(cmd: list[str], repeat: int, env: dict | None = None) -> float:
-    runs = []
+def timed(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, float]:
+    """Medians of wall time and of CPU time (user + sys, the process tree)."""
+    runs, cpu = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(runs), statistics.median(cpu)
+
+
+def table(results: dict[str, dict[int, float]]) -> None:
+    print("| runner | 1 cell (ms) | 100 cells (ms) | 1,000 cells (ms) | per-cell overhead (µs) |")
+    print("|---|---:|---:|---:|---:|")
+    flat_per = (results["flat"][1000] - results["flat"][1]) / 999
+    for name, by_n in results.items():
+        per = (by_n[1000] - by_n[1]) / 999 - (0 if name == "flat" else flat_per)
+        print(f"| {name} | {by_n[1] * 1000:.1f} | {by_n[100] * 1000:.1f} | {by_n[1000] * 1000:.1f} | {per * 1e6:.0f} |")
 
 
 def main() -> None:
@@ -53,7 +68,8 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO / "python"), WEIR_PYTHONPATH=str(REPO / "python"))
     sizes = [1, 100, 1000]
     results: dict[str, dict[int, float]] = {k: {} for k in runners.values() if k in wanted}
-    bare = timed([sys.executable, "-c", "pass"], args.repeat * 2)
+    cpu: dict[str, dict[int, float]] = {k: {} for k in results}
+    bare, _ = timed([sys.executable, "-c", "pass"], args.repeat * 2)
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             weir_nb, marimo_nb, flat = (Path(tmp) / f"{k}_{n}.py" for k in ("weir", "marimo", "flat"))
@@ -71,15 +87,15 @@ def main() -> None:
             }
             for name in results:
                 cmd, cmd_env = commands[name]
-                results[name][n] = timed(cmd, args.repeat, cmd_env)
+                results[name][n], cpu[name][n] = timed(cmd, args.repeat, cmd_env)
             print(f"done {n}", file=sys.stderr)
     print(f"bare `python3 -c pass`: {bare * 1000:.1f} ms\n")
-    print("| runner | 1 cell (ms) | 100 cells (ms) | 1,000 cells (ms) | per-cell overhead (µs) |")
-    print("|---|---:|---:|---:|---:|")
-    flat_per = (results["flat"][1000] - results["flat"][1]) / 999
-    for name, by_n in results.items():
-        per = (by_n[1000] - by_n[1]) / 999 - (0 if name == "flat" else flat_per)
-        print(f"| {name} | {by_n[1] * 1000:.1f} | {by_n[100] * 1000:.1f} | {by_n[1000] * 1000:.1f} | {per * 1e6:.0f} |")
+    print("Wall time:\n")
+    table(results)
+    # CPU time moves less than wall time when other processes share the
+    # cores (a busy machine mostly adds waiting, not work).
+    print("\nCPU time (user + sys):\n")
+    table(cpu)
 
 
 if __name__ == "__main__":
