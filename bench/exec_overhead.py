@@ -4,7 +4,8 @@
     python3 bench/exec_overhead.py [--weir target/release/weir] [--repeat 5]
 
 For chain notebooks of 1, 100 and 1,000 trivial cells (bench/gen_notebook.py)
-it times, each as a fresh process, median of --repeat runs:
+it times, each as a fresh process, median of --repeat rounds (a round runs
+every command once, so load drifting on a shared machine hits all alike):
 - `weir exec nb.py` (Rust scheduler + one Python worker);
 - `python3 nb.py` of the same notebook in Weir form (the `weir` package's
   script mode, no Rust involved);
@@ -33,17 +34,14 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def timed(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, float]:
-    """Medians of wall time and of CPU time (user + sys, the process tree)."""
-    runs, cpu = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        runs.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(runs), statistics.median(cpu)
+def run_once(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall time and CPU time (user + sys of the process tree) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def table(results: dict[str, dict[int, float]]) -> None:
@@ -69,8 +67,9 @@ def main() -> None:
     sizes = [1, 100, 1000]
     results: dict[str, dict[int, float]] = {k: {} for k in runners.values() if k in wanted}
     cpu: dict[str, dict[int, float]] = {k: {} for k in results}
-    bare, _ = timed([sys.executable, "-c", "pass"], args.repeat * 2)
+    bare = statistics.median(run_once([sys.executable, "-c", "pass"])[0] for _ in range(args.repeat * 2))
     with tempfile.TemporaryDirectory() as tmp:
+        commands = {}  # (runner, n) -> (cmd, env)
         for n in sizes:
             weir_nb, marimo_nb, flat = (Path(tmp) / f"{k}_{n}.py" for k in ("weir", "marimo", "flat"))
             for flavor, path in (("weir", weir_nb), ("marimo", marimo_nb)):
@@ -79,16 +78,27 @@ def main() -> None:
             flat.write_text("x_0 = 0\n" + "".join(f"x_{i} = x_{i - 1} + 1\n" for i in range(1, n)))
             # --python: the interpreter itself, not a pyenv shim script in
             # front of it, so Weir and the other runners start the same binary.
-            commands = {
+            every = {
                 "weir exec": ([args.weir, "exec", str(weir_nb), "--python", sys.executable], env),
                 "weir script": ([sys.executable, str(weir_nb)], env),
                 "marimo": ([args.marimo_python, str(marimo_nb)], None),
                 "flat": ([sys.executable, str(flat)], None),
             }
             for name in results:
-                cmd, cmd_env = commands[name]
-                results[name][n], cpu[name][n] = timed(cmd, args.repeat, cmd_env)
-            print(f"done {n}", file=sys.stderr)
+                commands[name, n] = every[name]
+        # Rounds: each round runs every command once, so load that drifts
+        # during the benchmark (shared cores) reaches all of them alike.
+        walls: dict = {key: [] for key in commands}
+        cpus: dict = {key: [] for key in commands}
+        for round_ in range(args.repeat):
+            for key, (cmd, cmd_env) in commands.items():
+                wall, used = run_once(cmd, cmd_env)
+                walls[key].append(wall)
+                cpus[key].append(used)
+            print(f"round {round_ + 1}/{args.repeat}", file=sys.stderr)
+        for (name, n), runs in walls.items():
+            results[name][n] = statistics.median(runs)
+            cpu[name][n] = statistics.median(cpus[name, n])
     print(f"bare `python3 -c pass`: {bare * 1000:.1f} ms\n")
     print("Wall time:\n")
     table(results)
