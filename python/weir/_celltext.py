@@ -79,8 +79,9 @@ def read(text, pos, name):
     if match is None or match.group("name") != name:
         return None
     decorators = match.group("decorators")
-    if decorators and not all(map(_one_line, decorators.split("\n"))):
-        return None
+    if "(" in decorators or "[" in decorators or "{" in decorators:
+        if not all(map(_one_line, decorators.split("\n"))):
+            return None
     statements = _STATEMENT.findall(match.group("body"))
     if not statements:
         return None
