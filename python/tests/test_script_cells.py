@@ -172,6 +172,21 @@ class ShapeTest(CountingCase):
         self.assertEqual(defs, expected)
         self.assertEqual(outputs, [None, None, None, 60, 101, "out", None, None, None, 8, None])
 
+    def test_a_long_string_at_column_0_costs_a_few_parses_not_one_a_line(self):
+        text = "".join("line %d\n" % i for i in range(200))
+        source = notebook(
+            '''
+            @app.cell
+            def _():
+                s = """
+            TEXT"""
+                s.count("line")
+            '''
+        ).replace("TEXT", text)
+        _, outputs, _, parses, _ = self.run_counted("nb_longstring", source)
+        self.assertEqual(outputs, [200])
+        self.assertLessEqual(parses, 5)
+
     def test_a_cell_inside_a_block_is_read_on_its_own(self):
         source = notebook(
             """

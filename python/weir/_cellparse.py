@@ -22,6 +22,9 @@ from ._cells import (
 )
 
 
+_CUTS = 4
+
+
 def parse_def(lines, first, name):
     """The node of the top-level def `name` starting at line `first`; or None.
 
@@ -29,7 +32,9 @@ def parse_def(lines, first, name):
     column 0 (not blank, not a comment) where the text so far parses.  Any
     earlier cut leaves a string, bracket or continuation open, so the first
     cut that parses is the def's end.  Blank lines in front keep the file's
-    line numbers.
+    line numbers.  After a few cuts that do not parse (a long string with
+    lines at column 0) this gives up, and `node_from_inspect`, which
+    tokenizes instead, takes over rather than parsing ever longer texts.
     """
     start = first - 1
     if start < 0 or start >= len(lines) or lines[start][:1].isspace():
@@ -39,6 +44,7 @@ def parse_def(lines, first, name):
     while end < len(lines) and lines[end].startswith("@"):
         end += 1
     end += 1
+    attempts = 0
     while True:
         while end < len(lines):
             text = lines[end]
@@ -48,7 +54,8 @@ def parse_def(lines, first, name):
         try:
             tree = ast.parse("\n" * start + "".join(lines[start:end]))
         except (SyntaxError, ValueError):
-            if end >= len(lines):
+            attempts += 1
+            if end >= len(lines) or attempts >= _CUTS:
                 return None
             end += 1
             continue
