@@ -8,7 +8,7 @@ import sys
 
 from . import _context
 from ._api import StopCell
-from ._cells import Cell, NotebookError
+from ._cells import Cell, NotebookError, analyse_all
 
 
 class RunError(Exception):
@@ -139,10 +139,10 @@ class App:
         loop = None
         try:
             for cell in order:
-                if cell.disabled or any(p in blocked for p in parents[cell.index]):
+                if cell.disabled or (blocked and not blocked.isdisjoint(parents[cell.index])):
                     blocked.add(cell.index)
                     continue
-                args = [_lookup(cell, p, values) for p in cell.params]
+                args = [values[p] if p in values else _lookup(cell, p) for p in cell.params]
                 sink = _Sink()
                 previous = _context.set_sink(sink)
                 try:
@@ -179,9 +179,9 @@ class App:
 
     def _plan(self):
         """Order the cells; return (order, {index: parent indexes})."""
+        analyse_all(self._cells)
         definer = {}
         for cell in self._cells:
-            cell.analyse()
             for name in cell.defs:
                 other = definer.get(name)
                 if other is not None and other is not cell:
@@ -227,9 +227,8 @@ class App:
         return order, parents
 
 
-def _lookup(cell, name, values):
-    if name in values:
-        return values[name]
+def _lookup(cell, name):
+    """A parameter no cell defined: a module global or a builtin."""
     if name in cell.fn.__globals__:
         return cell.fn.__globals__[name]
     return getattr(builtins, name)

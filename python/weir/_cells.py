@@ -2,16 +2,22 @@
 
 Script mode trusts only what the file says: a cell's parameters are the
 names it reads and the names in its final `return` are the names it
-defines.  To also recover the cell's output (its last expression, which a
-plain call would discard) the function is recompiled from its own source
-with the final `return` rewritten to hand back both; the file name and line
-numbers are kept, so tracebacks point into the notebook file.
+defines.  Most cells are called as they are, since their final `return`
+already hands back their defs; reading those names costs a scan of the
+cell's lines when they are plainly simple (`_celltext`) and a parse of the
+cell alone otherwise.  Only a cell whose output (its last expression, which
+a plain call would discard) must be recovered, or which has a `return`
+before its last statement, is recompiled with the final `return` rewritten
+to hand back both; all such cells of one file are compiled together,
+keeping the file name and line numbers, so tracebacks point into the
+notebook file.
 """
 
 from __future__ import annotations
 
-import ast
-import textwrap
+import types
+
+from . import _celltext
 
 
 class NotebookError(Exception):
@@ -21,6 +27,17 @@ class NotebookError(Exception):
 # Returned by the rewritten function so that a stray early `return` (which
 # marimo does not allow in cells) is told apart from the rewritten one.
 _TAG = object()
+
+# code.co_flags bits (CPython's, stable since 3.5).
+_CO_GENERATOR = 0x20
+_CO_COROUTINE = 0x80
+_CO_ASYNC_GENERATOR = 0x200
+
+# How a cell's result becomes its defs (see `Cell.unpack`).
+_NOTHING = _celltext.NOTHING  # no return, bare return, or no source: defines nothing
+_TUPLE = _celltext.TUPLE  # called as is; `return (a, b)` gives the values in order
+_SINGLE = _celltext.SINGLE  # called as is; `return a` gives the one value
+_TAGGED = 3  # the rewritten function: (_TAG, values, output)
 
 
 class Cell:
@@ -34,12 +51,12 @@ class Cell:
         self._unparsable_code = unparsable_code
         if fn is not None:
             code = fn.__code__
-            self.params = tuple(code.co_varnames[: code.co_argcount])
+            self.params = code.co_varnames[: code.co_argcount]
             self.filename = code.co_filename
             self.lineno = code.co_firstlineno
-            import inspect  # script mode only; the worker never loads it
-
-            self.is_coroutine = inspect.iscoroutinefunction(fn)
+            # What inspect.iscoroutinefunction checks for a plain function,
+            # without importing inspect (≈ 10 ms) for it.
+            self.is_coroutine = bool(code.co_flags & _CO_COROUTINE)
         else:
             self.params = ()
             self.filename = "<unparsable cell>"
@@ -48,6 +65,7 @@ class Cell:
         self._analysed = False
         self.defs = ()
         self._runner = None
+        self._mode = _NOTHING
 
     def __call__(self, *args, **kwargs):
         if self.fn is None:
@@ -68,22 +86,10 @@ class Cell:
 
     def analyse(self) -> None:
         """Find the defs and build the runner; done once, lazily."""
-        if self._analysed:
-            return
-        self._analysed = True
-        if self.fn is None:
-            return
-        rewritten = _rewrite(self.fn, self.label)
-        if rewritten is None:
-            # No source available (e.g. only a .pyc): call the function as is;
-            # its defs cannot be named, so it defines nothing.
-            self.defs = ()
-            self._runner = None
-        else:
-            self.defs, self._runner = rewritten
+        analyse_all([self])
 
     def invoke(self, args):
-        """Call the cell; return (values, output) or a coroutine of them."""
+        """Call the cell; return its raw result (or a coroutine of it)."""
         if self.fn is None:
             compile(self._unparsable_code or "", self.label, "exec")
             raise NotebookError("%s could not be parsed" % self.label)
@@ -92,61 +98,79 @@ class Cell:
         return self._runner(*args)
 
     def unpack(self, result):
-        """Split a runner's result into ({name: value}, output)."""
-        if isinstance(result, tuple) and len(result) == 3 and result[0] is _TAG:
-            _, values, out = result
-            return dict(zip(self.defs, values)), out
+        """Split a result of `invoke` into ({name: value}, output)."""
+        mode = self._mode
+        if mode == _TUPLE:
+            return dict(zip(self.defs, result)), None
+        if mode == _SINGLE:
+            return {self.defs[0]: result}, None
+        if mode == _TAGGED and isinstance(result, tuple) and len(result) == 3:
+            if result[0] is _TAG:
+                return dict(zip(self.defs, result[1])), result[2]
         return {}, None
 
 
-def _names(node, label):
-    if node is None:
-        return ()
-    if isinstance(node, ast.Name):
-        return (node.id,)
-    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts):
-        return tuple(e.id for e in node.elts)
-    raise NotebookError(
-        "%s: its final return must be a tuple of names, like `return (x, y)`" % label
-    )
+def analyse_all(cells) -> None:
+    """Find the defs of `cells` and build their runners.
 
+    Raises NotebookError for a cell whose final `return` is not names.
+    """
+    todo = [c for c in cells if not c._analysed and c.fn is not None]
+    for cell in cells:
+        cell._analysed = True
+    if not todo:
+        return
+    import gc
 
-def _rewrite(fn, label):
-    import inspect
-
+    # Parsing makes ~20 objects per line of cell, none of them cyclic; the
+    # collector would walk them, and the rewritten cells kept for the one
+    # compile, over and over (≈ 30% of a parse).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        lines, start = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
-        return None
-    source = textwrap.dedent("".join(lines))
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
-    node = tree.body[0]
-    node.decorator_list = []
-    body = list(node.body)
-    ret = body.pop() if body and isinstance(body[-1], ast.Return) else None
-    defs = _names(ret.value if ret is not None else None, label)
-    output = ast.Constant(value=None)
-    if body and isinstance(body[-1], ast.Expr):
-        output = body.pop().value
-    anchor = ret if ret is not None else (node.body[-1] if node.body else node)
-    values = ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Load()) for n in defs], ctx=ast.Load())
-    tagged = ast.Tuple(
-        elts=[ast.Name(id="__weir_tag__", ctx=ast.Load()), values, output], ctx=ast.Load()
-    )
-    new_ret = ast.copy_location(ast.Return(value=tagged), anchor)
-    body.append(new_ret)
-    node.body = body
-    # The tag travels as a default argument so no global name is added.
-    node.args.kwonlyargs.append(ast.arg(arg="__weir_tag__", annotation=None))
-    node.args.kw_defaults.append(ast.Name(id="__weir_tag_value__", ctx=ast.Load()))
-    ast.fix_missing_locations(tree)
-    ast.increment_lineno(tree, start - 1)
-    code = compile(tree, fn.__code__.co_filename, "exec")
-    scope = {"__weir_tag_value__": _TAG}
-    exec(code, fn.__globals__, scope)
-    return defs, scope[node.name]
+        by_file = {}
+        for cell in todo:
+            by_file.setdefault(cell.filename, []).append(cell)
+        for filename, group in by_file.items():
+            _analyse_file(filename, group)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse_file(filename, cells):
+    import linecache
+    from itertools import accumulate
+
+    lines = linecache.getlines(filename, cells[0].fn.__globals__)
+    text = "".join(lines)
+    starts = list(accumulate(map(len, lines), initial=0))  # line i+1 starts at starts[i]
+    parse = None  # the parser's path, imported for the first cell that needs it
+    rewrites = []  # (cell, rewritten node)
+    for cell in cells:
+        code = cell.fn.__code__
+        if 0 < cell.lineno <= len(lines) and not code.co_flags & (
+            _CO_GENERATOR | _CO_ASYNC_GENERATOR
+        ):
+            shape = _celltext.read(text, starts[cell.lineno - 1], code.co_name)
+            if shape is not None:
+                cell._mode, cell.defs = shape
+                continue
+        if parse is None:
+            from . import _cellparse as parse
+        node = parse.parse_def(lines, cell.lineno, code.co_name) or parse.node_from_inspect(cell.fn)
+        if node is None:
+            continue  # no source: called as is, defines nothing
+        node = parse.shape(cell, node)
+        if node is not None:
+            rewrites.append((cell, node))
+    if rewrites:
+        parse.compile_rewrites(filename, rewrites)
+
+
+def _set_runner(cell, code):
+    fn = cell.fn
+    runner = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__)
+    runner.__kwdefaults__ = dict(fn.__kwdefaults__ or {}, __weir_tag__=_TAG)
+    cell._runner = runner
+    cell._mode = _TAGGED
