@@ -17,7 +17,7 @@ import threading
 import zlib
 
 MAGIC = b"WEIR"
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 KIND_JSON = 1
 KIND_BINARY = 2
 HEADER_LEN = 24

@@ -22,7 +22,7 @@ pub use error::{ExitKind, MIN_PYTHON, WorkerError};
 pub use events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
 pub use message::{
-    CellError, CellStatus, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
+    BatchEntry, CellError, CellStatus, Display, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
     ToWorker, TracebackFrame,
 };
 pub use persist::{
@@ -35,6 +35,6 @@ pub use scheduler::{
     default_python_path_extra,
 };
 pub use worker::{
-    Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker,
+    BatchCell, BatchEnd, BatchEvent, BatchStats, Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker,
     WorkerConfig,
 };

@@ -25,9 +25,11 @@ use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, SharedSink, spawn_io};
 use crate::python::{probe_version, version_ok};
 
+mod batch;
 mod lifeline;
 mod sink;
 mod transfer;
+pub use batch::{BatchCell, BatchEnd, BatchEvent, BatchStats, display_of, has_private_names};
 pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
@@ -115,6 +117,8 @@ pub struct Worker {
     info: WorkerInfo,
     interrupter: Interrupter,
     closed: bool,
+    /// The code the worker holds per cell (batched runs).
+    held: batch::Held,
     /// Held, never written: closing it (when the worker is dropped, or
     /// `weir` ends) makes the worker's reaper end its process group.
     _lifeline: Option<std::os::fd::OwnedFd>,
@@ -201,6 +205,7 @@ impl Worker {
             },
             interrupter,
             closed: false,
+            held: batch::Held::default(),
             _lifeline: lifeline.map(lifeline::Lifeline::into_write_end),
         };
         if let Err(source) = started {
@@ -472,6 +477,7 @@ impl Worker {
             cells: cells.to_vec(),
         };
         let mut ignore = |_: WorkerEvent| {};
+        self.forget_code(cells);
         self.send(&request, None, &mut ignore)?;
         loop {
             match self.next_message(None, &mut ignore)? {
@@ -781,6 +787,7 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Stream { .. } => "stream",
         FromWorker::Output { .. } => "output",
         FromWorker::Done { .. } => "done",
+        FromWorker::BatchDone { .. } => "batch_done",
         FromWorker::Deleted { .. } => "deleted",
         FromWorker::Captured { .. } => "captured",
         FromWorker::Restored { .. } => "restored",
