@@ -342,13 +342,19 @@ class Worker:
         whose required entries did not all end ok is skipped (after its
         deletes) with no message: the runtime applies the same rule."""
         interrupts = self.interrupts
+        entries = message.get("entries") or ()
+        # Every entry's code is kept now, run or not: the runtime counts it
+        # as held from the moment it sent it.
+        for entry in entries:
+            if entry.get("code") is not None:
+                self._program(str(entry.get("cell_id")), entry)
         statuses = {}
         ran = compiled = 0
         halted = False
         interrupts.stop = False
         interrupts.batch = True
         try:
-            for entry in message.get("entries") or ():
+            for entry in entries:
                 if interrupts.stop:
                     break
                 if self._halt_waiting():
@@ -360,7 +366,7 @@ class Worker:
                 if any(statuses.get(r, "ok") != "ok" for r in entry.get("requires") or ()):
                     statuses[cell_id] = "skipped"
                     continue
-                program = self._program(cell_id, entry)
+                program = self._held(cell_id, entry)
                 if program.compiled is None:
                     compiled += 1
                 status = self._execute(
@@ -388,23 +394,34 @@ class Worker:
             poller.register(fileno(), select.POLLIN)
         return bool(poller.poll(0))
 
+    def _filename(self, cell_id, entry):
+        name = str(entry.get("name") or "_")
+        return entry.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
+
     def _program(self, cell_id, entry):
+        """Keep an entry's code (sent because it changed) as the cell's
+        one program."""
         from ._execute import Program
 
-        code = entry.get("code")
+        self.programs[cell_id] = Program(
+            entry.get("code_hash"),
+            entry.get("code"),
+            self._filename(cell_id, entry),
+            cell_id,
+            entry.get("display"),
+            bool(entry.get("private")),
+        )
+
+    def _held(self, cell_id, entry):
+        """The program an entry names by its code hash."""
+        from ._execute import Program
+
         code_hash = entry.get("code_hash")
         program = self.programs.get(cell_id)
-        name = str(entry.get("name") or "_")
-        filename = entry.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
-        if code is not None:
-            program = Program(
-                code_hash, code, filename, cell_id, entry.get("display"), bool(entry.get("private"))
-            )
-            self.programs[cell_id] = program
-        elif program is None or program.code_hash != code_hash:
+        if program is None or program.code_hash != code_hash:
             # The runtime believed this worker held the code: say so in
             # the cell rather than run something else.
-            program = Program.missing(code_hash, filename, cell_id)
+            program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
         return program
 
     def _forget(self, cell_id, delete):

@@ -226,6 +226,18 @@ fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     let _ = std::fs::remove_file(&gate);
     assert_eq!((end.ran, end.halted), (1, true));
     assert_eq!(started, vec!["c4".to_owned()]);
+    // The cell it never reached: its code was kept all the same.
+    let sent = worker.batch_stats().code_sent;
+    let mut text = String::new();
+    worker
+        .run_batch(vec![cell("c5", "print('after')", &[])], || false, &mut |e| {
+            if let BatchEvent::Event(WorkerEvent::Stream { text: t, .. }) = e {
+                text.push_str(&t);
+            }
+        })
+        .unwrap();
+    assert_eq!(worker.batch_stats().code_sent, sent, "not sent again");
+    assert_eq!(text, "after\n");
     // The worker is in step: a late `halt` outside a batch is ignored.
     let ran = common::run(&mut worker, "c6", "print('still here')");
     assert_eq!(ran.text(StreamName::Stdout), "still here\n");
