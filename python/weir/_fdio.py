@@ -142,12 +142,23 @@ class FdForwarder:
                 pass
         r, w = self._cell_r, self._cell_w
         self._cell_r = self._cell_w = None
+        if r is not None and self._epoll is not None:
+            # Taken from the forwarder before our write end closes, so the
+            # close does not wake it: a woken forwarder wants the GIL the
+            # main thread holds, and that hand-over cost each cell more
+            # than everything else it does.  The main thread reads the pipe
+            # dry itself; only a pipe a child process still holds goes back
+            # to the forwarder.
+            with self._lock:
+                self._epoll.unregister(r)
         if w is not None:
             os.close(w)
         if r is not None:
             with self._lock:
                 while self._read(r):
                     pass
+                if r in self._readers and self._epoll is not None:
+                    self._epoll.register(r, select.EPOLLIN)
         return notes
 
     # -- the forwarding thread --------------------------------------------
@@ -217,7 +228,10 @@ class FdForwarder:
             text = reader.decoder.decode(b"", True)
             del self._readers[fd]
             if self._epoll is not None:
-                self._epoll.unregister(fd)
+                try:
+                    self._epoll.unregister(fd)
+                except (KeyError, OSError):
+                    pass  # taken from the forwarder at the cell's end
             os.close(fd)
         if text:
             self._send(

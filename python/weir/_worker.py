@@ -145,6 +145,7 @@ class Worker:
         # runtime sends a cell's code only when it changed (`run_batch`).
         self.programs = {}
         self._halt_poll = None
+        self._parts = None
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
         main = types.ModuleType("__main__")
@@ -414,13 +415,13 @@ class Worker:
 
     def _held(self, cell_id, entry):
         """The program an entry names by its code hash."""
-        from ._execute import Program
-
         code_hash = entry.get("code_hash")
         program = self.programs.get(cell_id)
         if program is None or program.code_hash != code_hash:
             # The runtime believed this worker held the code: say so in
             # the cell rather than run something else.
+            from ._execute import Program
+
             program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
         return program
 
@@ -438,20 +439,26 @@ class Worker:
         """Run one cell: `prepare()` gives its compiled code (raising the
         cell's SyntaxError).  Sends `started`, output, `done`; returns the
         status."""
-        from . import _context
-        from ._api import StopCell
-        from ._capture import ORIGIN, track_pool_jobs
-        from ._execute import error_info, register_source
-        from ._render import render
+        parts = self._parts
+        if parts is None:
+            # Imported once, at the first cell: not at start-up, which every
+            # run waits for, and not per cell.
+            from . import _context
+            from ._api import StopCell
+            from ._capture import ORIGIN, track_pool_jobs
+            from ._execute import error_info, register_source
+            from ._render import render
 
+            parts = self._parts = (
+                _context, StopCell, ORIGIN, track_pool_jobs, error_info, register_source, render
+            )
+        _context, StopCell, ORIGIN, track_pool_jobs, error_info, register_source, render = parts
         track_pool_jobs()
         compiled = None
         if source is None:
             register_source(filename, code)
         else:
-            import linecache
-
-            linecache.cache[filename] = source
+            sys.modules["linecache"].cache[filename] = source
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
         origin = ORIGIN.set(cell_id)
