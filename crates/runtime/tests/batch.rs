@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use weir_runtime::{
     BatchCell, BatchEvent, CellStatus, NotRunReason, RunReport, RunStatus, Session, StreamName,
     WorkerEvent,
@@ -153,14 +151,6 @@ fn tracebacks_name_the_cells_own_lines_on_every_path() {
     assert_eq!((line, text.as_str()), (Some(2), "_w.nope"));
 }
 
-/// Python that waits for a file to appear.
-fn wait_for(path: &std::path::Path) -> String {
-    format!(
-        "import os, time\nwhile not os.path.exists({:?}):\n    time.sleep(0.002)",
-        path.to_string_lossy()
-    )
-}
-
 fn cell(id: &str, code: &str, requires: &[&str]) -> BatchCell {
     BatchCell {
         cell_id: id.into(),
@@ -177,9 +167,6 @@ fn cell(id: &str, code: &str, requires: &[&str]) -> BatchCell {
 #[test]
 fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     let mut worker = common::spawn();
-    let gate: PathBuf =
-        std::env::temp_dir().join(format!("weir-batch-gate-{}", std::process::id()));
-    let _ = std::fs::remove_file(&gate);
     let mut setup = cell("c0", "old = 1\nkept = 2", &[]);
     setup.private = false;
     let end = worker
@@ -211,19 +198,25 @@ fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     );
     assert_eq!(text, "False 2\n");
 
-    // `halt` asked as soon as the first cell starts: the second never does.
-    let slow = cell("c4", &wait_for(&gate), &[]);
+    // `halt` asked once the first cell has started (which waits until
+    // the halt frame is on the worker's protocol descriptor): the second
+    // cell never starts.
+    let slow = cell(
+        "c4",
+        "import select, weir._wire as _w\nselect.select([_w.ACTIVE._in.fileno()], [], [], 60)",
+        &[],
+    );
     let after = cell("c5", "print('after')", &[]);
+    let seen = std::cell::Cell::new(false);
     let mut started = Vec::new();
     let end = worker
-        .run_batch(vec![slow, after], || true, &mut |e| {
+        .run_batch(vec![slow, after], || seen.get(), &mut |e| {
             if let BatchEvent::Event(WorkerEvent::Started { cell_id }) = e {
                 started.push(cell_id);
-                std::fs::write(&gate, b"open").unwrap();
+                seen.set(true);
             }
         })
         .unwrap();
-    let _ = std::fs::remove_file(&gate);
     assert_eq!((end.ran, end.halted), (1, true));
     assert_eq!(started, vec!["c4".to_owned()]);
     // The cell it never reached: its code was kept all the same.
