@@ -155,7 +155,7 @@ class FdForwarder:
             os.close(w)
         if r is not None:
             with self._lock:
-                while self._read(r):
+                while self._read(r, watched=False):
                     pass
                 if r in self._readers and self._epoll is not None:
                     self._epoll.register(r, select.EPOLLIN)
@@ -210,9 +210,10 @@ class FdForwarder:
         with self._lock:
             self._read(fd)
 
-    def _read(self, fd):
+    def _read(self, fd, watched=True):
         """One read of `fd` (lock held): forward it; at end of file, close
-        the pipe.  Returns whether there may be more."""
+        the pipe (`watched`: the forwarder's epoll still has it).  Returns
+        whether there may be more."""
         reader = self._readers.get(fd)
         if reader is None:
             return False
@@ -227,11 +228,8 @@ class FdForwarder:
         else:
             text = reader.decoder.decode(b"", True)
             del self._readers[fd]
-            if self._epoll is not None:
-                try:
-                    self._epoll.unregister(fd)
-                except (KeyError, OSError):
-                    pass  # taken from the forwarder at the cell's end
+            if watched and self._epoll is not None:
+                self._epoll.unregister(fd)
             os.close(fd)
         if text:
             self._send(

@@ -24,6 +24,8 @@ import types
 EXIT_PROTOCOL_ERROR = 65
 
 _MISSING = object()
+# Signal handlers run on the main thread; only its sends defer SIGINT.
+_MAIN_THREAD = threading.main_thread().ident
 
 
 def _take_protocol_fds():
@@ -199,7 +201,7 @@ class Worker:
         )
 
     def send(self, message):
-        if threading.current_thread() is not threading.main_thread():
+        if threading.get_ident() != _MAIN_THREAD:
             self.channel.send(message)  # signal handlers run on the main thread
             return
         interrupts = self.interrupts
