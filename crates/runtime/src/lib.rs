@@ -22,8 +22,8 @@ pub use error::{ExitKind, MIN_PYTHON, WorkerError};
 pub use events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
 pub use message::{
-    BatchEntry, CellError, CellStatus, Display, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
-    ToWorker, TracebackFrame,
+    BatchEntry, CellError, CellStatus, Display, FromWorker, MessageError, MimeBundle, OutputAction,
+    StreamName, ToWorker, TracebackFrame,
 };
 pub use persist::{
     CellPersist, PersistAction, PersistMode, PersistTotals, Persistence, Refresh, ValueHash,
@@ -35,6 +35,6 @@ pub use scheduler::{
     default_python_path_extra,
 };
 pub use worker::{
-    BatchCell, BatchEnd, BatchEvent, BatchStats, Captured, CapturedValue, Interrupter, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker,
-    WorkerConfig,
+    BatchCell, BatchEnd, BatchEvent, BatchStats, Captured, CapturedValue, Interrupter,
+    RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker, WorkerConfig,
 };

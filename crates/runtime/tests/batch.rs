@@ -223,11 +223,15 @@ fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     let sent = worker.batch_stats().code_sent;
     let mut text = String::new();
     worker
-        .run_batch(vec![cell("c5", "print('after')", &[])], || false, &mut |e| {
-            if let BatchEvent::Event(WorkerEvent::Stream { text: t, .. }) = e {
-                text.push_str(&t);
-            }
-        })
+        .run_batch(
+            vec![cell("c5", "print('after')", &[])],
+            || false,
+            &mut |e| {
+                if let BatchEvent::Event(WorkerEvent::Stream { text: t, .. }) = e {
+                    text.push_str(&t);
+                }
+            },
+        )
         .unwrap();
     assert_eq!(worker.batch_stats().code_sent, sent, "not sent again");
     assert_eq!(text, "after\n");

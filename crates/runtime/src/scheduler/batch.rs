@@ -12,15 +12,15 @@ use std::sync::atomic::Ordering;
 
 use weir_graph::CellId;
 
+use crate::error::WorkerError;
 use crate::events::WorkerEvent;
 use crate::scheduler::blockers::cell_ref;
+use crate::scheduler::report::WorkerDeath;
 use crate::scheduler::report::{NotRunReason, RunStatus};
 use crate::scheduler::run::{
     OnEvent, Ran, filename, finish, mark_skipped, parent_blocks, reset, route_event, run_status,
     worker_cell_id, worker_death,
 };
-use crate::error::WorkerError;
-use crate::scheduler::report::WorkerDeath;
 use crate::scheduler::session::{CellState, Session};
 use crate::worker::{BatchCell, BatchEvent, display_of, has_private_names};
 
@@ -125,31 +125,32 @@ impl Session {
         let mut running: Option<usize> = None;
         let mut interrupted = false;
         // Cells the worker skipped (by the shared rule) up to position `k`.
-        let decide_skips = |states: &mut [CellState], next: &mut usize, k: usize, on_event: &mut OnEvent| {
-            while *next < k {
-                let index = cells[*next];
-                let id = project.cell_id(index);
-                let reason = project
-                    .graph()
-                    .parents(id)
-                    .into_iter()
-                    .find_map(|p| {
-                        let pi = project.index_of(p)?;
-                        parent_blocks(project, states, problems, p, pi)
-                    })
-                    .unwrap_or_else(|| {
-                        // The worker skipped what this side would have run:
-                        // a disagreement that must not pass silently.
-                        NotRunReason::AncestorNotRun {
-                            ancestor: cell_ref(project, index),
-                        }
-                    });
-                let state = &mut states[index];
-                state.defined.clear();
-                mark_skipped(state, index, reason, on_event);
-                *next += 1;
-            }
-        };
+        let decide_skips =
+            |states: &mut [CellState], next: &mut usize, k: usize, on_event: &mut OnEvent| {
+                while *next < k {
+                    let index = cells[*next];
+                    let id = project.cell_id(index);
+                    let reason = project
+                        .graph()
+                        .parents(id)
+                        .into_iter()
+                        .find_map(|p| {
+                            let pi = project.index_of(p)?;
+                            parent_blocks(project, states, problems, p, pi)
+                        })
+                        .unwrap_or_else(|| {
+                            // The worker skipped what this side would have run:
+                            // a disagreement that must not pass silently.
+                            NotRunReason::AncestorNotRun {
+                                ancestor: cell_ref(project, index),
+                            }
+                        });
+                    let state = &mut states[index];
+                    state.defined.clear();
+                    mark_skipped(state, index, reason, on_event);
+                    *next += 1;
+                }
+            };
         let halt = || {
             interrupter.requested()
                 || yield_when
@@ -175,20 +176,38 @@ impl Session {
                     interrupter,
                     index,
                     &cell_id,
-                    WorkerEvent::Started { cell_id: cell_id.clone() },
+                    WorkerEvent::Started {
+                        cell_id: cell_id.clone(),
+                    },
                     on_event,
                 );
             }
             BatchEvent::Event(event) => match running {
                 Some(k) => {
                     let own = worker_cell_id(project.cell_id(cells[k]));
-                    route_event(project, states, interrupter, cells[k], &own, event, on_event);
+                    route_event(
+                        project,
+                        states,
+                        interrupter,
+                        cells[k],
+                        &own,
+                        event,
+                        on_event,
+                    );
                 }
                 // Between cells only text of a cell's thread or child (or
                 // the notebook's console) can come; it names its origin.
                 None => {
                     if let WorkerEvent::Stream { .. } = event {
-                        route_event(project, states, interrupter, usize::MAX, "", event, on_event);
+                        route_event(
+                            project,
+                            states,
+                            interrupter,
+                            usize::MAX,
+                            "",
+                            event,
+                            on_event,
+                        );
                     }
                 }
             },
@@ -226,7 +245,10 @@ impl Session {
                     other => other.to_string(),
                 };
                 let cell = cell_ref(project, last);
-                (cells.len(), Some(Ran::WorkerDied(WorkerDeath { cell, status })))
+                (
+                    cells.len(),
+                    Some(Ran::WorkerDied(WorkerDeath { cell, status })),
+                )
             }
             Err(error) => {
                 // The cell that was running, or the next one this side

@@ -613,7 +613,12 @@ pub(crate) fn keep_console(state: &mut CellState, stream: crate::message::Stream
     }
 }
 
-pub(crate) fn finish(state: &mut CellState, status: RunStatus, error: Option<CellError>, duration: Duration) {
+pub(crate) fn finish(
+    state: &mut CellState,
+    status: RunStatus,
+    error: Option<CellError>,
+    duration: Duration,
+) {
     if state.console_dropped > 0 {
         state.run.console.push(ConsoleChunk {
             stream: crate::message::StreamName::Stderr,

@@ -304,7 +304,9 @@ mod tests {
         assert!(has_private_names("for _ in range(3): pass"));
         assert!(has_private_names("__ = 1"));
         assert!(has_private_names("s = '_in a string'"));
-        assert!(!has_private_names("x = __name__\nclass A:\n    def __init__(self): pass"));
+        assert!(!has_private_names(
+            "x = __name__\nclass A:\n    def __init__(self): pass"
+        ));
         assert!(!has_private_names("x_1 = 1_000 + y__z"));
     }
 
