@@ -57,12 +57,17 @@ def _pipe():
     return r, w
 
 
+_UTF8 = codecs.getincrementaldecoder("utf-8")
+
+
 class _Reader:
+    # The decoder is made at the first bytes: most cells write nothing at
+    # the fd level, and a codec look-up per cell showed in profiles.
     __slots__ = ("cell_id", "decoder")
 
     def __init__(self, cell_id):
         self.cell_id = cell_id
-        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.decoder = None
 
 
 class FdForwarder:
@@ -223,10 +228,13 @@ class FdForwarder:
             return False
         except OSError:
             data = b""
+        decoder = reader.decoder
         if data:
-            text = reader.decoder.decode(data)
+            if decoder is None:
+                decoder = reader.decoder = _UTF8("replace")
+            text = decoder.decode(data)
         else:
-            text = reader.decoder.decode(b"", True)
+            text = decoder.decode(b"", True) if decoder is not None else ""
             del self._readers[fd]
             if watched and self._epoll is not None:
                 self._epoll.unregister(fd)
