@@ -239,3 +239,36 @@ fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     let ran = common::run(&mut worker, "c6", "print('still here')");
     assert_eq!(ran.text(StreamName::Stdout), "still here\n");
 }
+
+#[test]
+fn an_interrupt_mid_batch_stops_the_cell_and_the_rest_does_not_run() {
+    let mut s = start(&[
+        "print('before')",
+        "import time\nwhile True:\n    time.sleep(0.001)",
+        "print('after')",
+        "y = 2",
+    ]);
+    let interrupter = s.interrupter();
+    let before = s.worker().batch_stats().batches;
+    let report = s
+        .run_all(|e| {
+            if let weir_runtime::SessionEvent::CellStarted { index: 1 } = e {
+                interrupter.interrupt();
+            }
+        })
+        .unwrap();
+    assert_eq!(s.worker().batch_stats().batches, before + 1, "one batch");
+    assert!(report.interrupted);
+    assert_eq!(stdout(&report, 0), "before\n");
+    assert_eq!(report.cells[1].status, RunStatus::Interrupted);
+    for index in [2, 3] {
+        assert_eq!(
+            report.cells[index].reason.as_ref(),
+            Some(&NotRunReason::RunInterrupted),
+            "cell {index}"
+        );
+    }
+    // The worker and its namespace survive; the next run is not cancelled.
+    let report = s.run_cells(&[3], |_| {}).unwrap();
+    assert_eq!(report.cells[3].status, RunStatus::Ok);
+}
