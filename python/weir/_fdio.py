@@ -57,12 +57,17 @@ def _pipe():
     return r, w
 
 
+_UTF8 = codecs.getincrementaldecoder("utf-8")
+
+
 class _Reader:
+    # The decoder is made at the first bytes: most cells write nothing at
+    # the fd level, and a codec look-up per cell showed in profiles.
     __slots__ = ("cell_id", "decoder")
 
     def __init__(self, cell_id):
         self.cell_id = cell_id
-        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.decoder = None
 
 
 class FdForwarder:
@@ -142,12 +147,23 @@ class FdForwarder:
                 pass
         r, w = self._cell_r, self._cell_w
         self._cell_r = self._cell_w = None
+        if r is not None and self._epoll is not None:
+            # Taken from the forwarder before our write end closes, so the
+            # close does not wake it: a woken forwarder wants the GIL the
+            # main thread holds, and that hand-over cost each cell more
+            # than everything else it does.  The main thread reads the pipe
+            # dry itself; only a pipe a child process still holds goes back
+            # to the forwarder.
+            with self._lock:
+                self._epoll.unregister(r)
         if w is not None:
             os.close(w)
         if r is not None:
             with self._lock:
-                while self._read(r):
+                while self._read(r, watched=False):
                     pass
+                if r in self._readers and self._epoll is not None:
+                    self._epoll.register(r, select.EPOLLIN)
         return notes
 
     # -- the forwarding thread --------------------------------------------
@@ -199,9 +215,10 @@ class FdForwarder:
         with self._lock:
             self._read(fd)
 
-    def _read(self, fd):
+    def _read(self, fd, watched=True):
         """One read of `fd` (lock held): forward it; at end of file, close
-        the pipe.  Returns whether there may be more."""
+        the pipe (`watched`: the forwarder's epoll still has it).  Returns
+        whether there may be more."""
         reader = self._readers.get(fd)
         if reader is None:
             return False
@@ -211,12 +228,15 @@ class FdForwarder:
             return False
         except OSError:
             data = b""
+        decoder = reader.decoder
         if data:
-            text = reader.decoder.decode(data)
+            if decoder is None:
+                decoder = reader.decoder = _UTF8("replace")
+            text = decoder.decode(data)
         else:
-            text = reader.decoder.decode(b"", True)
+            text = decoder.decode(b"", True) if decoder is not None else ""
             del self._readers[fd]
-            if self._epoll is not None:
+            if watched and self._epoll is not None:
                 self._epoll.unregister(fd)
             os.close(fd)
         if text:

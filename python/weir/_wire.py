@@ -17,7 +17,7 @@ import threading
 import zlib
 
 MAGIC = b"WEIR"
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 KIND_JSON = 1
 KIND_BINARY = 2
 HEADER_LEN = 24
@@ -80,11 +80,16 @@ def _json_safe(value, depth=0):
     return value
 
 
+# One encoder for every message: `json.dumps` with options builds a new
+# one per call, a cost paid twice per cell.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def encode_message(seq: int, message: dict) -> bytes:
     # allow_nan=False: Python would write NaN, which the Rust side (rightly)
     # refuses as not JSON, and a refused frame ends the worker.
     try:
-        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODER.encode(message)
     except (ValueError, RecursionError):
         text = json.dumps(
             _json_safe(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False

@@ -24,6 +24,8 @@ import types
 EXIT_PROTOCOL_ERROR = 65
 
 _MISSING = object()
+# Signal handlers run on the main thread; only its sends defer SIGINT.
+_MAIN_THREAD = threading.main_thread().ident
 
 
 def _take_protocol_fds():
@@ -73,9 +75,15 @@ class _Interrupts:
         # A KeyboardInterrupt this handler raised, as opposed to one the
         # cell's own code raised (an error like any other).
         self.delivered = False
+        # While a batch runs, an interrupt between its cells (disarmed)
+        # stops the batch before its next cell instead of being ignored.
+        self.batch = False
+        self.stop = False
 
     def handler(self, signum, frame):
         if not self.armed:
+            if self.batch:
+                self.stop = True
             return
         if self.critical:
             self.pending = True
@@ -135,6 +143,11 @@ class Worker:
         # cell id -> its private names still in the namespace (read by its
         # functions after the run): dropped when it runs again or is deleted.
         self.private = {}
+        # cell id -> its program (code hash, source, compiled code): the
+        # runtime sends a cell's code only when it changed (`run_batch`).
+        self.programs = {}
+        self._halt_poll = None
+        self._parts = None
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
         main = types.ModuleType("__main__")
@@ -188,7 +201,7 @@ class Worker:
         )
 
     def send(self, message):
-        if threading.current_thread() is not threading.main_thread():
+        if threading.get_ident() != _MAIN_THREAD:
             self.channel.send(message)  # signal handlers run on the main thread
             return
         interrupts = self.interrupts
@@ -252,8 +265,12 @@ class Worker:
                 self._protocol_error(exc.index, exc.check, str(exc), exc.seq)
                 return EXIT_PROTOCOL_ERROR
             kind = message["type"]
-            if kind == "run":
+            if kind == "run_batch":
+                self.run_batch(message)
+            elif kind == "run":
                 self.run(message)
+            elif kind == "halt":
+                pass  # the batch it was meant to stop has already ended
             elif kind == "delete":
                 self.delete(message)
             elif kind == "capture":
@@ -301,6 +318,7 @@ class Worker:
                 removed.append(name)
         for cell_id in message.get("cells") or []:
             removed.extend(self._drop_private(str(cell_id)))
+            self.programs.pop(str(cell_id), None)
         self.send({"type": "deleted", "names_removed": removed})
 
     def _drop_private(self, cell_id):
@@ -311,25 +329,138 @@ class Worker:
         return removed
 
     def run(self, message):
-        from . import _context
-        from ._api import StopCell
-        from ._capture import ORIGIN, track_pool_jobs
-        from ._execute import compile_cell, error_info, register_source
-        from ._render import render
+        from ._execute import compile_cell
 
-        track_pool_jobs()
         cell_id = str(message.get("cell_id"))
         name = str(message.get("name") or "_")
         code = message.get("code") or ""
         filename = message.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
+        self._forget(cell_id, message.get("delete"))
+        self._execute(cell_id, filename, code, lambda: compile_cell(code, filename, cell_id))
+
+    def run_batch(self, message):
+        """Run entries in order with no round trip between them
+        (docs/protocol.md, version 4).  Before each entry: stop if the
+        runtime sent `halt` or an interrupt came between cells.  An entry
+        whose required entries did not all end ok is skipped (after its
+        deletes) with no message: the runtime applies the same rule."""
+        interrupts = self.interrupts
+        entries = message.get("entries") or ()
+        # Every entry's code is kept now, run or not: the runtime counts it
+        # as held from the moment it sent it.
+        for entry in entries:
+            if entry.get("code") is not None:
+                self._program(str(entry.get("cell_id")), entry)
+        statuses = {}
+        ran = compiled = 0
+        halted = False
+        interrupts.stop = False
+        interrupts.batch = True
+        try:
+            for entry in entries:
+                if interrupts.stop:
+                    break
+                if self._halt_waiting():
+                    halted = True
+                    break
+                cell_id = str(entry.get("cell_id"))
+                self._forget(cell_id, entry.get("delete"))
+                ran += 1
+                if any(statuses.get(r, "ok") != "ok" for r in entry.get("requires") or ()):
+                    statuses[cell_id] = "skipped"
+                    continue
+                program = self._held(cell_id, entry)
+                if program.compiled is None:
+                    compiled += 1
+                status = self._execute(
+                    cell_id, program.filename, program.code, program.prepare, program.source
+                )
+                statuses[cell_id] = status
+                if status == "interrupted":
+                    break
+        finally:
+            interrupts.batch = False
+            interrupts.stop = False
+        self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
+
+    def _halt_waiting(self):
+        """Whether a frame (a `halt`) is waiting on the protocol pipe: a
+        poll with no timeout, one system call."""
+        poller = self._halt_poll
+        if poller is None:
+            import select
+
+            fileno = getattr(getattr(self.channel, "_in", None), "fileno", None)
+            if fileno is None:
+                return False
+            poller = self._halt_poll = select.poll()
+            poller.register(fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
+    def _filename(self, cell_id, entry):
+        name = str(entry.get("name") or "_")
+        return entry.get("filename_hint") or "<cell %s (%s)>" % (name, cell_id)
+
+    def _program(self, cell_id, entry):
+        """Keep an entry's code (sent because it changed) as the cell's
+        one program."""
+        from ._execute import Program
+
+        self.programs[cell_id] = Program(
+            entry.get("code_hash"),
+            entry.get("code"),
+            self._filename(cell_id, entry),
+            cell_id,
+            entry.get("display"),
+            bool(entry.get("private")),
+        )
+
+    def _held(self, cell_id, entry):
+        """The program an entry names by its code hash."""
+        code_hash = entry.get("code_hash")
+        program = self.programs.get(cell_id)
+        if program is None or program.code_hash != code_hash:
+            # The runtime believed this worker held the code: say so in
+            # the cell rather than run something else.
+            from ._execute import Program
+
+            program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
+        return program
+
+    def _forget(self, cell_id, delete):
+        """Before a cell runs (or is skipped): what it defined last time,
+        and the private names it kept, leave the namespace."""
         namespace = self.namespace
-        for stale in message.get("delete") or ():
-            # What the cell defined last time goes before it runs again.
+        for stale in delete or ():
             if isinstance(stale, str) and not stale.startswith("__"):
                 namespace.pop(stale, None)
-        self._drop_private(cell_id)
+        if self.private:
+            self._drop_private(cell_id)
+
+    def _execute(self, cell_id, filename, code, prepare, source=None):
+        """Run one cell: `prepare()` gives its compiled code (raising the
+        cell's SyntaxError).  Sends `started`, output, `done`; returns the
+        status."""
+        parts = self._parts
+        if parts is None:
+            # Imported once, at the first cell: not at start-up, which every
+            # run waits for, and not per cell.
+            from . import _context
+            from ._api import StopCell
+            from ._capture import ORIGIN, track_pool_jobs
+            from ._execute import error_info, register_source
+            from ._render import render
+
+            parts = self._parts = (
+                _context, StopCell, ORIGIN, track_pool_jobs, error_info, register_source, render
+            )
+        _context, StopCell, ORIGIN, track_pool_jobs, error_info, register_source, render = parts
+        track_pool_jobs()
         compiled = None
-        register_source(filename, code)
+        if source is None:
+            register_source(filename, code)
+        else:
+            sys.modules["linecache"].cache[filename] = source
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
         origin = ORIGIN.set(cell_id)
@@ -344,10 +475,11 @@ class Worker:
                 # runtime that saw `started` is never lost.
                 interrupts.arm()
                 self.send({"type": "started", "cell_id": cell_id})
-                compiled = compile_cell(code, filename, cell_id)
+                compiled = prepare()
                 value = self.executor.run(compiled.body, compiled.last)
                 interrupts.disarm()
-                output = render(value)
+                if value is not None:
+                    output = render(value)
             except KeyboardInterrupt as exc:
                 delivered = interrupts.delivered
                 interrupts.disarm()
@@ -375,7 +507,7 @@ class Worker:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
-        if compiled is not None:
+        if compiled is not None and compiled.temporaries:
             self._free_temporaries(cell_id, compiled)
         _context.set_sink(previous_sink)
         # fd-level output first: all of it is sent before `done`.
@@ -395,6 +527,7 @@ class Worker:
                 "duration_ns": duration,
             }
         )
+        return status
 
     def _free_temporaries(self, cell_id, compiled):
         """After a run (whatever its status), as marimo: the cell's private

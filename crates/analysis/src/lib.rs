@@ -91,6 +91,10 @@ pub struct CellAnalysis {
     pub language: Language,
     /// `Some` when marimo would reject the cell; all name sets are then empty.
     pub error: Option<CellError>,
+    /// Byte range of the cell's final statement when it is an expression
+    /// statement (its value is the cell's output). The worker splits the
+    /// source here instead of parsing it again (docs/protocol.md, version 4).
+    pub last_expression: Option<TextRange>,
 }
 
 /// The cell's language: a cell with a `mo.sql(...)`-style call is `Sql`.
@@ -219,7 +223,12 @@ pub fn analyze_cell_with_id_for(code: &str, cell_id: &str, version: PythonVersio
         );
     }
 
+    let last_expression = match module.body.last() {
+        Some(ruff_python_ast::Stmt::Expr(stmt)) => Some(stmt.range),
+        _ => None,
+    };
     let mut analysis = CellAnalysis {
+        last_expression,
         defs: walk.defs,
         sql_defs: walk.sql_defs,
         sql_refs: walk.sql_refs,

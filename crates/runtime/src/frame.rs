@@ -6,7 +6,7 @@
 //! | bytes  | field                                         |
 //! |--------|-----------------------------------------------|
 //! | 0..4   | magic `b"WEIR"`                               |
-//! | 4      | protocol version ([`PROTOCOL_VERSION`], 3)    |
+//! | 4      | protocol version ([`PROTOCOL_VERSION`], 4)    |
 //! | 5      | kind (1 = JSON message, 2 = binary buffer)    |
 //! | 6..8   | flags (0)                                     |
 //! | 8..12  | sequence number, per direction, from 0        |
@@ -24,7 +24,7 @@ use thiserror::Error;
 /// The four bytes every frame starts with.
 pub const MAGIC: [u8; 4] = *b"WEIR";
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u8 = 3;
+pub const PROTOCOL_VERSION: u8 = 4;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 24;
 /// Largest payload a frame may carry (256 MiB).

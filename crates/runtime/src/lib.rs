@@ -25,8 +25,8 @@ pub use error::{ExitKind, MIN_PYTHON, WorkerError};
 pub use events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
 pub use message::{
-    CellError, CellStatus, FromWorker, MessageError, MimeBundle, OutputAction, StreamName,
-    ToWorker, TracebackFrame,
+    BatchEntry, CellError, CellStatus, Display, FromWorker, MessageError, MimeBundle, OutputAction,
+    StreamName, ToWorker, TracebackFrame,
 };
 pub use persist::{
     CellPersist, PersistAction, PersistMode, PersistTotals, Persistence, Refresh, ValueHash,
@@ -38,6 +38,6 @@ pub use scheduler::{
     default_python_path_extra,
 };
 pub use worker::{
-    Captured, CapturedValue, Interrupter, Launched, Launcher, RUNTIME_VERSION, RestoreBuffer,
-    UnsolicitedSink, Worker, WorkerConfig, WorkerProcess,
+    BatchCell, BatchEnd, BatchEvent, BatchStats, Captured, CapturedValue, Interrupter, Launched,
+    Launcher, RUNTIME_VERSION, RestoreBuffer, UnsolicitedSink, Worker, WorkerConfig, WorkerProcess,
 };

@@ -32,6 +32,14 @@ pub enum ToWorker {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         delete: Vec<String>,
     },
+    /// Run cells in order with no round trip between them (version 4):
+    /// each entry is run, or skipped when an entry it requires did not end
+    /// `ok`; the reply is each run cell's `started` ... `done`, then
+    /// `batch_done`.
+    RunBatch { entries: Vec<BatchEntry> },
+    /// Stop the running batch before its next entry (a command is waiting
+    /// in the kernel). Ignored when no batch runs.
+    Halt,
     /// Remove names from the namespace (missing names are ignored), and
     /// the private names (`_x`, renamed `_cell_<id>_x`) that these cells'
     /// functions keep alive after their runs.
@@ -59,6 +67,44 @@ pub enum ToWorker {
     },
     /// Exit with status 0.
     Shutdown,
+}
+
+/// One cell of a `run_batch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchEntry {
+    pub cell_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename_hint: Option<String>,
+    /// The source, only when the worker does not already hold the code
+    /// with this `code_hash` for this cell (it keeps one per cell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub code_hash: String,
+    /// Names removed before the cell runs or is skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<String>,
+    /// Cell ids of earlier entries that must have ended `ok`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// With `code`: where the final expression statement is, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<Display>,
+    /// With `code`: the source may use private `_x` names, so it needs
+    /// the renaming pass (a parse); otherwise it is compiled as it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+}
+
+/// Where a cell's final expression statement is: `start`..`end` in
+/// characters (Python string indices), and the 1-based `line` and the
+/// `column` in UTF-8 bytes (as CPython counts) where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Display {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// What `capture` computes.
@@ -222,6 +268,17 @@ pub enum FromWorker {
         error: Option<CellError>,
         duration_ns: u64,
     },
+    /// The end of a `run_batch`: `ran` entries were run or skipped (the
+    /// rest did not start: a `halt`, an interrupt, or a cell that ended
+    /// `interrupted`); `compiled`: how many entries were compiled (not
+    /// taken from the worker's cache).
+    BatchDone {
+        ran: usize,
+        #[serde(default)]
+        halted: bool,
+        #[serde(default)]
+        compiled: usize,
+    },
     /// Reply to `delete`.
     Deleted { names_removed: Vec<String> },
     /// Reply to `capture`; each announced buffer follows as binary frames.
@@ -252,6 +309,7 @@ const FROM_WORKER_TYPES: &[&str] = &[
     "stream",
     "output",
     "done",
+    "batch_done",
     "deleted",
     "captured",
     "restored",

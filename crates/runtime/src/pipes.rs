@@ -127,8 +127,35 @@ impl Io {
                     .send(Incoming::Bad(io::Error::last_os_error().into()));
                 return;
             }
-            // stderr first: a dying worker's last words come before the
-            // end of the protocol stream that reports its death.
+            // The protocol's frames first, then stderr, then the protocol's
+            // end: a worker writes a cell's `started` before any of that
+            // cell's last words, so both arriving in one round must keep
+            // that order (the text belongs to the cell it names as
+            // running), and a dying worker's last words still come before
+            // the end of stream that reports its death.
+            let mut eof = None;
+            if protocol_open && fds[0].revents != 0 {
+                match read_some(&mut protocol, &mut buf) {
+                    Ok(0) => {
+                        protocol_open = false;
+                        let last = match self.decoder.finish() {
+                            Ok(()) => Incoming::Eof,
+                            Err(e) => Incoming::Bad(e.into()),
+                        };
+                        eof = Some(last);
+                    }
+                    Ok(n) => {
+                        self.decoder.push(&buf[..n]);
+                        if let Flow::Stop = self.frames() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = self.tx.send(Incoming::Bad(e.into()));
+                        return;
+                    }
+                }
+            }
             if let Some(stderr) = stderr
                 .as_mut()
                 .filter(|_| stderr_open && fds[1].revents != 0)
@@ -150,27 +177,8 @@ impl Io {
                     }
                 }
             }
-            if protocol_open && fds[0].revents != 0 {
-                match read_some(&mut protocol, &mut buf) {
-                    Ok(0) => {
-                        protocol_open = false;
-                        let last = match self.decoder.finish() {
-                            Ok(()) => Incoming::Eof,
-                            Err(e) => Incoming::Bad(e.into()),
-                        };
-                        let _ = self.tx.send(last);
-                    }
-                    Ok(n) => {
-                        self.decoder.push(&buf[..n]);
-                        if let Flow::Stop = self.frames() {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = self.tx.send(Incoming::Bad(e.into()));
-                        return;
-                    }
-                }
+            if let Some(last) = eof {
+                let _ = self.tx.send(last);
             }
         }
     }

@@ -8,6 +8,7 @@
 //! [`RunReport`]. Events stream to a callback while it works. The rules,
 //! in prose: docs/runtime.md.
 
+mod batch;
 mod blockers;
 mod event;
 mod persisting;

@@ -26,12 +26,14 @@ use crate::message::{FromWorker, StreamName, ToWorker};
 use crate::pipes::{CHANNEL_BOUND, Incoming, SharedSink, spawn_io};
 use crate::python::version_ok;
 
+mod batch;
 #[cfg(feature = "fake-worker")]
 pub mod fake;
 mod launch;
 mod lifeline;
 mod sink;
 mod transfer;
+pub use batch::{BatchCell, BatchEnd, BatchEvent, BatchStats, display_of, has_private_names};
 pub use launch::{Launched, Launcher, WorkerProcess};
 pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
@@ -128,6 +130,8 @@ pub struct Worker {
     pid: Option<u32>,
     control: Arc<Mutex<Control>>,
     closed: bool,
+    /// The code the worker holds per cell (batched runs).
+    held: batch::Held,
 }
 
 impl Worker {
@@ -175,6 +179,7 @@ impl Worker {
                 reaped: false,
             })),
             closed: false,
+            held: batch::Held::default(),
         };
         if let Err(source) = started {
             worker.kill_and_reap();
@@ -449,6 +454,7 @@ impl Worker {
             cells: cells.to_vec(),
         };
         let mut ignore = |_: WorkerEvent| {};
+        self.forget_code(cells);
         self.send(&request, None, &mut ignore)?;
         loop {
             match self.next_message(None, &mut ignore)? {
@@ -736,6 +742,7 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Stream { .. } => "stream",
         FromWorker::Output { .. } => "output",
         FromWorker::Done { .. } => "done",
+        FromWorker::BatchDone { .. } => "batch_done",
         FromWorker::Deleted { .. } => "deleted",
         FromWorker::Captured { .. } => "captured",
         FromWorker::Restored { .. } => "restored",

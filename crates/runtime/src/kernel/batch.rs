@@ -34,6 +34,8 @@ impl Kernel {
             return Err(SessionError::WorkerClosed);
         }
         let yield_when = self.session.yield_when.take();
+        // The one run whose report a client reads cell by cell.
+        self.session.report_cells = true;
         // Every cell is in this run; nothing pending is left for later.
         self.pending = self
             .session
@@ -44,6 +46,7 @@ impl Kernel {
             .copied()
             .collect();
         let report = self.run_pending();
+        self.session.report_cells = false;
         self.session.yield_when = yield_when;
         Ok(report)
     }

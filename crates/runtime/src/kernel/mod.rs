@@ -235,6 +235,9 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         versions,
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
+    // The kernel keeps every cell's state in its snapshot: a copy of all
+    // records per run would cost it time proportional to the notebook.
+    kernel.session.report_cells = false;
     let sink_hub = Arc::clone(&hub);
     kernel
         .session

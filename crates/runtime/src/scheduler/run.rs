@@ -20,13 +20,13 @@ use crate::scheduler::blockers::{cell_ref, inherited, static_problems};
 use crate::scheduler::event::SessionEvent;
 use crate::scheduler::persisting::{PersistPlan, Restore};
 use crate::scheduler::report::{ConsoleChunk, NotRunReason, RunReport, RunStatus, WorkerDeath};
-use crate::scheduler::session::{CellState, Session};
+use crate::scheduler::session::{CellState, Session, SessionInterrupter};
 
 /// Console text kept per cell; the rest is still delivered as events but
 /// not stored, so a cell printing gigabytes does not fill memory.
 const MAX_CONSOLE: usize = 8 * 1024 * 1024;
 
-type OnEvent<'f> = dyn FnMut(SessionEvent<'_>) + 'f;
+pub(crate) type OnEvent<'f> = dyn FnMut(SessionEvent<'_>) + 'f;
 
 /// How running one cell ended, for the loop.
 pub(crate) enum Ran {
@@ -97,7 +97,12 @@ impl Session {
         let mut halt: Option<NotRunReason> = None;
         let mut interrupted = false;
         let mut worker_died = None;
-        for (position, &index) in order.iter().enumerate() {
+        // Without persistence no cell needs a decision between cells that
+        // only this side can make, so runs go to the worker in batches.
+        let batching = self.persist.is_none();
+        let mut position = 0;
+        while position < order.len() {
+            let index = order[position];
             let id = self.project.cell_id(index);
             // An interrupt is checked first: it ends the plan, where a
             // yield only pauses it.
@@ -115,13 +120,37 @@ impl Session {
                 .or_else(|| self.parent_reason(id, &problems, &deferred));
             if let Some(reason) = reason {
                 self.skip(index, reason, on_event);
+                position += 1;
                 continue;
             }
             if plan.deferrable.contains(&index) {
                 deferred.push(index);
+                position += 1;
                 continue;
             }
-            match self.run_or_restore(index, &mut plan, &mut deferred, &problems, on_event) {
+            let ran = if batching {
+                let cells = self.batch_at(&order, position, &problems);
+                let (consumed, ran) = self.run_batch(&cells, &problems, on_event);
+                if consumed == 0 && ran.is_none() {
+                    if self.yield_requested() || self.interrupter.requested() {
+                        continue; // decided at the top of the loop
+                    }
+                    // Stopped before its first cell by a stray SIGINT:
+                    // run that cell on its own so the run moves on.
+                    position += 1;
+                    self.run_one(index, on_event)
+                } else {
+                    position += consumed;
+                    match ran {
+                        Some(ran) => ran,
+                        None => continue,
+                    }
+                }
+            } else {
+                position += 1;
+                self.run_or_restore(index, &mut plan, &mut deferred, &problems, on_event)
+            };
+            match ran {
                 Ran::Finished(RunStatus::Interrupted) => {
                     // An interrupt means "stop", whoever sent it.
                     halt = Some(NotRunReason::RunInterrupted);
@@ -156,7 +185,11 @@ impl Session {
             order.retain(|index| !left.contains(index));
         }
         RunReport {
-            cells: self.cells(),
+            cells: if self.report_cells {
+                self.cells()
+            } else {
+                Vec::new()
+            },
             order,
             elapsed: started.elapsed(),
             interrupted,
@@ -166,7 +199,7 @@ impl Session {
         }
     }
 
-    fn yield_requested(&self) -> bool {
+    pub(crate) fn yield_requested(&self) -> bool {
         self.yield_when
             .as_ref()
             .is_some_and(|flag| flag.load(Ordering::SeqCst))
@@ -274,11 +307,7 @@ impl Session {
                 // Not run because not needed: its readers were restored.
                 return None;
             }
-            inherited(
-                cell_ref(&self.project, index),
-                &self.states[index].run,
-                problems.get(&p),
-            )
+            parent_blocks(&self.project, &self.states, problems, p, index)
         })
     }
 
@@ -296,21 +325,10 @@ impl Session {
                 .worker
                 .delete(&stale.into_iter().collect::<Vec<_>>(), &[cell]);
         }
-        let state = &mut self.states[index];
-        reset(state);
-        state.run.status = if reason == NotRunReason::Disabled {
-            RunStatus::Disabled
-        } else {
-            RunStatus::NotRun
-        };
-        state.run.reason = Some(reason);
-        let run = &state.run;
-        if let Some(reason) = &run.reason {
-            on_event(SessionEvent::CellSkipped { index, reason, run });
-        }
+        mark_skipped(&mut self.states[index], index, reason, on_event);
     }
 
-    fn run_one(&mut self, index: usize, on_event: &mut OnEvent) -> Ran {
+    pub(crate) fn run_one(&mut self, index: usize, on_event: &mut OnEvent) -> Ran {
         let id = self.project.cell_id(index);
         let name = self.project.display_name(index);
         let defs = self.project.analysis(index).defs.clone();
@@ -342,84 +360,21 @@ impl Session {
             filename_hint: Some(filename(index, id, &name)),
             delete: stale.into_iter().collect(),
         };
-        let outcome = worker.run(request, |event| match event {
-            // Text a thread or child of another cell wrote: its own cell's
-            // console, or the notebook's; never this cell's.
-            WorkerEvent::Stream {
-                cell_id,
-                name: stream,
-                source,
-                text,
-            } if cell_id.as_deref() != Some(own_id.as_str()) => {
-                let origin = cell_id
-                    .as_deref()
-                    .and_then(|c| index_of_worker_cell(project, c));
-                match origin {
-                    Some(origin) => {
-                        keep_console(&mut states[origin], stream, &text);
-                        on_event(SessionEvent::Stream {
-                            index: origin,
-                            stream,
-                            source,
-                            text: &text,
-                        });
-                    }
-                    None => on_event(SessionEvent::Console {
-                        stream,
-                        source,
-                        text: &text,
-                    }),
-                }
-            }
-            WorkerEvent::Started { .. } => {
-                if interrupter.requested() {
-                    // Interrupted between our check and the worker arming
-                    // its handler: the first signal was ignored, send again.
-                    let _ = interrupter.signal();
-                }
-                on_event(SessionEvent::CellStarted { index });
-            }
-            WorkerEvent::Stream {
-                name: stream,
-                source,
-                text,
-                ..
-            } => {
-                keep_console(&mut states[index], stream, &text);
-                on_event(SessionEvent::Stream {
-                    index,
-                    stream,
-                    source,
-                    text: &text,
-                });
-            }
-            WorkerEvent::Output { action, output, .. } => {
-                let outputs = &mut states[index].run.outputs;
-                match (action, output) {
-                    (OutputAction::Append, Some(o)) => outputs.push(o),
-                    (OutputAction::Replace, Some(o)) => *outputs = vec![o],
-                    _ => outputs.clear(),
-                }
-                let output = match action {
-                    OutputAction::Clear => None,
-                    _ => outputs.last(),
-                };
-                on_event(SessionEvent::Output {
-                    index,
-                    action,
-                    output,
-                });
-            }
+        let outcome = worker.run(request, |event| {
+            route_event(
+                project,
+                states,
+                interrupter,
+                index,
+                &own_id,
+                event,
+                on_event,
+            )
         });
         let state = &mut states[index];
         match outcome {
             Ok(outcome) => {
-                let status = match outcome.status {
-                    CellStatus::Ok => RunStatus::Ok,
-                    CellStatus::Error => RunStatus::Error,
-                    CellStatus::Stopped => RunStatus::Stopped,
-                    CellStatus::Interrupted => RunStatus::Interrupted,
-                };
+                let status = run_status(outcome.status);
                 // As in script mode: the last expression's value, if any,
                 // is the output; else what `weir.output` calls left.
                 if let Some(output) = outcome.output {
@@ -445,6 +400,133 @@ impl Session {
                 Ran::Finished(status)
             }
             Err(e) => worker_death(state, index, e, on_event),
+        }
+    }
+}
+
+pub(crate) fn run_status(status: CellStatus) -> RunStatus {
+    match status {
+        CellStatus::Ok => RunStatus::Ok,
+        CellStatus::Error => RunStatus::Error,
+        CellStatus::Stopped => RunStatus::Stopped,
+        CellStatus::Interrupted => RunStatus::Interrupted,
+    }
+}
+
+/// What parent `p` (at `index`) passes on, if it keeps its readers from
+/// running. Most parents are fine, and that is seen without building the
+/// reason (a name, a string).
+pub(crate) fn parent_blocks(
+    project: &Project,
+    states: &[CellState],
+    problems: &HashMap<CellId, NotRunReason>,
+    p: CellId,
+    index: usize,
+) -> Option<NotRunReason> {
+    let problem = problems.get(&p);
+    if problem.is_none() && states[index].run.status == RunStatus::Ok {
+        return None;
+    }
+    inherited(cell_ref(project, index), &states[index].run, problem)
+}
+
+/// Record a skipped cell (its names were already dealt with).
+pub(crate) fn mark_skipped(
+    state: &mut CellState,
+    index: usize,
+    reason: NotRunReason,
+    on_event: &mut OnEvent,
+) {
+    reset(state);
+    state.run.status = if reason == NotRunReason::Disabled {
+        RunStatus::Disabled
+    } else {
+        RunStatus::NotRun
+    };
+    state.run.reason = Some(reason);
+    let run = &state.run;
+    if let Some(reason) = &run.reason {
+        on_event(SessionEvent::CellSkipped { index, reason, run });
+    }
+}
+
+/// One event of the running cell (`index`, worker id `own_id`): text a
+/// thread or child of another cell wrote goes to that cell's console (or
+/// the notebook's), never this one's.
+pub(crate) fn route_event(
+    project: &Project,
+    states: &mut [CellState],
+    interrupter: &SessionInterrupter,
+    index: usize,
+    own_id: &str,
+    event: WorkerEvent,
+    on_event: &mut OnEvent,
+) {
+    match event {
+        WorkerEvent::Stream {
+            cell_id,
+            name: stream,
+            source,
+            text,
+        } if cell_id.as_deref() != Some(own_id) => {
+            let origin = cell_id
+                .as_deref()
+                .and_then(|c| index_of_worker_cell(project, c));
+            match origin {
+                Some(origin) => {
+                    keep_console(&mut states[origin], stream, &text);
+                    on_event(SessionEvent::Stream {
+                        index: origin,
+                        stream,
+                        source,
+                        text: &text,
+                    });
+                }
+                None => on_event(SessionEvent::Console {
+                    stream,
+                    source,
+                    text: &text,
+                }),
+            }
+        }
+        WorkerEvent::Started { .. } => {
+            if interrupter.requested() {
+                // Interrupted between our check and the worker arming
+                // its handler: the first signal was ignored, send again.
+                let _ = interrupter.signal();
+            }
+            on_event(SessionEvent::CellStarted { index });
+        }
+        WorkerEvent::Stream {
+            name: stream,
+            source,
+            text,
+            ..
+        } => {
+            keep_console(&mut states[index], stream, &text);
+            on_event(SessionEvent::Stream {
+                index,
+                stream,
+                source,
+                text: &text,
+            });
+        }
+        WorkerEvent::Output { action, output, .. } => {
+            let outputs = &mut states[index].run.outputs;
+            match (action, output) {
+                (OutputAction::Append, Some(o)) => outputs.push(o),
+                (OutputAction::Replace, Some(o)) => *outputs = vec![o],
+                _ => outputs.clear(),
+            }
+            let output = match action {
+                OutputAction::Clear => None,
+                _ => outputs.last(),
+            };
+            on_event(SessionEvent::Output {
+                index,
+                action,
+                output,
+            });
         }
     }
 }
@@ -497,7 +579,7 @@ pub(crate) fn index_of_worker_cell(project: &Project, worker_id: &str) -> Option
 /// Tracebacks name the cell by index and display name; the id keeps the
 /// name unique once cells have moved (linecache and the worker's
 /// filename → cell map must never mix two cells up).
-fn filename(index: usize, id: CellId, name: &str) -> String {
+pub(crate) fn filename(index: usize, id: CellId, name: &str) -> String {
     if id.0 as usize == index {
         format!("<cell {index} `{name}`>")
     } else {
@@ -516,7 +598,7 @@ pub(crate) fn reset(state: &mut CellState) {
     state.console_dropped = 0;
 }
 
-fn keep_console(state: &mut CellState, stream: crate::message::StreamName, text: &str) {
+pub(crate) fn keep_console(state: &mut CellState, stream: crate::message::StreamName, text: &str) {
     if state.console_bytes + text.len() > MAX_CONSOLE {
         state.console_dropped += text.len() as u64;
         return;
@@ -531,7 +613,12 @@ fn keep_console(state: &mut CellState, stream: crate::message::StreamName, text:
     }
 }
 
-fn finish(state: &mut CellState, status: RunStatus, error: Option<CellError>, duration: Duration) {
+pub(crate) fn finish(
+    state: &mut CellState,
+    status: RunStatus,
+    error: Option<CellError>,
+    duration: Duration,
+) {
     if state.console_dropped > 0 {
         state.run.console.push(ConsoleChunk {
             stream: crate::message::StreamName::Stderr,

@@ -197,6 +197,9 @@ pub struct Session {
     pub(crate) yield_when: Option<Arc<AtomicBool>>,
     /// Given to every worker this session starts (restarts too).
     pub(crate) unsolicited: Option<UnsolicitedSink>,
+    /// Whether a `RunReport` carries every cell's record (a copy of all
+    /// outputs and consoles); the kernel, which keeps its own, says no.
+    pub(crate) report_cells: bool,
 }
 
 impl Session {
@@ -229,6 +232,7 @@ impl Session {
             persist: None,
             yield_when: None,
             unsolicited: None,
+            report_cells: true,
         })
     }
 

@@ -45,8 +45,8 @@ use crate::error::{ExitKind, WorkerError};
 use crate::events::StreamSource;
 use crate::frame::{self, FrameDecoder, FrameKind, PROTOCOL_VERSION};
 use crate::message::{
-    CellError, CellStatus, FromWorker, MimeBundle, RestoreBufferSpec, RestoreFailure, RestoreValue,
-    StreamName, ToWorker, Unpicklable,
+    BatchEntry, CellError, CellStatus, FromWorker, MimeBundle, RestoreBufferSpec, RestoreFailure,
+    RestoreValue, StreamName, ToWorker, Unpicklable,
 };
 use crate::worker::{Launched, Launcher, RUNTIME_VERSION, WorkerProcess};
 
@@ -145,6 +145,9 @@ impl Launcher for FakeLauncher {
             output,
             console,
             decoder: FrameDecoder::new(),
+            stashed: None,
+            held: BTreeMap::new(),
+            last_status: None,
             send_seq: 0,
             namespace: namespace.clone(),
             signals: Arc::clone(&signals),
@@ -267,6 +270,13 @@ struct FakeWorker {
     output: File,
     console: File,
     decoder: FrameDecoder,
+    /// A whole frame the batch's halt check found buffered; read next.
+    stashed: Option<frame::Frame>,
+    /// The code the runtime counts as held, per cell: (hash, code,
+    /// filename), as the real worker's compile cache (protocol version 4).
+    held: BTreeMap<String, (String, String, String)>,
+    /// How the last `run` ended, for a batch's `requires`.
+    last_status: Option<CellStatus>,
     send_seq: u32,
     namespace: FakeNamespace,
     signals: Arc<Signals>,
@@ -335,9 +345,15 @@ impl FakeWorker {
                 self.remove(&delete);
                 self.run(&cell_id, &filename, &code)
             }
-            ToWorker::Delete { names, cells: _ } => {
+            ToWorker::RunBatch { entries } => self.run_batch(entries),
+            // A halt that came after its batch ended: nothing to stop.
+            ToWorker::Halt => Flow::Go,
+            ToWorker::Delete { names, cells } => {
                 // Private names never outlive their run here, so the cells'
-                // kept names are always none.
+                // kept names are always none; their held code goes.
+                for cell in &cells {
+                    self.held.remove(cell);
+                }
                 let names_removed = self.remove(&names);
                 self.reply(&FromWorker::Deleted { names_removed })
             }
@@ -374,6 +390,97 @@ impl FakeWorker {
             ToWorker::Shutdown => Flow::Exit(ExitKind::Code(0)),
         };
         Ok(flow)
+    }
+
+    /// Runs a batch's entries in order, as the real worker does: every
+    /// entry's code is held at once; before each entry a waiting frame (a
+    /// `halt`) or an interrupt stops the batch; an entry whose required
+    /// entries did not all end `ok` is skipped after its deletes, with no
+    /// message.
+    fn run_batch(&mut self, entries: Vec<BatchEntry>) -> Flow {
+        for entry in &entries {
+            if let Some(code) = &entry.code {
+                let filename = entry
+                    .filename_hint
+                    .clone()
+                    .unwrap_or_else(|| format!("<cell {} ({})>", entry.name, entry.cell_id));
+                self.held.insert(
+                    entry.cell_id.clone(),
+                    (entry.code_hash.clone(), code.clone(), filename),
+                );
+            }
+        }
+        self.signals.lock().interrupted = false;
+        let mut statuses: BTreeMap<String, Option<CellStatus>> = BTreeMap::new();
+        let (mut ran, mut halted) = (0, false);
+        for entry in entries {
+            if self.signals.lock().interrupted {
+                break;
+            }
+            if self.frame_waiting() {
+                halted = true;
+                break;
+            }
+            self.remove(&entry.delete);
+            ran += 1;
+            let blocked = entry.requires.iter().any(|r| {
+                statuses
+                    .get(r)
+                    .is_some_and(|s| !matches!(s, Some(CellStatus::Ok)))
+            });
+            if blocked {
+                statuses.insert(entry.cell_id, None);
+                continue;
+            }
+            let held = self.held.get(&entry.cell_id).cloned();
+            let Some((_, code, filename)) = held.filter(|(hash, ..)| *hash == entry.code_hash)
+            else {
+                // The runtime counted on code this worker does not hold.
+                return Flow::Exit(self.refuse(Refused {
+                    index: None,
+                    seq: None,
+                    check: "unknown_code".into(),
+                    message: format!(
+                        "no code {} held for cell {}",
+                        entry.code_hash, entry.cell_id
+                    ),
+                }));
+            };
+            self.last_status = None;
+            if let Flow::Exit(status) = self.run(&entry.cell_id, &filename, &code) {
+                return Flow::Exit(status);
+            }
+            let status = self.last_status.take();
+            statuses.insert(entry.cell_id, status);
+            if matches!(status, Some(CellStatus::Interrupted)) {
+                break;
+            }
+        }
+        self.reply(&FromWorker::BatchDone {
+            ran,
+            halted,
+            compiled: 0,
+        })
+    }
+
+    /// Whether a frame is waiting (buffered whole, or bytes on the pipe),
+    /// without taking it from the stream.
+    fn frame_waiting(&mut self) -> bool {
+        if self.stashed.is_some() {
+            return true;
+        }
+        if let Ok(Some(frame)) = self.decoder.next_frame() {
+            self.stashed = Some(frame);
+            return true;
+        }
+        let mut fd = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&self.input),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd; a zero timeout never blocks.
+        let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+        ready > 0 && fd.revents & libc::POLLIN != 0
     }
 
     /// Removes names (dunder names are not the runtime's to remove);
@@ -420,6 +527,7 @@ impl FakeWorker {
                 Ended::Killed => return Flow::Exit(ExitKind::Signal(SIGKILL)),
             },
         };
+        self.last_status = Some(status);
         self.reply(&FromWorker::Done {
             cell_id: cell_id.into(),
             status,
@@ -609,6 +717,9 @@ impl FakeWorker {
     }
 
     fn next_frame(&mut self) -> Result<Option<frame::Frame>, Refused> {
+        if let Some(frame) = self.stashed.take() {
+            return Ok(Some(frame));
+        }
         let mut buf = [0u8; 64 * 1024];
         loop {
             match self.decoder.next_frame() {
@@ -665,7 +776,15 @@ impl Flow {
 }
 
 /// The message types `ToWorker` has (an unknown one is refused as such).
-const KNOWN: &[&str] = &["run", "delete", "capture", "restore", "shutdown"];
+const KNOWN: &[&str] = &[
+    "run",
+    "run_batch",
+    "halt",
+    "delete",
+    "capture",
+    "restore",
+    "shutdown",
+];
 
 fn frame_refused(e: &frame::FrameError) -> Refused {
     let check = match e.check {
