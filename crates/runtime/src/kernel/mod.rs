@@ -27,6 +27,7 @@
 mod batch;
 mod event;
 mod hub;
+mod restore;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +48,7 @@ pub use hub::{Delivery, Subscription};
 
 use event::id_of;
 use hub::Hub;
+use restore::Restoring;
 
 /// A subscriber this many events behind is told to resynchronise.
 pub const DEFAULT_SUBSCRIBER_LIMIT: usize = 10_000;
@@ -57,6 +59,9 @@ pub struct KernelConfig {
     pub mode: RunMode,
     /// Events queued for one subscriber before it must resynchronise.
     pub subscriber_limit: usize,
+    /// Where cells' last outputs are kept: shown on open, written when a
+    /// cell finishes (`restore.rs`). `None`: neither.
+    pub snapshots: Option<crate::snapshots::Snapshots>,
 }
 
 impl Default for KernelConfig {
@@ -64,6 +69,7 @@ impl Default for KernelConfig {
         KernelConfig {
             mode: RunMode::Autorun,
             subscriber_limit: DEFAULT_SUBSCRIBER_LIMIT,
+            snapshots: None,
         }
     }
 }
@@ -78,6 +84,9 @@ pub enum Command {
     },
     /// Run these cells, their descendants, and their stale ancestors.
     Run(Vec<CellId>),
+    /// [`Command::Run`], but a persisted cell among these is recomputed
+    /// (and stored again) instead of restored from the store.
+    Recompute(Vec<CellId>),
     /// Run every stale cell.
     RunStale,
     /// Run every cell.
@@ -186,10 +195,10 @@ impl KernelHandle {
 pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
     let (inbox, commands) = mpsc::channel();
     let command_waiting = Arc::new(AtomicBool::new(false));
-    let hub = Arc::new(Hub::new(
-        initial_snapshot(&session, config.mode),
-        config.subscriber_limit,
-    ));
+    let mut initial = initial_snapshot(&session, config.mode);
+    let mut restoring = Restoring::open(config.snapshots, &session, &mut initial);
+    let hub = Arc::new(Hub::new(initial, config.subscriber_limit));
+    restoring.start(&hub);
     let interrupter = session.interrupter();
     let mut kernel = Kernel {
         session,
@@ -200,6 +209,7 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         pending: BTreeSet::new(),
         stale: BTreeSet::new(),
         idle_waiters: Vec::new(),
+        restoring,
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
     let sink_hub = Arc::clone(&hub);
@@ -279,6 +289,8 @@ struct Kernel {
     stale: BTreeSet<CellId>,
     /// Answered at the next `Idle`.
     idle_waiters: Vec<mpsc::Sender<u64>>,
+    /// Snapshots shown on open and written as cells finish; recomputes.
+    restoring: Restoring,
 }
 
 /// Whether the kernel goes on after a command.
@@ -346,6 +358,10 @@ impl Kernel {
                     let _ = reply.send(result);
                 }
             }
+            Command::Recompute(ids) => {
+                self.restoring.recompute(&ids);
+                return self.handle(Command::Run(ids));
+            }
             Command::Run(ids) => {
                 let graph = self.session.project().graph();
                 let wanted = graph.stale(&ids);
@@ -398,6 +414,7 @@ impl Kernel {
                 | Structural::Deleted(_)
                 | Structural::Renamed(_)
         );
+        self.restoring.changed();
         let applied = match self.session.apply_change(change) {
             Ok(applied) => applied,
             Err(crate::SessionError::Change(e)) => {
@@ -494,9 +511,14 @@ impl Kernel {
         let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
         let plan = self.session.project().graph().run_plan(&ids);
         let hub = Arc::clone(&self.hub);
+        self.restoring.before_run(&mut self.session);
+        let restoring = &self.restoring;
         let report = self.session.execute(plan, &mut |event| {
+            restoring.observe(&event);
             hub.publish(convert(&event, &index_to_id));
         });
+        self.restoring
+            .after_run(&mut self.session, &report, &index_to_id);
         for &index in &report.order {
             self.stale.remove(&index_to_id[index]);
         }
