@@ -382,6 +382,35 @@ pub enum SnapshotError {
 }
 
 impl SnapshotError {
+    /// The error, with what failed said in words when the store's error
+    /// only lists ids (a record whose objects failed their checks).
+    pub fn detail(&self) -> String {
+        match self {
+            SnapshotError::Store(StoreError::RecordIncomplete {
+                key,
+                missing,
+                corrupt,
+            }) => {
+                let ids = |v: &[weir_store::ObjectId]| {
+                    v.iter().map(|o| o.to_hex()).collect::<Vec<_>>().join(", ")
+                };
+                let mut parts = Vec::new();
+                if !corrupt.is_empty() {
+                    parts.push(format!(
+                        "object {} failed its check (header checksum or BLAKE3 content hash) \
+                         and was moved to the store's quarantine",
+                        ids(corrupt)
+                    ));
+                }
+                if !missing.is_empty() {
+                    parts.push(format!("object {} is missing", ids(missing)));
+                }
+                format!("record {}: {}", key.to_hex(), parts.join("; "))
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// A failed check (as opposed to a store that cannot be read).
     pub fn is_integrity(&self) -> bool {
         match self {

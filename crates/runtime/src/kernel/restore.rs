@@ -75,8 +75,9 @@ impl Restoring {
                         stream: StreamName::Stderr,
                         text: format!(
                             "weir: cell {index} (`{}`): its last output is not shown: the \
-                             stored snapshot {what}: {e}\n",
-                            view.meta.name
+                             stored snapshot {what}: {}\n",
+                            view.meta.name,
+                            e.detail()
                         ),
                     });
                 }
