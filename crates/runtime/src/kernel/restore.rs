@@ -194,3 +194,74 @@ pub(super) fn restored_at_of(persist: Option<&crate::persist::CellPersist>) -> O
 pub(super) fn clear(view: &mut CellView) {
     view.restored_at = None;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::event::{CellMeta, KernelEvent, RunMode};
+    use super::*;
+    use crate::persist::{CellPersist, PersistAction};
+    use crate::scheduler::{CellRun, RunStatus};
+
+    fn restored_view() -> KernelSnapshot {
+        let meta = CellMeta {
+            id: 1,
+            name: "_".into(),
+            code: "1".into(),
+            hide_code: false,
+            disabled: false,
+        };
+        let mut view = CellView::from_run(meta, &CellRun::idle(0, 1, "_".into()));
+        view.restored_at = Some("2026-12-02T02:30:37Z".into());
+        KernelSnapshot {
+            seq: 0,
+            mode: RunMode::Autorun,
+            cells: vec![view],
+            running: None,
+            console: Vec::new(),
+        }
+    }
+
+    fn apply(mut snapshot: KernelSnapshot, body: EventBody) -> Option<String> {
+        snapshot.apply(&KernelEvent { seq: 1, body });
+        snapshot.cells[0].restored_at.clone()
+    }
+
+    #[test]
+    fn restored_at_clears_when_the_cell_starts_is_skipped_or_the_worker_restarts() {
+        assert_eq!(apply(restored_view(), EventBody::Started { id: 1 }), None);
+        let skipped = EventBody::Skipped {
+            id: 1,
+            status: RunStatus::NotRun,
+            reason: "r".into(),
+            reason_kind: "k".into(),
+            about: None,
+        };
+        assert_eq!(apply(restored_view(), skipped), None);
+        assert_eq!(apply(restored_view(), EventBody::WorkerRestarted), None);
+        // Queued alone does not: the shown output is still the restored one.
+        assert!(apply(restored_view(), EventBody::Queued { id: 1 }).is_some());
+    }
+
+    #[test]
+    fn a_persisted_cell_restored_by_a_run_is_marked_with_when_it_was_saved() {
+        let finished = |action| EventBody::Finished {
+            id: 1,
+            status: RunStatus::Ok,
+            duration: std::time::Duration::ZERO,
+            outputs: Vec::new(),
+            error: None,
+            persist: Some(Box::new(CellPersist {
+                saved_at: Some(1_709_251_199),
+                ..CellPersist::new(None, action)
+            })),
+        };
+        assert_eq!(
+            apply(restored_view(), finished(PersistAction::Restored)).as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(
+            apply(restored_view(), finished(PersistAction::Stored)),
+            None
+        );
+    }
+}
