@@ -160,6 +160,15 @@ impl Bench {
             session,
             KernelConfig {
                 mode: RunMode::Autorun,
+                // `WEIR_BENCH_SNAPSHOTS=DIR`: with output snapshots kept in
+                // a store there (docs/benchmarks.md, "Output snapshots").
+                snapshots: std::env::var_os("WEIR_BENCH_SNAPSHOTS").map(|dir| {
+                    let config = weir_store::StoreConfig {
+                        key: Some(weir_store::StoreKey::from_bytes([3; 32])),
+                        ..weir_store::StoreConfig::new(dir)
+                    };
+                    weir_runtime::snapshots::Snapshots::lazy(config, "bench.py".as_ref())
+                }),
                 ..KernelConfig::default()
             },
         );

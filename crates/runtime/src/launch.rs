@@ -30,6 +30,7 @@ use weir_store::{Store, StoreConfig, StoreError, StoreKey};
 
 use crate::persist::{PersistMode, Persistence, Refresh, is_persisted};
 use crate::scheduler::{Session, SessionConfig, SessionError};
+use crate::snapshots::Snapshots;
 
 /// Where the interpreter choice came from (named in errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +215,9 @@ pub struct NotebookLaunch {
     pub python: Option<PathBuf>,
     pub persist: PersistRequest,
     pub env: Environment,
+    /// Keep and show cells' last outputs in this store (an interactive
+    /// kernel: `KernelConfig::snapshots`). `None`: no snapshots.
+    pub snapshots: Option<StoreLocation>,
 }
 
 /// A started session, and what the caller may want to report.
@@ -225,6 +229,9 @@ pub struct Launched {
     /// Things the caller should tell its user (a store that could not be
     /// used, so the run goes on without persistence).
     pub warnings: Vec<String>,
+    /// Where the kernel keeps its cells' last outputs, when asked for
+    /// ([`NotebookLaunch::snapshots`]); give it to `KernelConfig::snapshots`.
+    pub snapshots: Option<Snapshots>,
 }
 
 /// The store a session persists to, and its directory (for reports).
@@ -268,6 +275,7 @@ impl NotebookLaunch {
             python: None,
             persist: PersistRequest::Off,
             env: Environment::current(),
+            snapshots: None,
         }
     }
 
@@ -278,6 +286,14 @@ impl NotebookLaunch {
 
     pub fn persist(mut self, persist: PersistRequest) -> Self {
         self.persist = persist;
+        self
+    }
+
+    /// Keep cells' last outputs in a store (docs/persistence.md, "Output
+    /// snapshots"); the store persisted cells use when it is the same
+    /// directory, else opened (created) when a cell first finishes.
+    pub fn snapshots(mut self, store: StoreLocation) -> Self {
+        self.snapshots = Some(store);
         self
     }
 
@@ -312,11 +328,21 @@ impl NotebookLaunch {
             store: Arc::clone(&p.store),
         });
         session.set_persistence(persistence.map(|(p, _)| p));
+        let snapshots = self.snapshots.as_ref().and_then(|location| {
+            let config = location.config(Some(&self.notebook))?;
+            Some(match &store {
+                Some(open) if open.root == config.root => {
+                    Snapshots::new(Arc::clone(&open.store), &self.notebook)
+                }
+                _ => Snapshots::lazy(config, &self.notebook),
+            })
+        });
         Ok(Launched {
             session,
             interpreter,
             store,
             warnings,
+            snapshots,
         })
     }
 

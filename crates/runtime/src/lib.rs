@@ -19,6 +19,7 @@ pub mod persist;
 mod pipes;
 pub mod python;
 pub mod scheduler;
+pub mod snapshots;
 pub mod worker;
 
 pub use error::{ExitKind, MIN_PYTHON, WorkerError};

@@ -330,6 +330,7 @@ fn a_stalled_subscriber_is_told_to_resync_and_never_holds_more_than_the_limit() 
         KernelConfig {
             mode: RunMode::Autorun,
             subscriber_limit: 1_000_000,
+            ..KernelConfig::default()
         },
     );
     let (_, stalled) = kernel.connect_with_limit(16);

@@ -321,13 +321,16 @@ fn handle(
             });
             Vec::new()
         }
-        Request::Run { ids } => {
+        Request::Run { ids, recompute } => {
             if let Some(&missing) = ids.iter().find(|&&id| !notebook.has_cell(id)) {
                 return reply(unknown(missing));
             }
-            reply(sent(
-                kernel.send(Command::Run(ids.into_iter().map(cell).collect())),
-            ))
+            let ids = ids.into_iter().map(cell).collect();
+            reply(sent(kernel.send(if recompute {
+                Command::Recompute(ids)
+            } else {
+                Command::Run(ids)
+            })))
         }
         Request::RunStale => reply(sent(kernel.send(Command::RunStale))),
         Request::RunAll => reply(sent(kernel.send(Command::RunAll))),

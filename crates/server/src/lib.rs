@@ -36,7 +36,24 @@ pub use notebook::OpenError;
 /// How a notebook's session starts (interpreter, store, configuration):
 /// the caller's decision, so the server runs notebooks exactly as
 /// `weir exec` does.
-pub type StartSession = Arc<dyn Fn(&Path, Project) -> Result<Session, String> + Send + Sync>;
+pub type StartSession = Arc<dyn Fn(&Path, Project) -> Result<StartedSession, String> + Send + Sync>;
+
+/// A started session and, when the caller keeps them, the store of its
+/// cells' last outputs (shown on open, written as cells finish:
+/// docs/persistence.md, *Output snapshots*).
+pub struct StartedSession {
+    pub session: Session,
+    pub snapshots: Option<weir_runtime::snapshots::Snapshots>,
+}
+
+impl From<Session> for StartedSession {
+    fn from(session: Session) -> Self {
+        StartedSession {
+            session,
+            snapshots: None,
+        }
+    }
+}
 
 /// What the server opens.
 #[derive(Debug, Clone)]

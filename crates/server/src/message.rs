@@ -49,6 +49,9 @@ pub enum Request {
     },
     Run {
         ids: Vec<u32>,
+        /// Recompute persisted cells instead of restoring them.
+        #[serde(default)]
+        recompute: bool,
     },
     RunStale,
     RunAll,

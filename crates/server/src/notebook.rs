@@ -118,8 +118,14 @@ impl Notebook {
     pub fn open(path: PathBuf, rel: String, start: StartSession) -> Result<Arc<Self>, OpenError> {
         let project = Project::load(&path)?;
         let disk_hash = project.disk_version();
-        let session = start(&path, project).map_err(OpenError::Start)?;
-        let handle = kernel::spawn(session, KernelConfig::default());
+        let started = start(&path, project).map_err(OpenError::Start)?;
+        let handle = kernel::spawn(
+            started.session,
+            KernelConfig {
+                snapshots: started.snapshots,
+                ..KernelConfig::default()
+            },
+        );
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let (snapshot, subscription) = handle.connect();
         let feed = Arc::new(Mutex::new(Feed {
@@ -256,8 +262,14 @@ impl Notebook {
     pub fn reload(&self) -> Result<(), OpenError> {
         let project = Project::load(&self.path)?;
         let disk_hash = project.disk_version();
-        let session = (self.start)(&self.path, project).map_err(OpenError::Start)?;
-        let handle = kernel::spawn(session, KernelConfig::default());
+        let started = (self.start)(&self.path, project).map_err(OpenError::Start)?;
+        let handle = kernel::spawn(
+            started.session,
+            KernelConfig {
+                snapshots: started.snapshots,
+                ..KernelConfig::default()
+            },
+        );
         let (snapshot, subscription) = handle.connect();
         let generation = {
             let mut feed = lock(&self.feed);

@@ -86,7 +86,7 @@ fn start_session(
     path: &Path,
     project: weir_project::Project,
     python: Option<PathBuf>,
-) -> anyhow::Result<weir_runtime::Session> {
+) -> anyhow::Result<weir_server::StartedSession> {
     let persist = weir_runtime::launch::PersistRequest::Exec {
         store: Default::default(),
         refresh: Vec::new(),
@@ -95,11 +95,15 @@ fn start_session(
     let launched = weir_runtime::launch::NotebookLaunch::new(path)
         .python(python)
         .persist(persist)
+        .snapshots(weir_runtime::launch::StoreLocation::default())
         .start_with(project)?;
     for warning in &launched.warnings {
         eprintln!("weir: warning: {warning}");
     }
-    Ok(launched.session)
+    Ok(weir_server::StartedSession {
+        session: launched.session,
+        snapshots: launched.snapshots,
+    })
 }
 
 /// Best effort: no browser, no display, no error worth stopping for.

@@ -185,6 +185,10 @@ pub struct CellView {
     /// A persistent cell's store outcome of its last run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persist: Option<CellPersist>,
+    /// When what it shows was produced (RFC 3339), if that came from the
+    /// store rather than a run in this session: a snapshot shown on open,
+    /// or a persisted cell the store restored. Cleared when it runs again.
+    pub restored_at: Option<String>,
     /// Console bytes kept, and not kept, since the cell last started.
     #[serde(skip)]
     console_kept: usize,
@@ -213,6 +217,7 @@ impl CellView {
             reason_kind: run.reason.as_ref().map(|r| r.kind().to_owned()),
             duration: run.duration,
             persist: run.persist.clone(),
+            restored_at: super::restore::restored_at_of(run.persist.as_ref()),
             console_kept: run.console.iter().map(|c| c.text.len()).sum(),
             console_dropped: 0,
         }
@@ -279,6 +284,7 @@ impl KernelSnapshot {
                         reason_kind: None,
                         duration: None,
                         persist: None,
+                        restored_at: None,
                         console_kept: 0,
                         console_dropped: 0,
                     },
@@ -346,6 +352,7 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    super::restore::clear(cell);
                 }
             }
             EventBody::Stream { id, stream, text } => match find(&mut self.cells, *id) {
@@ -382,6 +389,7 @@ impl KernelSnapshot {
                     cell.error = error.clone();
                     cell.duration = Some(*duration);
                     cell.persist = persist.as_deref().cloned();
+                    cell.restored_at = super::restore::restored_at_of(persist.as_deref());
                     if cell.console_dropped > 0 {
                         // As the record says it (scheduler/run.rs, `finish`).
                         cell.console.push(ConsoleChunk {
@@ -413,6 +421,7 @@ impl KernelSnapshot {
                     cell.reason_kind = Some(reason_kind.clone());
                     cell.duration = None;
                     cell.persist = None;
+                    super::restore::clear(cell);
                 }
             }
             EventBody::WorkerRestarted => {
@@ -426,6 +435,7 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    super::restore::clear(cell);
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,

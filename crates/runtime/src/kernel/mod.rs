@@ -28,6 +28,7 @@ mod batch;
 mod edit;
 mod event;
 mod hub;
+mod restore;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +50,7 @@ pub use hub::{Delivery, Subscription};
 
 use event::id_of;
 use hub::Hub;
+use restore::Restoring;
 
 /// A subscriber this many events behind is told to resynchronise.
 pub const DEFAULT_SUBSCRIBER_LIMIT: usize = 10_000;
@@ -59,6 +61,9 @@ pub struct KernelConfig {
     pub mode: RunMode,
     /// Events queued for one subscriber before it must resynchronise.
     pub subscriber_limit: usize,
+    /// Where cells' last outputs are kept: shown on open, written when a
+    /// cell finishes (`restore.rs`). `None`: neither.
+    pub snapshots: Option<crate::snapshots::Snapshots>,
 }
 
 impl Default for KernelConfig {
@@ -66,6 +71,7 @@ impl Default for KernelConfig {
         KernelConfig {
             mode: RunMode::Autorun,
             subscriber_limit: DEFAULT_SUBSCRIBER_LIMIT,
+            snapshots: None,
         }
     }
 }
@@ -80,6 +86,9 @@ pub enum Command {
     },
     /// Run these cells, their descendants, and their stale ancestors.
     Run(Vec<CellId>),
+    /// [`Command::Run`], but a persisted cell among these is recomputed
+    /// (and stored again) instead of restored from the store.
+    Recompute(Vec<CellId>),
     /// Run every stale cell.
     RunStale,
     /// Run every cell.
@@ -218,10 +227,10 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         .iter()
         .map(|&id| (id, edit::next_version()))
         .collect();
-    let hub = Arc::new(Hub::new(
-        initial_snapshot(&session, &versions, config.mode),
-        config.subscriber_limit,
-    ));
+    let mut initial = initial_snapshot(&session, &versions, config.mode);
+    let mut restoring = Restoring::open(config.snapshots, &session, &mut initial);
+    let hub = Arc::new(Hub::new(initial, config.subscriber_limit));
+    restoring.start(&hub);
     let interrupter = session.interrupter();
     let mut kernel = Kernel {
         session,
@@ -233,6 +242,7 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         stale: BTreeSet::new(),
         idle_waiters: Vec::new(),
         versions,
+        restoring,
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
     // The kernel keeps every cell's state in its snapshot: a copy of all
@@ -323,6 +333,8 @@ struct Kernel {
     idle_waiters: Vec<mpsc::Sender<u64>>,
     /// Every cell's version (see `CellMeta::version`).
     versions: HashMap<CellId, u64>,
+    /// Snapshots shown on open and written as cells finish; recomputes.
+    restoring: Restoring,
 }
 
 /// Whether the kernel goes on after a command.
@@ -389,6 +401,10 @@ impl Kernel {
                 if let Some(reply) = reply {
                     let _ = reply.send(result);
                 }
+            }
+            Command::Recompute(ids) => {
+                self.restoring.recompute(&ids);
+                return self.handle(Command::Run(ids));
             }
             Command::Run(ids) => {
                 let graph = self.session.project().graph();
@@ -463,6 +479,7 @@ impl Kernel {
                 | Structural::Deleted(_)
                 | Structural::Renamed(_)
         );
+        self.restoring.changed();
         let applied = match self.session.apply_change(change) {
             Ok(applied) => applied,
             Err(crate::SessionError::Change(e)) => {
@@ -566,9 +583,14 @@ impl Kernel {
         let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
         let plan = self.session.project().graph().run_plan(&ids);
         let hub = Arc::clone(&self.hub);
+        self.restoring.before_run(&mut self.session);
+        let restoring = &self.restoring;
         let report = self.session.execute(plan, &mut |event| {
+            restoring.observe(&event);
             hub.publish(convert(&event, &index_to_id));
         });
+        self.restoring
+            .after_run(&mut self.session, &report, &index_to_id);
         for &index in &report.order {
             self.stale.remove(&index_to_id[index]);
         }

@@ -49,7 +49,9 @@ if __name__ == "__main__":
 
 pub fn start_session() -> StartSession {
     Arc::new(|path: &Path, project| {
-        Session::start(project, SessionConfig::for_notebook(path)).map_err(|e| e.to_string())
+        Session::start(project, SessionConfig::for_notebook(path))
+            .map(Into::into)
+            .map_err(|e| e.to_string())
     })
 }
 
