@@ -7,6 +7,7 @@
 // when every check holds.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -57,6 +58,11 @@ async function check(name, f) {
   } catch (e) {
     failed++;
     console.log(`FAIL ${name}: ${String(e.message).split('\n').slice(0, 6).join(' / ')}`);
+    // What the page held then, to tell a kernel answer from a page bug.
+    const seen = await page.evaluate(() => window.weir?.state?.cells?.map((c) => ({
+      id: c.id, code: c.code, status: c.status, stale: c.stale, outputs: c.outputs, error: c.error?.message, reason: c.reason,
+    }))).catch((err) => String(err));
+    console.log(`     page state: ${JSON.stringify(seen)}`);
   }
 }
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
@@ -109,10 +115,15 @@ try {
     assert(r.status === 401, `GET /api/session without a cookie: ${r.status}`);
     const bad = await fetch(new URL('/api/session?token=0000', base), { redirect: 'manual' });
     assert(bad.status === 403, `a wrong token: ${bad.status}`);
-    const ws = await fetch(new URL('/ws', base), {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    // fetch() may not send Upgrade headers: ask with node:http.
+    const wsStatus = await new Promise((resolve, reject) => {
+      const req = http.get(new URL('/ws', base), {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+      req.on('error', reject);
     });
-    assert(ws.status === 401, `WebSocket upgrade without the token: ${ws.status}`);
+    assert(wsStatus === 401, `WebSocket upgrade without the token: ${wsStatus}`);
     // A page of another origin cannot open the socket even with the cookie.
     const other = await context.newPage();
     try {
@@ -126,6 +137,11 @@ try {
     } finally {
       await other.close();
     }
+  });
+
+  await check('run all runs the notebook (nothing runs on open)', async () => {
+    await page.locator('[data-testid=run-all]').click();
+    await waitText(cell(1).locator('[data-testid=output-item]'), '10');
   });
 
   await check('type code into a new cell and run it', async () => {
