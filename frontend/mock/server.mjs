@@ -63,7 +63,7 @@ function publish(body) {
   events.push(event);
   for (const ws of sockets) if (ws.ready) ws.send(JSON.stringify({ type: 'event', event }));
 }
-const snapshot = () => ({ type: 'snapshot', seq, mode, cells, running: null, console: [], dirty, path: 'demo.py' });
+const snapshot = () => ({ type: 'snapshot', seq, mode, cells, running: null, console: [], dirty, changed_on_disk: fileChanged, path: 'demo.py' });
 
 function execute(cell) {
   publish({ type: 'started', id: cell.id });

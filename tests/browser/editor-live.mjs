@@ -275,6 +275,15 @@ try {
     await waitDisk((t) => t.includes('a = 5'), 'held the saved code');
     writeFileSync(notebookPath, disk().replace('a = 5', 'a = 6  # changed outside'));
     await page.locator('[data-testid=file-changed-banner]').waitFor({ timeout: T });
+    // A tab opened after the change learns it from the snapshot.
+    const late = await context.newPage();
+    watch(late);
+    try {
+      await openTab(late);
+      await late.locator('[data-testid=file-changed-banner]').waitFor({ timeout: T });
+    } finally {
+      await late.close();
+    }
     await page.locator('[data-testid=file-changed-banner] [data-testid=reload]').or(page.locator('[data-testid=reload]')).first().click();
     await waitText(cell(0).locator('.cm-content'), 'changed outside');
   });
