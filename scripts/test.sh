@@ -48,6 +48,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (unit, property, conformance, real Python workers)"
+# Includes the editor in Chromium against a real `weir edit`
+# (crates/cli/tests/editor_browser.rs), which needs tests/browser's npm ci
+# (done above) and a debug build for its corrupted-output hook.
 cargo test --workspace --exclude weir-store --locked 2>&1 | tee target/cargo-test.log
 
 step "store: fault-injection, simulated-disk and SIGKILL crash suites (their tables)"

@@ -26,23 +26,16 @@ const hex = (bytes) => {
   b3.update(bytes);
   return b3.digest('hex');
 };
-const cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-const sortedJson = (v) =>
+// The contract's rule, written out again independently of src/integrity.ts:
+// BLAKE3 of the canonical JSON (keys in UTF-16 order, JSON.stringify's
+// strings and numbers) of the bundle without its `hash`.
+const canon = (v) =>
   v === null || typeof v !== 'object' ? JSON.stringify(v)
-    : Array.isArray(v) ? `[${v.map(sortedJson).join(',')}]`
-      : `{${Object.keys(v).sort(cmp).map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
-// The contract's rule, written out again independently of src/integrity.ts.
+    : Array.isArray(v) ? `[${v.map(canon).join(',')}]`
+      : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`;
 function hashBundle(bundle) {
-  const chunks = [];
-  for (const key of Object.keys(bundle).sort(cmp)) {
-    if (key === 'hash') continue;
-    const value = typeof bundle[key] === 'string' ? bundle[key] : sortedJson(bundle[key]);
-    for (const part of [key, value]) {
-      const b = enc.encode(part);
-      chunks.push(enc.encode(`${b.length}:`), b);
-    }
-  }
-  return hex(Buffer.concat(chunks));
+  const { hash: _, ...rest } = bundle;
+  return hex(enc.encode(canon(rest)));
 }
 const withHash = (bundle) => ({ ...bundle, hash: hashBundle(bundle) });
 const textHash = (text) => hex(enc.encode(text));
@@ -70,7 +63,7 @@ function publish(body) {
   events.push(event);
   for (const ws of sockets) if (ws.ready) ws.send(JSON.stringify({ type: 'event', event }));
 }
-const snapshot = () => ({ type: 'snapshot', seq, mode, cells, running: null, console: [], dirty, path: 'demo.py' });
+const snapshot = () => ({ type: 'snapshot', seq, mode, cells, running: null, console: [], dirty, changed_on_disk: fileChanged, path: 'demo.py' });
 
 function execute(cell) {
   publish({ type: 'started', id: cell.id });
@@ -125,6 +118,7 @@ function handle(ws, msg) {
     case 'hello': {
       ws.ready = true;
       if (typeof msg.since === 'number' && msg.since <= seq && events.some((e) => e.seq === msg.since + 1 || msg.since === seq)) {
+        reply({ type: 'ok', resumed: true, seq });
         for (const event of events.filter((e) => e.seq > msg.since)) ws.send(JSON.stringify({ type: 'event', event }));
       } else {
         ws.send(JSON.stringify(snapshot()));
@@ -201,9 +195,13 @@ function handle(ws, msg) {
       if (fileChanged && !msg.force) return reply({ type: 'refused', reason: 'changed_on_disk', message: 'demo.py changed on disk since it was loaded' });
       fileChanged = false;
       dirty = false;
-      for (const s of sockets) s.send(JSON.stringify({ type: 'saved', path: 'demo.py', hash: textHash(cells.map((x) => x.code).join('\n')) }));
-      savedForced = savedForced || !!msg.force;
-      return reply({ type: 'ok' });
+      {
+        // As the server: the saver gets `saved` with its `req`, every other client `saved` without.
+        const saved = { type: 'saved', path: 'demo.py', hash: textHash(cells.map((x) => x.code).join('\n')) };
+        for (const s of sockets) if (s !== ws) s.send(JSON.stringify(saved));
+        savedForced = savedForced || !!msg.force;
+        return reply(saved);
+      }
     case 'interrupt':
     case 'reload':
       return reply({ type: 'ok' });
@@ -232,7 +230,7 @@ const server = createServer((req, res) => {
     const what = url.pathname.slice(6);
     if (what === 'file_changed') {
       fileChanged = true;
-      for (const s of sockets) s.send(JSON.stringify({ type: 'file_changed' }));
+      for (const s of sockets) s.send(JSON.stringify({ type: 'file_changed', path: 'demo.py' }));
     } else if (what === 'external_edit') {
       const c = find(Number(url.searchParams.get('id')));
       c.code = url.searchParams.get('code');

@@ -31,54 +31,25 @@ export function hashText(hasher: Hasher, text: string): string {
 }
 
 /**
- * JSON as serde_json writes a `Value` (compact, object keys in byte order),
- * for the non-string data of a bundle. Numbers JavaScript cannot hold
- * exactly come out differently and then fail verification: refusing is the
- * safe side.
+ * The canonical JSON of a value (docs/editor-protocol.md, "Integrity"):
+ * no whitespace, object keys in JavaScript's default `sort()` order
+ * (UTF-16 code units), strings and numbers as `JSON.stringify` writes
+ * them. The server writes exactly this from its parsed value
+ * (`crates/server/src/hash.rs`); the bytes as sent would not survive
+ * `JSON.parse`, so neither side hashes those.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value as object).sort(compareBytes);
+  const keys = Object.keys(value as object).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
-/** Orders strings by their UTF-8 bytes (Rust's `str` order), not UTF-16 units. */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = utf8.encode(a);
-  const y = utf8.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
-
-/**
- * The bytes a bundle's hash covers: for each key but `hash`, in byte order,
- * `<len(key)>:<key><len(value)>:<value>` with lengths in decimal bytes and
- * the value as its UTF-8 when it is a JSON string, else `canonicalJson`.
- */
+/** The bytes a bundle's hash covers: the UTF-8 of its canonical JSON without its `hash` key. */
 export function bundleBytes(bundle: MimeBundle): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const push = (b: Uint8Array) => {
-    const head = utf8.encode(`${b.length}:`);
-    parts.push(head, b);
-    total += head.length + b.length;
-  };
-  for (const key of Object.keys(bundle).sort(compareBytes)) {
-    if (key === 'hash') continue;
-    const value = bundle[key];
-    push(utf8.encode(key));
-    push(utf8.encode(typeof value === 'string' ? value : canonicalJson(value)));
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(bundle)) if (key !== 'hash') rest[key] = bundle[key];
+  return utf8.encode(canonicalJson(rest));
 }
 
 export function hashBundle(hasher: Hasher, bundle: MimeBundle): string {

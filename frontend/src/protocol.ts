@@ -88,6 +88,7 @@ export interface Snapshot {
   running: number | null;
   console: ConsoleChunk[];
   dirty: boolean;
+  changed_on_disk?: boolean;
   path: string;
 }
 

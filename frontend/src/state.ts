@@ -145,6 +145,9 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
         running: msg.running ?? null,
         console: Array.isArray(msg.console) ? msg.console : [],
         dirty: msg.dirty === true,
+        // The server's own record: a tab that connects after an outside
+        // change must see the banner too (a reload's snapshot clears it).
+        fileChanged: msg.changed_on_disk === true,
         path: typeof msg.path === 'string' ? msg.path : state.path,
         workerDied: null,
         wantSnapshot: false,

@@ -17,6 +17,13 @@ const ev = (seq: number, body: Body): Incoming => ({ type: 'event', event: { seq
 const run = (state: NotebookState, ...msgs: Incoming[]) => msgs.reduce(apply, state);
 
 describe('snapshot', () => {
+  it('carries the server\'s changed_on_disk: a tab that connects after an outside change sees the banner', () => {
+    const changed = apply(initialState(), { ...snapshot(3, [view(1, 'a')]), changed_on_disk: true });
+    expect(changed.fileChanged).toBe(true);
+    // A fresh snapshot (after a reload from disk) clears it.
+    expect(apply(changed, snapshot(4, [view(1, 'a')])).fileChanged).toBe(false);
+  });
+
   it('replaces the whole state and marks it synced', () => {
     const s = apply(initialState(), snapshot(7, [view(1, 'x = 1', { version: 3, persist: true, restored_at: '2026-01-01T00:00:00Z' })]));
     expect(s.seq).toBe(7);

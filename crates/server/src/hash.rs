@@ -32,6 +32,38 @@ pub fn stamp_bundle(value: &mut Value) {
     if let Value::Object(bundle) = value {
         let hash = bundle_hash(bundle);
         bundle.insert("hash".into(), Value::String(hash));
+        corrupt_for_tests(bundle);
+    }
+}
+
+/// The variable naming the test hook below.
+pub const CORRUPT_MARK_VAR: &str = "WEIR_DEBUG_CORRUPT_MARK";
+
+/// Test hook, honoured only in debug builds: when `WEIR_DEBUG_CORRUPT_MARK`
+/// is set, a string in a bundle that contains it has the mark's first byte
+/// flipped *after* hashing, as a corruption on the way would. The browser
+/// test (crates/cli/tests/editor_browser.rs) checks the page then refuses
+/// to paint it. A release binary never reads the variable.
+fn corrupt_for_tests(bundle: &mut Map<String, Value>) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(mark) = std::env::var(CORRUPT_MARK_VAR)
+        .ok()
+        .filter(|m| m.is_ascii() && !m.is_empty())
+    else {
+        return;
+    };
+    let mut flipped = mark.clone().into_bytes();
+    flipped[0] ^= 0x20;
+    let flipped = String::from_utf8_lossy(&flipped).into_owned();
+    for (key, value) in bundle.iter_mut() {
+        if key != "hash"
+            && let Value::String(text) = value
+            && text.contains(&mark)
+        {
+            *text = text.replacen(&mark, &flipped, 1);
+        }
     }
 }
 
@@ -189,5 +221,32 @@ mod tests {
             bundle_hash(map),
             blake3::hash(out.as_bytes()).to_hex().to_string()
         );
+    }
+
+    /// The vectors the front end checks too (frontend/test/integrity.test.ts):
+    /// one file, so the two implementations cannot drift apart unnoticed.
+    #[test]
+    fn shared_test_vectors() {
+        let vectors: Value =
+            serde_json::from_str(include_str!("../../../docs/editor-hash-vectors.json")).unwrap();
+        for v in vectors["bundles"].as_array().unwrap() {
+            let Value::Object(bundle) = &v["bundle"] else {
+                panic!("bundle is an object")
+            };
+            let mut without = bundle.clone();
+            without.remove("hash");
+            assert_eq!(
+                canonical(&Value::Object(without)),
+                v["canonical"].as_str().unwrap()
+            );
+            assert_eq!(bundle_hash(bundle), v["hash"].as_str().unwrap(), "{v}");
+        }
+        for v in vectors["texts"].as_array().unwrap() {
+            assert_eq!(
+                text_hash(v["text"].as_str().unwrap()),
+                v["hash"].as_str().unwrap(),
+                "{v}"
+            );
+        }
     }
 }

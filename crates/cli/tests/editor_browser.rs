@@ -1,0 +1,120 @@
+//! The editor for real: `weir edit --headless --port 0` on a fresh notebook
+//! with a real Python worker, driven in Debian's Chromium through
+//! playwright-core by `tests/browser/editor-live.mjs` (type and run, edit
+//! upstream, delete, lazy mode, move, save, outside change, reload while a
+//! cell runs, two tabs, hostile HTML, the token, a corrupted output).
+//!
+//! Missing Chromium, Node or `npm ci` in tests/browser fails the test
+//! (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1` skips it).
+
+#[path = "../../../tests/browser/support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// Kills `weir edit` however the test ends, so no server or worker outlives it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const NOTEBOOK: &str = r#"import weir
+
+app = weir.App()
+
+
+@app.cell
+def _():
+    a = 1
+    return (a,)
+
+
+@app.cell
+def _(a):
+    b = a * 10
+    b
+    return (b,)
+
+
+if __name__ == "__main__":
+    app.run()
+"#;
+
+/// A mark the server's debug-only hook corrupts in outputs (crates/server/src/hash.rs).
+const CORRUPT_MARK: &str = "corrupt-me-4f1d";
+
+#[test]
+fn the_editor_works_in_a_real_browser_against_a_real_server() {
+    if support::skipped() {
+        return;
+    }
+    let root = support::repo_root();
+    let browser_dir = root.join("tests/browser");
+    let chromium = std::env::var_os("WEIR_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.exists(),
+        "{} is missing: install Debian's Chromium (`apt-get install -y chromium`; \
+         scripts/test.sh does) or set WEIR_SKIP_BROWSER=1 to skip browser tests",
+        chromium.display()
+    );
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in {} (scripts/test.sh does) \
+         or set WEIR_SKIP_BROWSER=1",
+        browser_dir.display()
+    );
+
+    let dir = support::fresh_dir("editor-browser");
+    let notebook = dir.join("live.py");
+    std::fs::write(&notebook, NOTEBOOK).unwrap();
+    let scratch = dir.join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["edit", "--headless", "--port", "0"])
+        .arg(&notebook)
+        .env("WEIR_PYTHONPATH", root.join("python"))
+        .env("WEIR_DEBUG_CORRUPT_MARK", CORRUPT_MARK)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start weir edit");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
+        .to_string();
+
+    let out = Command::new("node")
+        .arg(browser_dir.join("editor-live.mjs"))
+        .arg(&url)
+        .arg(&notebook)
+        .arg(&scratch)
+        .env("WEIR_CORRUPT_MARK", CORRUPT_MARK)
+        .current_dir(&browser_dir)
+        .output()
+        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
+    drop(server);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the editor failed in Chromium ({}):\n{stderr}\n{stdout}",
+        out.status
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
