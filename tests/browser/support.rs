@@ -59,8 +59,10 @@ pub fn fresh_dir(label: &str) -> PathBuf {
     dir
 }
 
-/// Opens `page` in Chromium and panics with every failed check.
-pub fn check_in_chromium(page: &Path, check: &PageCheck) {
+/// The repository root, `tests/browser` and Chromium, once both are
+/// there; a missing one panics with how to install it (under CI a test
+/// never skips for it).
+pub fn prerequisites() -> (PathBuf, PathBuf, PathBuf) {
     let root = repo_root();
     let browser_dir = root.join("tests/browser");
     let chromium = std::env::var_os("WEIR_CHROMIUM")
@@ -78,6 +80,12 @@ pub fn check_in_chromium(page: &Path, check: &PageCheck) {
          or set WEIR_SKIP_BROWSER=1",
         browser_dir.display()
     );
+    (root, browser_dir, chromium)
+}
+
+/// Opens `page` in Chromium and panics with every failed check.
+pub fn check_in_chromium(page: &Path, check: &PageCheck) {
+    let (_, browser_dir, _) = prerequisites();
     let page = std::fs::canonicalize(page).expect("the page exists");
     let selectors: Vec<serde_json::Value> = check
         .selectors

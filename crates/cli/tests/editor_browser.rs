@@ -11,7 +11,6 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// Kills `weir edit` however the test ends, so no server or worker outlives it.
@@ -54,23 +53,7 @@ fn the_editor_works_in_a_real_browser_against_a_real_server() {
     if support::skipped() {
         return;
     }
-    let root = support::repo_root();
-    let browser_dir = root.join("tests/browser");
-    let chromium = std::env::var_os("WEIR_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        chromium.exists(),
-        "{} is missing: install Debian's Chromium (`apt-get install -y chromium`; \
-         scripts/test.sh does) or set WEIR_SKIP_BROWSER=1 to skip browser tests",
-        chromium.display()
-    );
-    assert!(
-        browser_dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in {} (scripts/test.sh does) \
-         or set WEIR_SKIP_BROWSER=1",
-        browser_dir.display()
-    );
+    let (root, browser_dir, _) = support::prerequisites();
 
     let dir = support::fresh_dir("editor-browser");
     let notebook = dir.join("live.py");

@@ -350,6 +350,15 @@ impl Kernel {
         // follows it.
         let mut worked = false;
         loop {
+            // Commands that arrived while the last plan ran (a batch may end
+            // before its halt reaches the worker) are taken before the
+            // kernel says it is idle: `Idle` means nothing is left to do.
+            if self.pending.is_empty()
+                && worked
+                && let Next::Stop = self.drain()
+            {
+                break;
+            }
             if self.pending.is_empty() {
                 if worked {
                     let seq = self.hub.publish(EventBody::Idle);
