@@ -4,14 +4,13 @@
 // holds; prints one line per check and `N passed, N failed` last.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { checker, launch } from '../../tests/browser/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const executablePath = process.env.WEIR_CHROMIUM || '/usr/bin/chromium';
 const T = 15_000;
 
 function startMock(env = {}) {
@@ -35,14 +34,7 @@ const mock = started.child;
 const base = await started.url;
 const post = (path) => fetch(new URL(path, base), { method: 'POST' }).then((r) => r.json());
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  timeout: 90_000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { context, userDataDir } = await launch(chromium, 'e2e');
 const page = context.pages()[0] ?? (await context.newPage());
 const pageErrors = [];
 const offsite = [];
@@ -59,18 +51,8 @@ await page.route('**/*', (route) => {
   return route.abort();
 });
 
-let passed = 0;
-let failed = 0;
-async function check(name, f) {
-  try {
-    await f();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 4).join(' / ')}`);
-  }
-}
+const checks = checker();
+const check = checks.check;
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 const cell = (n) => page.locator('[data-testid=cell]').nth(n);
 const cellById = (id) => page.locator(`[data-testid=cell][data-cell-id="${id}"]`);
@@ -392,5 +374,4 @@ try {
   mock.kill();
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(checks.report() ? 0 : 1);

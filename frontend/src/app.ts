@@ -3,6 +3,7 @@
 // (created, updated, moved, destroyed); nothing else changes the DOM.
 
 import { CellComponent, type CellActions } from './cell';
+import { button, el } from './dom';
 import type { Hasher } from './integrity';
 import { renderConsole } from './output';
 import type { NotebookState } from './state';
@@ -23,21 +24,6 @@ export interface AppActions extends CellActions {
   addAtEnd(): void;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', testid = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
-function button(label: string, title: string, testid: string, onClick: () => void): HTMLButtonElement {
-  const b = el('button', '', testid);
-  b.type = 'button';
-  b.textContent = label;
-  b.title = title;
-  b.addEventListener('click', onClick);
-  return b;
-}
 
 export class NotebookView {
   readonly root = el('div', 'app', 'app');

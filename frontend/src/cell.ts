@@ -5,6 +5,7 @@
 // so identity says what changed).
 
 import type { EditorView } from '@codemirror/view';
+import { button as domButton, el } from './dom';
 import { createEditor, setDoc } from './editor';
 import { type Hasher, verifyBundle } from './integrity';
 import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
@@ -33,21 +34,9 @@ const STATUS_TEXT: Record<string, string> = {
   interrupted: 'interrupted', not_run: 'not run', disabled: 'disabled',
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', testid = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
+/** The cell's buttons are glyphs: `dom.button` with `icon`. */
 function button(label: string, title: string, testid: string, onClick: () => void): HTMLButtonElement {
-  const b = el('button', 'icon', testid);
-  b.type = 'button';
-  b.textContent = label;
-  b.title = title;
-  b.setAttribute('aria-label', title);
-  b.addEventListener('click', onClick);
-  return b;
+  return domButton(label, title, testid, onClick, true);
 }
 
 let template: HTMLElement | null = null;

@@ -236,13 +236,7 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
         persist: ev.cell.persist ?? false,
         status: 'idle',
         stale: false,
-        outputs: [],
-        console: [],
-        error: null,
-        reason: null,
-        reasonAbout: null,
-        restoredAt: null,
-        durationMs: null,
+        ...noResult(),
         conflict: null,
       });
       return { ...state, cells, dirty: true };
@@ -296,13 +290,7 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
           ...c,
           status: 'running',
           stale: false,
-          outputs: [],
-          console: [],
-          error: null,
-          reason: null,
-          reasonAbout: null,
-          restoredAt: null,
-          durationMs: null,
+          ...noResult(),
         })),
         running: ev.id,
       };
@@ -356,13 +344,7 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
         cells: state.cells.map((c) => ({
           ...c,
           status: 'idle',
-          outputs: [],
-          console: [],
-          error: null,
-          reason: null,
-          reasonAbout: null,
-          restoredAt: null,
-          durationMs: null,
+          ...noResult(),
         })),
       };
     case 'worker_died':
@@ -372,6 +354,12 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
     default:
       return state;
   }
+}
+
+/** What a cell shows of a run, emptied: when it starts, is inserted, or
+ * its worker is replaced. */
+function noResult(): Pick<Cell, 'outputs' | 'console' | 'error' | 'reason' | 'reasonAbout' | 'restoredAt' | 'durationMs'> {
+  return { outputs: [], console: [], error: null, reason: null, reasonAbout: null, restoredAt: null, durationMs: null };
 }
 
 function updateCell(state: NotebookState, id: number, f: (c: Cell) => Cell): NotebookState {

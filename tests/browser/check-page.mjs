@@ -11,31 +11,20 @@
 //        "min_images": 1}                         // at least this many <img>, every one decoded
 // Exits 0 when every check holds, 1 with one line per failure otherwise,
 // 2 when the browser cannot be started.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { executablePath, launch } from './chromium.mjs';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const executablePath = process.env.WEIR_CHROMIUM || '/usr/bin/chromium';
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-chromium-'));
 const failures = [];
 
 let context;
+let userDataDir;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    timeout: 90_000,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
+  ({ context, userDataDir } = await launch(chromium, 'page'));
 } catch (err) {
   console.error(`cannot start ${executablePath}: ${err.message}`);
-  rmSync(userDataDir, { recursive: true, force: true });
   process.exit(2);
 }
 

@@ -6,11 +6,11 @@
 // Prints one line per check and `N passed, N failed` last; exits 0 only
 // when every check holds.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { checker, launch } from './chromium.mjs';
 
 const [url, notebookPath, scratch] = process.argv.slice(2);
 if (!url || !notebookPath || !scratch) {
@@ -18,17 +18,9 @@ if (!url || !notebookPath || !scratch) {
   process.exit(2);
 }
 const base = new URL(url).origin;
-const executablePath = process.env.WEIR_CHROMIUM || '/usr/bin/chromium';
 const T = 30_000;
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-editor-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  timeout: 90_000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { context, userDataDir } = await launch(chromium, 'editor');
 const page = context.pages()[0] ?? (await context.newPage());
 const pageErrors = [];
 const offsite = [];
@@ -48,23 +40,17 @@ await context.route('**/*', (route) => {
   return route.abort();
 });
 
-let passed = 0;
-let failed = 0;
-async function check(name, f) {
-  try {
-    await f();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${String(e.message).split('\n').slice(0, 6).join(' / ')}`);
-    // What the page held then, to tell a kernel answer from a page bug.
+const checks = checker({
+  lines: 6,
+  // What the page held then, to tell a kernel answer from a page bug.
+  onFail: async () => {
     const seen = await page.evaluate(() => window.weir?.state?.cells?.map((c) => ({
       id: c.id, code: c.code, status: c.status, stale: c.stale, outputs: c.outputs, error: c.error?.message, reason: c.reason,
     }))).catch((err) => String(err));
     console.log(`     page state: ${JSON.stringify(seen)}`);
-  }
-}
+  },
+});
+const check = checks.check;
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 const cells = (p = page) => p.locator('[data-testid=cell]');
 const cell = (n, p = page) => cells(p).nth(n);
@@ -313,5 +299,4 @@ try {
   rmSync(userDataDir, { recursive: true, force: true });
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(checks.report() ? 0 : 1);

@@ -1,20 +1,12 @@
 // The README's picture of the editor: opens a running `weir edit`, runs
 // every cell, waits until none is queued or running, and writes a PNG.
 //   node screenshot-editor.mjs <URL with token> <out.png>
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const [url, out] = process.argv.slice(2);
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-shot-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.WEIR_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1100, height: 1400 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { context, userDataDir } = await launch(chromium, 'shot', { viewport: { width: 1100, height: 1400 } });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(url, { waitUntil: 'load' });
