@@ -58,7 +58,7 @@ class WorkerProcess:
     def close(self):
         self.channel.send({"type": "shutdown"})
         self.proc.wait(timeout=30)
-        self.channel._in.close()  # the same fd as proc.stdout
+        self.channel.close_input()  # the same fd as proc.stdout
         self.proc.stdin.close()
 
 

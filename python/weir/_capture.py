@@ -28,6 +28,10 @@ _UNSET = object()
 ORIGIN = contextvars.ContextVar("weir_origin_cell", default=_UNSET)
 
 
+# Called (once, then emptied) just before the first thread a cell starts.
+BEFORE_FIRST_CELL_THREAD = []
+
+
 def origin_cell():
     """The cell id the current code writes for, or None (the console)."""
     cell = ORIGIN.get()
@@ -47,10 +51,29 @@ def track_origins():
     def weir_start(self):
         if not hasattr(self, "_weir_origin"):
             self._weir_origin = origin_cell()
+        if self._weir_origin is not None and BEFORE_FIRST_CELL_THREAD:
+            # Before the thread exists: it must never see the worker's
+            # protocol input (`_wire.Channel.isolate`).
+            BEFORE_FIRST_CELL_THREAD.pop()()
         return start(self)
 
     weir_start._weir = True
     threading.Thread.start = weir_start
+
+    # Threads made below `threading` (`_thread.start_new_thread`, which
+    # `threading` itself does not call through the module attribute).
+    import _thread
+
+    raw_start = _thread.start_new_thread
+
+    def weir_start_new_thread(function, args, kwargs=None):
+        if origin_cell() is not None and BEFORE_FIRST_CELL_THREAD:
+            BEFORE_FIRST_CELL_THREAD.pop()()
+        if kwargs is None:
+            return raw_start(function, args)
+        return raw_start(function, args, kwargs)
+
+    _thread.start_new_thread = weir_start_new_thread
     track_pool_jobs()
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import select
 import struct
+import sys
 import threading
 import zlib
 
@@ -22,6 +24,10 @@ KIND_JSON = 1
 KIND_BINARY = 2
 HEADER_LEN = 24
 MAX_PAYLOAD = 256 * 1024 * 1024
+READ_CHUNK = 64 * 1024
+RELAY_CHUNK = 1024 * 1024
+# How long the rest of a started frame may take to arrive (see `_fill`).
+STALL_SECONDS = 10
 
 # magic, version, kind, flags, seq, payload length, payload crc, header crc
 _HEADER = struct.Struct("<4sBBHIIII")
@@ -146,11 +152,79 @@ class Channel:
     """
 
     def __init__(self, in_fd: int, out_fd: int):
-        self._in = os.fdopen(in_fd, "rb", buffering=0)
+        # Code in this process can find the input descriptor (/proc/self/fd)
+        # and a thread of the user's could read it, taking a request meant
+        # for us.  Two defences, docs/protocol.md "Private descriptors":
+        # - `isolate()`, called before the first thread a cell starts, moves
+        #   the descriptor into a reader thread's private descriptor table:
+        #   no other thread can name it any more;
+        # - until then (and where isolation is impossible) the input is read
+        #   non-blocking after a poll, so a stray reader gets EAGAIN rather
+        #   than our bytes when nothing waits, and bytes taken from under us
+        #   are reported (readable, then empty; or a frame that stops short)
+        #   instead of waited for.
+        self._in_fd = in_fd
+        os.set_blocking(in_fd, False)
+        self._poll = select.poll()
+        self._poll.register(in_fd, select.POLLIN)
+        self._buf = bytearray()
+        self._relay = None  # queue of chunks from the private reader thread
+        self._eof = False
         self._out_fd = out_fd
         self._send_lock = threading.Lock()
         self._send_seq = 0
         self._recv_seq = 0
+
+    def isolate(self) -> bool:
+        """Move the input descriptor out of the shared descriptor table,
+        into a reader thread's own (Linux `unshare(CLONE_FILES)`).  Returns
+        whether the input is now private.  Idempotent; main thread only."""
+        if self._relay is not None:
+            return True
+        unshare = _unshare_files()
+        if unshare is None:
+            return False
+        import queue
+
+        relay = queue.SimpleQueue()
+        ready = threading.Event()
+        outcome = []
+        fd = self._in_fd
+
+        def read_for_main():
+            try:
+                unshare()
+            except OSError as exc:
+                outcome.append(exc)
+                ready.set()
+                return
+            outcome.append(None)
+            ready.set()
+            os.set_blocking(fd, True)  # nobody else can reach it now
+            while True:
+                try:
+                    chunk = os.read(fd, RELAY_CHUNK)
+                except InterruptedError:
+                    continue
+                except OSError as exc:
+                    relay.put(exc)
+                    return
+                relay.put(chunk)
+                if not chunk:
+                    return
+
+        reader = threading.Thread(target=read_for_main, name="weir-protocol-reader", daemon=True)
+        reader._weir_origin = None  # the worker's own, not a cell's
+        reader.start()
+        ready.wait()
+        if outcome[0] is not None:
+            return False
+        # The reader holds its own copy now; drop ours (the table every
+        # other thread shares).  Its number may be reused by anything.
+        os.close(fd)
+        self._poll = None
+        self._relay = relay
+        return True
 
     # -- sending ---------------------------------------------------------
     def send(self, message: dict) -> None:
@@ -193,20 +267,93 @@ class Channel:
             view = view[written:]
 
     # -- receiving -------------------------------------------------------
-    def _read_exact(self, n: int, index: int, what: str, at_boundary: bool) -> bytes:
-        chunks = []
-        have = 0
-        while have < n:
-            chunk = self._in.read(n - have)
+    def pending(self) -> bool:
+        """Whether a frame (or part of one) is waiting: buffered here, with
+        the reader thread, or on the descriptor.  Never blocks."""
+        if self._buf:
+            return True
+        if self._relay is not None:
+            return not self._relay.empty()
+        return bool(self._poll.poll(0))
+
+    def close_input(self) -> None:
+        """In a forked child: let go of the input.  Once isolated, the
+        number in the shared table no longer names it (nor anything of
+        ours), so there is nothing to close."""
+        if self._relay is None:
+            try:
+                os.close(self._in_fd)
+            except OSError:
+                pass
+
+    def _fill(self, index: int, what: str, inside: bool, have: int, want: int, into=None) -> int:
+        """Read what is waiting into the buffer (or straight into the
+        memoryview `into`, when reading the descriptor directly); how many
+        bytes, 0 at end of stream.  Between frames it waits as long as it
+        takes; inside one, on the shared descriptor, at most STALL_SECONDS,
+        since the runtime writes each frame in one go and only a stolen
+        remainder never comes."""
+        if self._eof:
+            return 0
+        if self._relay is not None:
+            chunk = self._relay.get()
+            if isinstance(chunk, OSError):
+                raise FrameError(index, "read", "reading the %s: %s" % (what, chunk))
             if not chunk:
+                self._eof = True
+                return 0
+            self._buf += chunk
+            return len(chunk)
+        while True:
+            ready = self._poll.poll(STALL_SECONDS * 1000 if inside else None)
+            if not ready:
+                raise FrameError(
+                    index, "stalled",
+                    "%d of %d bytes of the %s arrived and no more for %d s: another "
+                    "thread of this process may be reading the protocol descriptor (fd %d)%s"
+                    % (have, want, what, STALL_SECONDS, self._in_fd, _suspects()),
+                )
+            try:
+                # Again before each read: the flag belongs to the open file,
+                # which a thread of the user's could have made blocking.
+                os.set_blocking(self._in_fd, False)
+                if into is not None:
+                    n = os.readv(self._in_fd, [into])
+                else:
+                    chunk = os.read(self._in_fd, READ_CHUNK)
+                    self._buf += chunk
+                    n = len(chunk)
+            except BlockingIOError:
+                # Readable a moment ago, empty now: only this thread reads
+                # here, so somebody else took the bytes.
+                raise FrameError(
+                    index, "stolen",
+                    "bytes of the %s waiting on the protocol descriptor (fd %d) were taken "
+                    "by another reader in this process%s" % (what, self._in_fd, _suspects()),
+                )
+            except InterruptedError:
+                continue
+            if not n:
+                self._eof = True
+            return n
+
+    def _read_exact(self, n: int, index: int, what: str, at_boundary: bool) -> bytes:
+        buf = self._buf
+        while len(buf) < n:
+            have = len(buf)
+            # A header may be long in coming (the runtime may be reading a
+            # value's buffers from disk before it sends the next frame); the
+            # rest of a frame that has begun comes in the same write.
+            inside = have > 0 or what != "header"
+            if not self._fill(index, what, inside, have, n):
                 if at_boundary and have == 0:
                     raise EndOfStream()
                 raise FrameError(
                     index, "truncated", "end of stream inside the %s: %d of %d bytes" % (what, have, n)
                 )
-            chunks.append(chunk)
-            have += len(chunk)
-        return b"".join(chunks)
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
 
     def receive(self) -> dict:
         """Read one frame and return its JSON object.  Raises FrameError."""
@@ -233,7 +380,6 @@ class Channel:
             )
         return message
 
-
     def receive_binary(self, into: memoryview) -> int:
         """Read one binary frame's payload straight into `into` (no copy);
         return its length.  Raises FrameError, also when the frame is not
@@ -251,13 +397,22 @@ class Channel:
             )
         have = 0
         while have < length:
-            n = self._in.readinto(into[have:length])
+            buf = self._buf
+            if buf:
+                n = min(len(buf), length - have)
+                into[have : have + n] = buf[:n]
+                del buf[:n]
+                have += n
+                continue
+            direct = self._relay is None
+            n = self._fill(index, "payload", True, have, length, into[have:length] if direct else None)
             if not n:
                 raise FrameError(
                     index, "truncated",
                     "end of stream inside the payload: %d of %d bytes" % (have, length),
                 )
-            have += n
+            if direct:
+                have += n
         actual = zlib.crc32(into[:length])
         if actual != pcrc:
             raise FrameError(
@@ -265,6 +420,43 @@ class Channel:
             )
         self._recv_seq = (self._recv_seq + 1) & 0xFFFFFFFF
         return length
+
+
+def _unshare_files():
+    """A function giving the calling thread a private copy of the
+    descriptor table (`unshare(CLONE_FILES)`), or None where there is
+    none (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if hasattr(os, "unshare"):  # Python >= 3.12
+        return lambda: os.unshare(os.CLONE_FILES)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.unshare
+    except (ImportError, OSError, AttributeError):
+        return None
+
+    def unshare():
+        if call(0x400) != 0:  # CLONE_FILES
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+
+    return unshare
+
+
+def _suspects() -> str:
+    """The threads cells started that are still alive, for a message about
+    a stolen frame (`_capture.track_origins` tags each with its cell)."""
+    named = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread():
+            continue
+        cell = getattr(thread, "_weir_origin", None)
+        if cell is not None:
+            named.append("%s (started by cell %s)" % (thread.name, cell))
+    return ("; threads alive: " + ", ".join(named)) if named else ""
 
 
 def split_buffer(view: memoryview):

@@ -146,7 +146,6 @@ class Worker:
         # cell id -> its program (code hash, source, compiled code): the
         # runtime sends a cell's code only when it changed (`run_batch`).
         self.programs = {}
-        self._halt_poll = None
         self._parts = None
         # The user's namespace is a real module installed as __main__, so
         # pickling and `sys.modules["__main__"]` lookups find user names.
@@ -167,6 +166,11 @@ class Worker:
         # or redirect them (checked at each cell's end by `fdio.end_cell`).
         self.fdio = FdForwarder(self.send)
         track_origins()
+        isolate = getattr(channel, "isolate", None)
+        if isolate is not None:
+            from . import _capture
+
+            _capture.BEFORE_FIRST_CELL_THREAD[:] = [isolate]
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
 
@@ -187,10 +191,9 @@ class Worker:
                     os.close(fd)
                 except OSError:
                     pass
-        try:
-            channel._in.close()
-        except Exception:
-            pass
+        close_input = getattr(channel, "close_input", None)
+        if close_input is not None:
+            close_input()
         _wire.ACTIVE = None
         self.channel = _ForkedChannel()
         sys.stdout = io.TextIOWrapper(
@@ -384,18 +387,10 @@ class Worker:
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
 
     def _halt_waiting(self):
-        """Whether a frame (a `halt`) is waiting on the protocol pipe: a
-        poll with no timeout, one system call."""
-        poller = self._halt_poll
-        if poller is None:
-            import select
-
-            fileno = getattr(getattr(self.channel, "_in", None), "fileno", None)
-            if fileno is None:
-                return False
-            poller = self._halt_poll = select.poll()
-            poller.register(fileno(), select.POLLIN)
-        return bool(poller.poll(0))
+        """Whether a frame (a `halt`) is waiting: buffered by the channel
+        or on the protocol pipe (a poll with no timeout, one system call)."""
+        pending = getattr(self.channel, "pending", None)
+        return bool(pending()) if pending is not None else False
 
     def _filename(self, cell_id, entry):
         name = str(entry.get("name") or "_")

@@ -203,7 +203,7 @@ fn the_worker_skips_by_requires_deletes_first_and_stops_at_halt() {
     // cell never starts.
     let slow = cell(
         "c4",
-        "import select, weir._wire as _w\nselect.select([_w.ACTIVE._in.fileno()], [], [], 60)",
+        "import select, weir._wire as _w\nselect.select([_w.ACTIVE._in_fd], [], [], 60)",
         &[],
     );
     let after = cell("c5", "print('after')", &[]);

@@ -192,7 +192,7 @@ fn a_multiprocessing_pool_whose_workers_print_leaves_the_worker_alive() {
 #[test]
 fn protocol_descriptors_never_reach_a_forked_child() {
     let report = run_then_probe(&[
-        "import os, weir._wire as w\nfds = [w.ACTIVE._out_fd, w.ACTIVE._in.fileno()]\npid = os.fork()\nif pid == 0:\n    leaked = []\n    for fd in fds:\n        try:\n            os.fstat(fd)\n            leaked.append(fd)\n        except OSError:\n            pass\n    os._exit(1 if leaked else 0)\n_, status = os.waitpid(pid, 0)\nprint('child exit', os.waitstatus_to_exitcode(status))",
+        "import os, weir._wire as w\nfds = [w.ACTIVE._out_fd, w.ACTIVE._in_fd]\npid = os.fork()\nif pid == 0:\n    leaked = []\n    for fd in fds:\n        try:\n            os.fstat(fd)\n            leaked.append(fd)\n        except OSError:\n            pass\n    os._exit(1 if leaked else 0)\n_, status = os.waitpid(pid, 0)\nprint('child exit', os.waitstatus_to_exitcode(status))",
     ]);
     assert_eq!(
         report.cells[0].text(StreamName::Stdout),
@@ -244,4 +244,50 @@ fn sys_exit_keyboard_interrupt_and_endless_recursion_are_errors_of_their_cell() 
         !report.interrupted,
         "code raising KeyboardInterrupt is not an interrupt"
     );
+}
+
+/// A thread that reads the protocol descriptor would take requests meant
+/// for the worker (issue 8, point 6: "today a hang"). Before a cell's first
+/// thread starts, the worker moves that descriptor into a private reader
+/// thread's descriptor table, so the thief's number names nothing of the
+/// protocol: every later run works. The thief makes the descriptor
+/// blocking first and reads in a loop, as careless code would.
+#[test]
+fn a_thread_reading_the_protocol_descriptor_cannot_take_requests() {
+    let thief = "import os, threading\nimport weir._wire as wire\nfd = wire.ACTIVE._in_fd\n\
+                 def steal():\n    while True:\n        try:\n            os.set_blocking(fd, True)\n            os.read(fd, 1 << 16)\n        except OSError:\n            return\n\
+                 thief = threading.Thread(target=steal, name='thief', daemon=True)\nthief.start()";
+    let config = common::session_config();
+    let mut session = Session::start(common::notebook(&[thief, "y = 1"]), config).expect("starts");
+    for round in 0..4 {
+        let report = session.run_all(|_| {}).expect("run");
+        assert!(report.worker_died.is_none(), "round {round}: {report:#?}");
+        assert_eq!(
+            report.cells[1].status,
+            RunStatus::Ok,
+            "round {round}: {report:#?}"
+        );
+    }
+    let _ = session.shutdown();
+}
+
+/// The same with a thread started below `threading` (`_thread`), which
+/// the worker also watches for.
+#[test]
+fn a_raw_thread_reading_the_protocol_descriptor_cannot_take_requests() {
+    let thief = "import os, _thread\nimport weir._wire as wire\nfd = wire.ACTIVE._in_fd\n\
+                 def steal():\n    try:\n        os.set_blocking(fd, True)\n        os.read(fd, 1 << 16)\n    except OSError:\n        pass\n\
+                 _thread.start_new_thread(steal, ())";
+    let config = common::session_config();
+    let mut session = Session::start(common::notebook(&[thief, "y = 1"]), config).expect("starts");
+    for round in 0..4 {
+        let report = session.run_all(|_| {}).expect("run");
+        assert!(report.worker_died.is_none(), "round {round}: {report:#?}");
+        assert_eq!(
+            report.cells[1].status,
+            RunStatus::Ok,
+            "round {round}: {report:#?}"
+        );
+    }
+    let _ = session.shutdown();
 }
