@@ -217,6 +217,35 @@ class ScriptModeTest(NotebookCase):
         self.assertIn("reads 'nowhere', which no cell defines", proc.stderr)
         self.assertEqual(proc.stdout, "")
 
+    def test_a_return_before_the_cells_end_is_an_error_of_that_cell(self):
+        # marimo refuses such a cell (`'return' outside function`), and so
+        # does `weir exec`; script mode must not hand its readers an
+        # AttributeError from the runner instead.
+        proc = self.run_script(
+            "nb_stray_return",
+            notebook(
+                """
+                @app.cell
+                def _():
+                    x = 1
+                    if x:
+                        return
+                    y = 2
+                    return (y,)
+
+                @app.cell
+                def _(y):
+                    print("reader ran", y)
+                    return
+                """
+            ),
+        )
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("'return' outside function", proc.stderr)
+        self.assertIn("cell 0", proc.stderr)
+        self.assertNotIn("AttributeError", proc.stderr)
+        self.assertNotIn("reader ran", proc.stdout)
+
     def test_cycle_and_duplicate_definitions_are_errors(self):
         cycle = self.run_script(
             "nb_cycle",

@@ -104,9 +104,17 @@ class Cell:
             return dict(zip(self.defs, result)), None
         if mode == _SINGLE:
             return {self.defs[0]: result}, None
-        if mode == _TAGGED and isinstance(result, tuple) and len(result) == 3:
-            if result[0] is _TAG:
+        if mode == _TAGGED:
+            if isinstance(result, tuple) and len(result) == 3 and result[0] is _TAG:
                 return dict(zip(self.defs, result[1])), result[2]
+            # The rewritten function ends by returning the tag: anything
+            # else came from a `return` before the cell's end, which
+            # defines nothing its readers expect (marimo refuses such a
+            # cell: `'return' outside function`; so does `weir exec`).
+            raise SyntaxError(
+                "%s: 'return' outside function: a `return` before the cell's end "
+                "stopped it before it defined %s" % (self.label, ", ".join(self.defs) or "anything")
+            )
         return {}, None
 
 
