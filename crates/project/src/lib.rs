@@ -72,6 +72,30 @@ impl Project {
         }
     }
 
+    /// Gives the cells ids from `first` on, in notebook order, as if every
+    /// lower id had been used already. A server that replaces one kernel
+    /// with another (a reload) uses it so that no id a client still holds
+    /// names a different cell of the new one.
+    pub fn renumber_from(&mut self, first: u32) {
+        let count = self.ids.len() as u32;
+        let first = first.min(u32::MAX - count);
+        self.ids = (first..first + count).map(CellId).collect();
+        self.next_id = first + count;
+        self.graph = Graph::build(
+            self.ids
+                .iter()
+                .zip(&self.analyses)
+                .map(|(id, analysis)| (*id, graph_deps(analysis))),
+        );
+        self.debug_check();
+    }
+
+    /// The id the next inserted cell gets: every id below it may have been
+    /// used.
+    pub fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
     /// Parses notebook source text. See [`Project::load`] for files.
     pub fn from_source(source: &str) -> Result<Self, LoadError> {
         Ok(Self::new(load::parse_source(source)?))

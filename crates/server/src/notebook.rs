@@ -88,9 +88,17 @@ struct Feed {
     disk_hash: Option<ContentHash>,
     /// An outside change was noticed and not yet resolved.
     changed_on_disk: bool,
+    /// Above every cell id any kernel of this notebook has used: a reload
+    /// numbers the new kernel's cells from here, so a command a client
+    /// sent about an old cell never lands on a different new one.
+    id_floor: u32,
 }
 
 impl Feed {
+    fn note_ids(&mut self) {
+        let above = self.snapshot.cells.iter().map(|c| c.meta.id + 1).max();
+        self.id_floor = self.id_floor.max(above.unwrap_or(0));
+    }
     fn seq(&self) -> u64 {
         self.base + self.snapshot.seq
     }
@@ -140,7 +148,9 @@ impl Notebook {
             saved_at: 0,
             disk_hash,
             changed_on_disk: false,
+            id_floor: 0,
         }));
+        lock(&feed).note_ids();
         forward(Arc::clone(&feed), handle.clone(), subscription, 0);
         let (watcher, changes) = crate::watch::watch(&path);
         let notebook = Arc::new(Notebook {
@@ -260,7 +270,8 @@ impl Notebook {
     /// Loads the file again into a new kernel; every connection gets a
     /// fresh snapshot. Blocking.
     pub fn reload(&self) -> Result<(), OpenError> {
-        let project = Project::load(&self.path)?;
+        let mut project = Project::load(&self.path)?;
+        project.renumber_from(lock(&self.feed).id_floor);
         let disk_hash = project.disk_version();
         let started = (self.start)(&self.path, project).map_err(OpenError::Start)?;
         let handle = kernel::spawn(
@@ -284,6 +295,7 @@ impl Notebook {
             feed.saved_at = base;
             feed.disk_hash = disk_hash;
             feed.changed_on_disk = false;
+            feed.note_ids();
             let _ = feed.tx.send(Item::Reset);
             feed.generation
         };
@@ -385,6 +397,9 @@ fn forward(feed: Arc<Mutex<Feed>>, kernel: KernelHandle, first: Subscription, ge
                             return;
                         }
                         feed.snapshot.apply(&event);
+                        if let EventBody::CellInserted { cell, .. } = &event.body {
+                            feed.id_floor = feed.id_floor.max(cell.id + 1);
+                        }
                         let seq = feed.base + event.seq;
                         let mut value = serde_json::to_value(&*event).unwrap_or(Value::Null);
                         if let Value::Object(object) = &mut value {

@@ -221,6 +221,20 @@ async fn save_writes_atomically_and_an_outside_change_is_noticed_and_refused() {
     assert!(reloaded["cells"][2]["code"] == "z = -1", "{reloaded}");
     assert_eq!(reloaded["changed_on_disk"], false);
     assert_eq!(reloaded["dirty"], false);
+    // The reloaded cells have ids no earlier kernel used: a delete a tab
+    // sent from its old state names no cell, and never another one.
+    let new_ids: Vec<u64> = reloaded["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert!(new_ids.iter().all(|id| *id > z), "{new_ids:?} vs old {z}");
+    client
+        .send(json!({"type": "delete", "req": 7, "id": z}))
+        .await;
+    let refused = client.reply(7, &mut Vec::new()).await;
+    assert_eq!(refused["reason"], "unknown_cell", "{refused}");
     server.stop().await;
 }
 
