@@ -25,6 +25,8 @@ export interface CellActions {
   setOption(id: number, option: 'disabled' | 'hide_code' | 'persist', value: boolean): void;
   dismissConflict(id: number): void;
   focusCell(id: number, line?: number): void;
+  /** How panels and links name a cell. */
+  cellLabel?(id: number): string;
   save(): void;
   draftChanged(): void;
 }
@@ -445,7 +447,7 @@ export class CellComponent {
     this.paintEdited();
     if (!prev || prev.conflict !== cell.conflict) this.paintConflict();
     this.paintCode();
-    if (!prev || prev.reason !== cell.reason || prev.reasonAbout !== cell.reasonAbout) this.paintReason();
+    if (!prev || prev.reason !== cell.reason || prev.reasonAbout !== cell.reasonAbout || prev.reasonCells !== cell.reasonCells) this.paintReason();
     if (!prev || prev.error !== cell.error) this.paintError();
     if (!prev || prev.console !== cell.console) this.paintConsole();
     if (!prev || prev.outputs !== cell.outputs) this.paintOutputs(prev?.outputs ?? []);
@@ -539,7 +541,20 @@ export class CellComponent {
     this.reasonBox.hidden = !cell.reason;
     if (!cell.reason) return;
     this.reasonBox.append(cell.reason);
-    if (cell.reasonAbout !== null) {
+    if (cell.reasonCells.length > 1) {
+      // A graph error involving several cells links every one of them.
+      this.reasonBox.append(' → go to');
+      cell.reasonCells.forEach((about, i) => {
+        const link = el('a', 'cell-link', 'reason-link');
+        link.href = `#cell-${about}`;
+        link.textContent = ` ${this.actions.cellLabel?.(about) ?? `cell #${about}`}`;
+        link.addEventListener('click', (e) => {
+          e.preventDefault();
+          this.actions.focusCell(about);
+        });
+        this.reasonBox.append(...(i ? [','] : []), link);
+      });
+    } else if (cell.reasonAbout !== null) {
       const about = cell.reasonAbout;
       const link = el('a', 'cell-link', 'reason-link');
       link.href = `#cell-${about}`;

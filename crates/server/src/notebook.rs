@@ -123,6 +123,8 @@ impl Notebook {
             started.session,
             KernelConfig {
                 snapshots: started.snapshots,
+                // The variables panel (docs/editor-protocol.md).
+                variables: true,
                 ..KernelConfig::default()
             },
         );
@@ -267,6 +269,8 @@ impl Notebook {
             started.session,
             KernelConfig {
                 snapshots: started.snapshots,
+                // The variables panel (docs/editor-protocol.md).
+                variables: true,
                 ..KernelConfig::default()
             },
         );
