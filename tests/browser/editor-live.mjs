@@ -132,6 +132,55 @@ try {
     await waitOut(cell(1).locator('[data-testid=output-item]'), '10');
   });
 
+  await check('selecting a cell shows what it reads from and what reads it; a link selects that cell', async () => {
+    const panel = page.locator('[data-testid=side-panel]');
+    await page.locator('[data-testid=panel-tab-dependencies]').click();
+    await cell(1).locator('.cm-content').click();
+    await waitText(panel.locator('[data-testid=deps-cell]'), '2: b');
+    const from = panel.locator('[data-testid=reads-from] [data-testid=dep-link]');
+    await waitText(from, '1: a');
+    assert((await from.count()) === 1, `reads from: ${await from.allTextContents()}`);
+    await waitText(panel.locator('[data-testid=reads-from]'), 'a');
+    assert((await panel.locator('[data-testid=read-by] [data-testid=dep-link]').count()) === 0, 'nothing reads b');
+    await from.first().click();
+    await waitText(panel.locator('[data-testid=deps-cell]'), '1: a');
+    await waitText(panel.locator('[data-testid=read-by] [data-testid=dep-link]'), '2: b');
+    await cell(0).and(page.locator('.is-selected')).waitFor({ timeout: T });
+  });
+
+  await check('the variables panel lists a name with its type and defining cell, and drops it when that cell is deleted', async () => {
+    await page.locator('[data-testid=panel-tab-variables]').click();
+    const panel = page.locator('[data-testid=variables-panel]');
+    const row = (name) => panel.locator(`[data-testid=variable][data-name="${name}"]`);
+    await waitText(row('a').locator('[data-testid=variable-type]'), 'int');
+    await waitText(row('b').locator('[data-testid=variable-cell]'), '2: b');
+    await page.locator('[data-testid=add-cell-end]').click();
+    await countIs(3);
+    await page.waitForFunction(() => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[2], null, { timeout: T });
+    await page.keyboard.type('tmp = [b, b]');
+    await page.keyboard.press('Shift+Enter');
+    await waitText(row('tmp').locator('[data-testid=variable-type]'), 'list');
+    await waitText(row('tmp'), '[10, 10]');
+    await waitText(row('tmp').locator('[data-testid=variable-cell]'), '3: tmp');
+    await cell(2).locator('[data-testid=delete]').click();
+    await countIs(2);
+    await row('tmp').waitFor({ state: 'detached', timeout: T });
+    assert((await row('a').count()) === 1, 'the other names stay');
+  });
+
+  await check('the graph view shows the edge from definer to reader; clicking a node selects its cell', async () => {
+    await page.locator('[data-testid=panel-tab-graph]').click();
+    const [a, b] = [await cell(0).getAttribute('data-cell-id'), await cell(1).getAttribute('data-cell-id')];
+    // Attached, not visible: a vertical path's box has no width, which Playwright calls hidden.
+    await page.locator(`[data-testid=graph-edge][data-from="${a}"][data-to="${b}"]`).waitFor({ state: 'attached', timeout: T });
+    assert((await page.locator('[data-testid=graph-edge]').count()) === 1, 'one edge');
+    assert((await page.locator('[data-testid=graph-node]').count()) === 2, 'a node per cell');
+    await page.locator(`[data-testid=graph-node][data-cell-id="${b}"]`).click();
+    await page.waitForFunction((b) => window.weir.state.selected === Number(b), b, { timeout: T });
+    await page.locator(`[data-testid=graph-node][data-cell-id="${b}"].selected`).waitFor({ timeout: T });
+    await page.locator('[data-testid=panel-tab-dependencies]').click();
+  });
+
   await check('type code into a new cell and run it', async () => {
     await page.locator('[data-testid=add-cell-end]').click();
     await countIs(3);
