@@ -181,6 +181,28 @@ try {
     await page.locator('[data-testid=panel-tab-dependencies]').click();
   });
 
+  await check('markdown as marimo writes it: an interpolating f-string shows its output and edits as code; concatenated literals render joined', async () => {
+    const add = async (n, code) => {
+      await page.locator('[data-testid=add-cell-end]').click();
+      await countIs(n);
+      await page.waitForFunction((i) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[i], n - 1, { timeout: T });
+      await page.keyboard.type(code);
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(([i, code]) => window.weir.state.cells[i]?.code === code, [n - 1, code], { timeout: T });
+    };
+    await add(3, 'import weir');
+    await add(4, 'weir.md(f"b is **{b}**")');
+    await cell(3).locator('[data-testid=markdown] strong', { hasText: /^10$/ }).waitFor({ timeout: T });
+    await cell(3).locator('[data-testid=markdown]').dblclick();
+    await waitText(cell(3).locator('.cm-content'), 'weir.md(f"b is **{b}**")');
+    await add(5, 'weir.md("# Part " "one")');
+    await cell(4).locator('[data-testid=markdown] h1', { hasText: 'Part one' }).waitFor({ timeout: T });
+    for (const n of [4, 3, 2]) {
+      await cell(n).locator('[data-testid=delete]').click();
+      await countIs(n);
+    }
+  });
+
   await check('type code into a new cell and run it', async () => {
     await page.locator('[data-testid=add-cell-end]').click();
     await countIs(3);
