@@ -65,6 +65,20 @@ export function variableRows(state: NotebookState): VariableRow[] {
   return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : order.get(a.cell)! - order.get(b.cell)!));
 }
 
+/** Whether anything the panel shows differs (the reducer keeps unchanged fields identical). */
+export function panelFactsChanged(a: readonly Cell[], b: readonly Cell[]): boolean {
+  if (a === b) return false;
+  if (a.length !== b.length) return true;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x.id !== y.id || x.name !== y.name || x.defs !== y.defs || x.refs !== y.refs || x.parents !== y.parents
+      || x.children !== y.children || x.variables !== y.variables) return true;
+  }
+  return false;
+}
+
 const TABS: [PanelTab, string][] = [
   ['dependencies', 'Dependencies'],
   ['variables', 'Variables'],
@@ -89,7 +103,9 @@ export class SidePanel {
   render(state: NotebookState): void {
     const prev = this.state;
     this.state = state;
-    if (prev && prev.cells === state.cells && prev.selected === state.selected && prev.panel === state.panel) return;
+    // Outputs and console text change the cells many times a second while
+    // a cell prints; the panel repaints only when what it shows changed.
+    if (prev && prev.selected === state.selected && prev.panel === state.panel && !panelFactsChanged(prev.cells, state.cells)) return;
     for (const b of this.tabs.children) (b as HTMLElement).classList.toggle('active', (b as HTMLElement).dataset.tab === state.panel);
     this.root.dataset.panel = state.panel;
     this.body.replaceChildren(state.panel === 'dependencies' ? this.dependencies(state) : state.panel === 'variables' ? this.variables(state) : this.graph(state));

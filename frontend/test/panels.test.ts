@@ -124,3 +124,17 @@ describe('graph layout', () => {
     expect(cellLabel(bare.cells, 5)).toBe('cell 1');
   });
 });
+
+describe('panel repaint', () => {
+  it('is needed when graph facts, names or variables change, not for console text or outputs', async () => {
+    const { panelFactsChanged } = await import('../src/panels');
+    const printed = run(base, ev(11, { type: 'stream', id: 1, stream: 'stdout', text: 'hi' }));
+    expect(panelFactsChanged(base.cells, printed.cells)).toBe(false);
+    const vars = run(base, ev(11, { type: 'variables', id: 1, variables: [{ name: 'x', type: 'int', preview: '1' }] }));
+    expect(panelFactsChanged(base.cells, vars.cells)).toBe(true);
+    const renamed = run(base, ev(11, { type: 'cell_renamed', id: 2, name: 'load' }));
+    expect(panelFactsChanged(base.cells, renamed.cells)).toBe(true);
+    const moved = run(base, ev(11, { type: 'cell_moved', id: 1, index: 2 }));
+    expect(panelFactsChanged(base.cells, moved.cells)).toBe(true);
+  });
+});

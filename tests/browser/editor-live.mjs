@@ -203,6 +203,29 @@ try {
     }
   });
 
+  await check('a name defined by three cells: each cell\'s reason links both others, and a link goes to that cell', async () => {
+    const ids = [];
+    for (const [n, code] of [[3, 'dup = 1'], [4, 'dup = 2'], [5, 'dup = 3']]) {
+      await page.locator('[data-testid=add-cell-end]').click();
+      await countIs(n);
+      await page.waitForFunction((i) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[i], n - 1, { timeout: T });
+      await page.keyboard.type(code);
+      await page.keyboard.press('Shift+Enter');
+      ids.push(await cell(n - 1).getAttribute('data-cell-id'));
+    }
+    const links = cellById(ids[0]).locator('[data-testid=reason-link]');
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `[data-cell-id="${ids[0]}"] [data-testid=reason-link]`, { timeout: T });
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert(JSON.stringify(hrefs) === JSON.stringify([`#cell-${ids[1]}`, `#cell-${ids[2]}`]), `links: ${hrefs}`);
+    await waitText(links.nth(1), `5: dup`);
+    await links.nth(1).click();
+    await cellById(ids[2]).and(page.locator('.flash')).waitFor({ timeout: T });
+    for (const n of [4, 3, 2]) {
+      await cell(n).locator('[data-testid=delete]').click();
+      await countIs(n);
+    }
+  });
+
   await check('type code into a new cell and run it', async () => {
     await page.locator('[data-testid=add-cell-end]').click();
     await countIs(3);
