@@ -6,9 +6,12 @@ import { CellComponent, type CellActions } from './cell';
 import { button, el } from './dom';
 import type { Hasher } from './integrity';
 import { renderConsole } from './output';
+import { SidePanel, type PanelActions } from './panels';
 import type { NotebookState } from './state';
 
-export interface AppActions extends CellActions {
+export interface AppActions extends CellActions, PanelActions {
+  /** The cell the side panel is about (focus or a click inside it). */
+  selectCell(id: number): void;
   moveTo(id: number, index: number): void;
   runStale(): void;
   runAll(): void;
@@ -38,6 +41,7 @@ export class NotebookView {
   private readonly notices = el('div', 'notices', 'notices');
   private readonly nbConsole = el('div', 'nb-console');
   private readonly empty = el('div', 'empty', 'empty');
+  private readonly panel: SidePanel;
   private state: NotebookState | null = null;
   private undoAvailable: string | null = null;
 
@@ -71,8 +75,19 @@ export class NotebookView {
     this.empty.textContent = 'This notebook has no cells.';
     const addEnd = button('+ Add cell', 'Add a cell at the end', 'add-cell-end', () => actions.addAtEnd());
     addEnd.className = 'add-end';
-    this.root.append(bar, this.banners, this.notices, this.nbConsole, this.empty, this.list, addEnd);
+    this.panel = new SidePanel(actions);
+    const main = el('div', 'notebook-column');
+    main.append(this.banners, this.notices, this.nbConsole, this.empty, this.list, addEnd);
+    const body = el('div', 'workspace');
+    body.append(main, this.panel.root);
+    this.root.append(bar, body);
     this.dragAndDrop();
+    const select = (e: Event) => {
+      const cell = (e.target as Element).closest?.('[data-testid=cell]') as HTMLElement | null;
+      if (cell && this.list.contains(cell)) actions.selectCell(Number(cell.dataset.cellId));
+    };
+    this.list.addEventListener('focusin', select);
+    this.list.addEventListener('mousedown', select);
   }
 
   /** Drag a cell by its handle; drop it above or below another (the upper or lower half). */
@@ -156,6 +171,10 @@ export class NotebookView {
     }
     this.empty.hidden = !state.synced || state.cells.length > 0;
     if (!prev || prev.cells !== state.cells) this.paintCells(state);
+    if (!prev || prev.selected !== state.selected || prev.cells !== state.cells) {
+      for (const [id, c] of this.cells) c.root.classList.toggle('is-selected', id === state.selected);
+    }
+    this.panel.render(state);
   }
 
   private paintCells(state: NotebookState): void {

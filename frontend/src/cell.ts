@@ -25,6 +25,8 @@ export interface CellActions {
   setOption(id: number, option: 'disabled' | 'hide_code' | 'persist', value: boolean): void;
   dismissConflict(id: number): void;
   focusCell(id: number, line?: number): void;
+  /** How panels and links name a cell. */
+  cellLabel?(id: number): string;
   save(): void;
   draftChanged(): void;
 }
@@ -287,9 +289,15 @@ export class CellComponent {
     });
   }
 
+  /** Whether the editor holds a markdown cell's body rather than its code
+   * (not for concatenated literals or f-strings that interpolate: markdown.ts). */
+  private get editsBody(): boolean {
+    return !this.asPython && !!this.md && !this.md.editAsCode;
+  }
+
   /** The text the editor shows for some code (a markdown cell's body, or the code). */
   private docFor(code: string): string {
-    if (!this.asPython && this.md) return detectMarkdown(code)?.body ?? code;
+    if (this.editsBody) return detectMarkdown(code)?.body ?? code;
     return code;
   }
 
@@ -301,7 +309,7 @@ export class CellComponent {
     this.view = createEditor(
       this.editorBox,
       doc,
-      this.asPython,
+      !this.editsBody,
       {
         run: () => this.actions.run(this.cell.id),
         runAndNext: () => this.actions.runAndFocusNext(this.cell.id),
@@ -322,7 +330,7 @@ export class CellComponent {
   }
 
   private replaceDoc(doc: string): void {
-    if (this.view) setDoc(this.view, doc, this.asPython);
+    if (this.view) setDoc(this.view, doc, !this.editsBody);
     else {
       this.pendingDoc = doc;
       this.placeholder.textContent = doc;
@@ -332,7 +340,7 @@ export class CellComponent {
   /** The code the editor's text stands for, or an error when it cannot be written back. */
   draft(): { code: string } | { error: string } {
     const doc = this.currentDoc();
-    if (!this.asPython && this.md) {
+    if (this.editsBody && this.md) {
       const code = markdownCode(this.md, doc);
       if (code === null) {
         return { error: `This text contains ${this.md.quote}, which would end the string: edit the cell as Python.` };
@@ -419,13 +427,13 @@ export class CellComponent {
     this.baseCode = cell.code;
     this.baseVersion = cell.version;
     const md = detectMarkdown(cell.code);
-    const wasPython = this.asPython;
+    const wasBody = this.editsBody;
     if (!md) this.asPython = true;
     else if (!this.md) this.asPython = false;
     this.md = md;
     // The editor's text is kept only if it still means the same code (a
     // cell that just became markdown now shows, and edits, its body).
-    if (!keepDoc || wasPython !== this.asPython) this.replaceDoc(this.docFor(cell.code));
+    if (!keepDoc || wasBody !== this.editsBody) this.replaceDoc(this.docFor(cell.code));
   }
 
   private paint(prev: Cell | null): void {
@@ -445,7 +453,7 @@ export class CellComponent {
     this.paintEdited();
     if (!prev || prev.conflict !== cell.conflict) this.paintConflict();
     this.paintCode();
-    if (!prev || prev.reason !== cell.reason || prev.reasonAbout !== cell.reasonAbout) this.paintReason();
+    if (!prev || prev.reason !== cell.reason || prev.reasonAbout !== cell.reasonAbout || prev.reasonCells !== cell.reasonCells) this.paintReason();
     if (!prev || prev.error !== cell.error) this.paintError();
     if (!prev || prev.console !== cell.console) this.paintConsole();
     if (!prev || prev.outputs !== cell.outputs) this.paintOutputs(prev?.outputs ?? []);
@@ -539,7 +547,20 @@ export class CellComponent {
     this.reasonBox.hidden = !cell.reason;
     if (!cell.reason) return;
     this.reasonBox.append(cell.reason);
-    if (cell.reasonAbout !== null) {
+    if (cell.reasonCells.length > 1) {
+      // A graph error involving several cells links every one of them.
+      this.reasonBox.append(' → go to');
+      cell.reasonCells.forEach((about, i) => {
+        const link = el('a', 'cell-link', 'reason-link');
+        link.href = `#cell-${about}`;
+        link.textContent = ` ${this.actions.cellLabel?.(about) ?? `cell #${about}`}`;
+        link.addEventListener('click', (e) => {
+          e.preventDefault();
+          this.actions.focusCell(about);
+        });
+        this.reasonBox.append(...(i ? [','] : []), link);
+      });
+    } else if (cell.reasonAbout !== null) {
       const about = cell.reasonAbout;
       const link = el('a', 'cell-link', 'reason-link');
       link.href = `#cell-${about}`;

@@ -8,7 +8,8 @@ import { NotebookView, type AppActions } from './app';
 import { Connection } from './connection';
 import { type Hasher, hashText } from './integrity';
 import type { ClientMessage, DeletedCell, RunMode } from './protocol';
-import { apply, indexOf, initialState, needsHello, type Incoming, type LocalAction, type NotebookState } from './state';
+import { cellLabel } from './graph';
+import { apply, indexOf, initialState, needsHello, type Incoming, type LocalAction, type NotebookState, type PanelTab } from './state';
 
 const AUTOSAVE_KEY = 'weir.autosave';
 export const AUTOSAVE_DELAY_MS = 1500;
@@ -226,6 +227,23 @@ export class Controller implements AppActions {
 
   dismissConflict(id: number): void {
     this.dispatch({ type: 'dismiss_conflict', id });
+  }
+
+  selectCell(id: number): void {
+    this.dispatch({ type: 'select', id });
+  }
+
+  goToCell(id: number): void {
+    this.selectCell(id);
+    this.focusCell(id);
+  }
+
+  showPanel(tab: PanelTab): void {
+    this.dispatch({ type: 'panel', tab });
+  }
+
+  cellLabel(id: number): string {
+    return cellLabel(this.state.cells, id);
   }
 
   focusCell(id: number, line?: number): void {

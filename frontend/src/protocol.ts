@@ -50,7 +50,30 @@ export interface CellView extends CellMeta {
   error: CellError | null;
   reason: string | null;
   reason_about: number | null;
+  /** Every cell the reason names (docs/editor-protocol.md). */
+  reason_cells?: number[];
   restored_at?: string | null;
+  /** Its place in the dataflow graph. */
+  defs?: string[];
+  refs?: string[];
+  parents?: number[];
+  children?: number[];
+  /** The names its last run defined. */
+  variables?: VariableSummary[];
+}
+
+export interface VariableSummary {
+  name: string;
+  type: string;
+  preview: string;
+}
+
+export interface CellGraph {
+  id: number;
+  defs: string[];
+  refs: string[];
+  parents: number[];
+  children: number[];
 }
 
 export type KernelEvent = { seq: number } & (
@@ -61,6 +84,8 @@ export type KernelEvent = { seq: number } & (
   | { type: 'cell_renamed'; id: number; name: string }
   | { type: 'cell_options'; id: number; hide_code: boolean; disabled: boolean; persist?: boolean }
   | { type: 'stale'; ids: number[] }
+  | { type: 'graph'; cells: CellGraph[] }
+  | { type: 'variables'; id: number; variables: VariableSummary[] }
   | { type: 'change_refused'; message: string }
   | { type: 'mode_changed'; mode: RunMode }
   | { type: 'queued'; id: number }
@@ -73,7 +98,7 @@ export type KernelEvent = { seq: number } & (
       type: 'finished'; id: number; status: RunStatus; duration_ms: number;
       outputs: MimeBundle[]; error: CellError | null;
     }
-  | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null }
+  | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null; about_all?: number[] }
   | { type: 'worker_restarted' }
   | { type: 'worker_died'; message: string }
   | { type: 'idle' }

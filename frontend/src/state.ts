@@ -13,6 +13,16 @@ import { checkEvent, checkSnapshot } from './validate';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
+/** The side panel's tabs (panels.ts). */
+export type PanelTab = 'dependencies' | 'variables' | 'graph';
+
+/** A name a cell's last run defined, as the variables panel shows it. */
+export interface Variable {
+  readonly name: string;
+  readonly type: string;
+  readonly preview: string;
+}
+
 export interface Cell {
   readonly id: number;
   readonly name: string;
@@ -29,6 +39,15 @@ export interface Cell {
   readonly error: CellError | null;
   readonly reason: string | null;
   readonly reasonAbout: number | null;
+  /** Every cell the reason names (a cycle's cells, a name's other definers). */
+  readonly reasonCells: readonly number[];
+  /** Its place in the dataflow graph: names, and the ids of the cells it reads from / that read it. */
+  readonly defs: readonly string[];
+  readonly refs: readonly string[];
+  readonly parents: readonly number[];
+  readonly children: readonly number[];
+  /** The names its last run defined (empty until it runs, and when it starts again). */
+  readonly variables: readonly Variable[];
   /** When the shown output came from the store, not a run in this session. */
   readonly restoredAt: string | null;
   readonly durationMs: number | null;
@@ -60,6 +79,9 @@ export interface NotebookState {
   readonly workerDied: string | null;
   readonly lastSaved: { readonly hash: string } | null;
   readonly notices: readonly Notice[];
+  /** The cell the side panel is about (the last one focused or picked). */
+  readonly selected: number | null;
+  readonly panel: PanelTab;
 }
 
 /** What the controller adds to the server's messages. */
@@ -68,7 +90,9 @@ export type LocalAction =
   | { type: 'dismiss_conflict'; id: number }
   | { type: 'dismiss_file_changed' }
   | { type: 'dismiss_notice'; index: number }
-  | { type: 'notice'; notice: Notice };
+  | { type: 'notice'; notice: Notice }
+  | { type: 'select'; id: number | null }
+  | { type: 'panel'; tab: PanelTab };
 
 /**
  * A reply with the request it answers attached: the controller keeps each
@@ -92,6 +116,8 @@ export const initialState = (path = ''): NotebookState => ({
   workerDied: null,
   lastSaved: null,
   notices: [],
+  selected: null,
+  panel: 'dependencies',
 });
 
 const MAX_NOTICES = 5;
@@ -112,6 +138,9 @@ export function cellFromView(v: CellView): Cell {
     error: v.error ?? null,
     reason: v.reason ?? null,
     reasonAbout: v.reason_about ?? null,
+    reasonCells: ids(v.reason_cells),
+    ...graphFacts(v),
+    variables: variables(v.variables),
     restoredAt: v.restored_at ?? null,
     durationMs: null,
     conflict: null,
@@ -132,6 +161,10 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
       return { ...state, notices: state.notices.filter((_, i) => i !== msg.index) };
     case 'notice':
       return pushNotice(state, msg.notice);
+    case 'select':
+      return msg.id === state.selected || (msg.id !== null && indexOf(state, msg.id) < 0) ? state : { ...state, selected: msg.id };
+    case 'panel':
+      return msg.tab === state.panel ? state : { ...state, panel: msg.tab };
     case 'snapshot': {
       const problem = checkSnapshot(msg as unknown as Record<string, unknown>);
       if (problem) return malformed(state, problem);
@@ -142,6 +175,7 @@ export function apply(state: NotebookState, msg: Incoming | LocalAction): Notebo
         resyncing: false,
         mode: msg.mode,
         cells: msg.cells.map(cellFromView),
+        selected: msg.cells.some((c) => c.id === state.selected) ? state.selected : null,
         running: msg.running ?? null,
         console: Array.isArray(msg.console) ? msg.console : [],
         dirty: msg.dirty === true,
@@ -237,12 +271,31 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
         status: 'idle',
         stale: false,
         ...noResult(),
+        reasonCells: [],
+        defs: [],
+        refs: [],
+        parents: [],
+        children: [],
         conflict: null,
       });
       return { ...state, cells, dirty: true };
     }
     case 'cell_deleted':
-      return { ...state, cells: state.cells.filter((c) => c.id !== ev.id), dirty: true };
+      return {
+        ...state,
+        cells: state.cells.filter((c) => c.id !== ev.id),
+        selected: state.selected === ev.id ? null : state.selected,
+        dirty: true,
+      };
+    case 'graph': {
+      const facts = new Map<number, GraphFacts>();
+      for (const g of Array.isArray(ev.cells) ? ev.cells : []) {
+        if (g && typeof g.id === 'number') facts.set(g.id, graphFacts(g));
+      }
+      return { ...state, cells: state.cells.map((c) => (facts.has(c.id) ? { ...c, ...facts.get(c.id)! } : c)) };
+    }
+    case 'variables':
+      return updateCell(state, ev.id, (c) => ({ ...c, variables: variables(ev.variables) }));
     case 'cell_moved': {
       const i = state.cells.findIndex((c) => c.id === ev.id);
       if (i < 0) return state;
@@ -333,6 +386,8 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
         error: null,
         reason: ev.reason,
         reasonAbout: ev.about,
+        reasonCells: ids(ev.about_all ?? (ev.about === null ? [] : [ev.about])),
+        variables: [],
         restoredAt: null,
       }));
     case 'worker_restarted':
@@ -358,8 +413,33 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
 
 /** What a cell shows of a run, emptied: when it starts, is inserted, or
  * its worker is replaced. */
-function noResult(): Pick<Cell, 'outputs' | 'console' | 'error' | 'reason' | 'reasonAbout' | 'restoredAt' | 'durationMs'> {
-  return { outputs: [], console: [], error: null, reason: null, reasonAbout: null, restoredAt: null, durationMs: null };
+function noResult(): Pick<Cell, 'outputs' | 'console' | 'error' | 'reason' | 'reasonAbout' | 'reasonCells' | 'variables' | 'restoredAt' | 'durationMs'> {
+  return {
+    outputs: [], console: [], error: null, reason: null, reasonAbout: null, reasonCells: [], variables: [],
+    restoredAt: null, durationMs: null,
+  };
+}
+
+type GraphFacts = Pick<Cell, 'defs' | 'refs' | 'parents' | 'children'>;
+
+/** A cell's graph facts as the server sends them (in a snapshot's cell or a `graph` event), checked. */
+function graphFacts(v: { defs?: unknown; refs?: unknown; parents?: unknown; children?: unknown }): GraphFacts {
+  return { defs: strings(v.defs), refs: strings(v.refs), parents: ids(v.parents), children: ids(v.children) };
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function ids(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+}
+
+function variables(v: unknown): Variable[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((x) => x && typeof x === 'object' && typeof x.name === 'string')
+    .map((x) => ({ name: x.name, type: typeof x.type === 'string' ? x.type : '', preview: typeof x.preview === 'string' ? x.preview : '' }));
 }
 
 function updateCell(state: NotebookState, id: number, f: (c: Cell) => Cell): NotebookState {

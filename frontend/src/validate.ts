@@ -14,6 +14,8 @@ const FIELDS: Record<string, Record<string, Check>> = {
   cell_renamed: { id: 'number', name: 'string' },
   cell_options: { id: 'number', hide_code: 'boolean', disabled: 'boolean', persist: 'boolean?' },
   stale: { ids: 'array' },
+  graph: { cells: 'array' },
+  variables: { id: 'number', variables: 'array' },
   change_refused: { message: 'string' },
   mode_changed: { mode: 'string' },
   queued: { id: 'number' },

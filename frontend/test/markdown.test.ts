@@ -49,3 +49,36 @@ describe('decodeEscapes', () => {
     expect(decodeEscapes('\\x41\\u00e9\\U0001F600\\101a\\\nb\\q')).toBe('Aé😀Aab\\q');
   });
 });
+
+describe('what marimo notebooks write', () => {
+  it('raw triple-quoted literals are edited as their body', () => {
+    const md = detectMarkdown('mo.md(r"""\n# Fit: $\\alpha$\n""")')!;
+    expect(md).toMatchObject({ text: '\n# Fit: $\\alpha$\n', interpolated: false, editAsCode: false });
+    expect(markdownCode(md, '\n# B\n')).toBe('mo.md(r"""\n# B\n""")');
+  });
+
+  it('implicitly concatenated literals render joined, and are edited as code', () => {
+    const code = 'mo.md(\n    "# Title\\n"\n    r"\\raw "  # a comment\n    \'tail\'\n)';
+    const md = detectMarkdown(code)!;
+    expect(md).toMatchObject({ text: '# Title\n\\raw tail', interpolated: false, editAsCode: true });
+    expect(markdownCode(md, 'anything')).toBeNull();
+    expect(detectMarkdown('weir.md("a" "b")')?.text).toBe('ab');
+    expect(detectMarkdown('mo.md("""a"""\n"b",)')?.text).toBe('ab');
+  });
+
+  it('an f-string that interpolates renders the output and is edited as code; one that does not is plain text', () => {
+    const f = detectMarkdown('mo.md(f"Total: **{total}**")')!;
+    expect(f).toMatchObject({ interpolated: true, editAsCode: true });
+    expect(markdownCode(f, 'x')).toBeNull();
+    expect(detectMarkdown('mo.md(\n    f"{n} rows\\n"\n    "static"\n)')).toMatchObject({ interpolated: true, editAsCode: true });
+    const braces = detectMarkdown('mo.md(f"# {{not a field}}")')!;
+    expect(braces).toMatchObject({ text: '# {not a field}', interpolated: false, editAsCode: false });
+    expect(detectMarkdown('mo.md(rf"""\\{{x}}""")')).toMatchObject({ text: '\\{x}', interpolated: false });
+  });
+
+  it('still rejects what is not only literals', () => {
+    for (const code of ['mo.md("a" + "b")', 'mo.md("a" b)', 'mo.md("a" "b)', 'mo.md("a" b"c")', 'mo.md("a"\n.strip())', 'mo.md()']) {
+      expect(detectMarkdown(code), code).toBeNull();
+    }
+  });
+});

@@ -381,10 +381,19 @@ class Worker:
                 statuses[cell_id] = status
                 if status == "interrupted":
                     break
+                if entry.get("summarize"):
+                    self._send_variables(cell_id, entry.get("summarize"))
         finally:
             interrupts.batch = False
             interrupts.stop = False
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
+
+    def _send_variables(self, cell_id, names):
+        """After `done`, for an editor session: the names the cell
+        defined, summarised (docs/protocol.md, `variables`)."""
+        from ._variables import summarize
+
+        self.send({"type": "variables", "cell_id": cell_id, "variables": summarize(self.namespace, names)})
 
     def _halt_waiting(self):
         """Whether a frame (a `halt`) is waiting: buffered by the channel

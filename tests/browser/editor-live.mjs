@@ -132,6 +132,100 @@ try {
     await waitOut(cell(1).locator('[data-testid=output-item]'), '10');
   });
 
+  await check('selecting a cell shows what it reads from and what reads it; a link selects that cell', async () => {
+    const panel = page.locator('[data-testid=side-panel]');
+    await page.locator('[data-testid=panel-tab-dependencies]').click();
+    await cell(1).locator('.cm-content').click();
+    await waitText(panel.locator('[data-testid=deps-cell]'), '2: b');
+    const from = panel.locator('[data-testid=reads-from] [data-testid=dep-link]');
+    await waitText(from, '1: a');
+    assert((await from.count()) === 1, `reads from: ${await from.allTextContents()}`);
+    await waitText(panel.locator('[data-testid=reads-from]'), 'a');
+    assert((await panel.locator('[data-testid=read-by] [data-testid=dep-link]').count()) === 0, 'nothing reads b');
+    await from.first().click();
+    await waitText(panel.locator('[data-testid=deps-cell]'), '1: a');
+    await waitText(panel.locator('[data-testid=read-by] [data-testid=dep-link]'), '2: b');
+    await cell(0).and(page.locator('.is-selected')).waitFor({ timeout: T });
+  });
+
+  await check('the variables panel lists a name with its type and defining cell, and drops it when that cell is deleted', async () => {
+    await page.locator('[data-testid=panel-tab-variables]').click();
+    const panel = page.locator('[data-testid=variables-panel]');
+    const row = (name) => panel.locator(`[data-testid=variable][data-name="${name}"]`);
+    await waitText(row('a').locator('[data-testid=variable-type]'), 'int');
+    await waitText(row('b').locator('[data-testid=variable-cell]'), '2: b');
+    await page.locator('[data-testid=add-cell-end]').click();
+    await countIs(3);
+    await page.waitForFunction(() => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[2], null, { timeout: T });
+    await page.keyboard.type('tmp = [b, b]');
+    await page.keyboard.press('Shift+Enter');
+    await waitText(row('tmp').locator('[data-testid=variable-type]'), 'list');
+    await waitText(row('tmp'), '[10, 10]');
+    await waitText(row('tmp').locator('[data-testid=variable-cell]'), '3: tmp');
+    await cell(2).locator('[data-testid=delete]').click();
+    await countIs(2);
+    await row('tmp').waitFor({ state: 'detached', timeout: T });
+    assert((await row('a').count()) === 1, 'the other names stay');
+  });
+
+  await check('the graph view shows the edge from definer to reader; clicking a node selects its cell', async () => {
+    await page.locator('[data-testid=panel-tab-graph]').click();
+    const [a, b] = [await cell(0).getAttribute('data-cell-id'), await cell(1).getAttribute('data-cell-id')];
+    // Attached, not visible: a vertical path's box has no width, which Playwright calls hidden.
+    await page.locator(`[data-testid=graph-edge][data-from="${a}"][data-to="${b}"]`).waitFor({ state: 'attached', timeout: T });
+    assert((await page.locator('[data-testid=graph-edge]').count()) === 1, 'one edge');
+    assert((await page.locator('[data-testid=graph-node]').count()) === 2, 'a node per cell');
+    await page.locator(`[data-testid=graph-node][data-cell-id="${b}"]`).click();
+    await page.waitForFunction((b) => window.weir.state.selected === Number(b), b, { timeout: T });
+    await page.locator(`[data-testid=graph-node][data-cell-id="${b}"].selected`).waitFor({ timeout: T });
+    await page.locator('[data-testid=panel-tab-dependencies]').click();
+  });
+
+  await check('markdown as marimo writes it: an interpolating f-string shows its output and edits as code; concatenated literals render joined', async () => {
+    const add = async (n, code) => {
+      await page.locator('[data-testid=add-cell-end]').click();
+      await countIs(n);
+      await page.waitForFunction((i) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[i], n - 1, { timeout: T });
+      await page.keyboard.type(code);
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(([i, code]) => window.weir.state.cells[i]?.code === code, [n - 1, code], { timeout: T });
+    };
+    await add(3, 'import weir');
+    await add(4, 'weir.md(f"b is **{b}**")');
+    await cell(3).locator('[data-testid=markdown] strong', { hasText: /^10$/ }).waitFor({ timeout: T });
+    await cell(3).locator('[data-testid=markdown]').dblclick();
+    await waitText(cell(3).locator('.cm-content'), 'weir.md(f"b is **{b}**")');
+    await add(5, 'weir.md("# Part " "one")');
+    await cell(4).locator('[data-testid=markdown] h1', { hasText: 'Part one' }).waitFor({ timeout: T });
+    for (const n of [4, 3, 2]) {
+      await cell(n).locator('[data-testid=delete]').click();
+      await countIs(n);
+    }
+  });
+
+  await check('a name defined by three cells: each cell\'s reason links both others, and a link goes to that cell', async () => {
+    const ids = [];
+    for (const [n, code] of [[3, 'dup = 1'], [4, 'dup = 2'], [5, 'dup = 3']]) {
+      await page.locator('[data-testid=add-cell-end]').click();
+      await countIs(n);
+      await page.waitForFunction((i) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[i], n - 1, { timeout: T });
+      await page.keyboard.type(code);
+      await page.keyboard.press('Shift+Enter');
+      ids.push(await cell(n - 1).getAttribute('data-cell-id'));
+    }
+    const links = cellById(ids[0]).locator('[data-testid=reason-link]');
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `[data-cell-id="${ids[0]}"] [data-testid=reason-link]`, { timeout: T });
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert(JSON.stringify(hrefs) === JSON.stringify([`#cell-${ids[1]}`, `#cell-${ids[2]}`]), `links: ${hrefs}`);
+    await waitText(links.nth(1), `5: dup`);
+    await links.nth(1).click();
+    await cellById(ids[2]).and(page.locator('.flash')).waitFor({ timeout: T });
+    for (const n of [4, 3, 2]) {
+      await cell(n).locator('[data-testid=delete]').click();
+      await countIs(n);
+    }
+  });
+
   await check('type code into a new cell and run it', async () => {
     await page.locator('[data-testid=add-cell-end]').click();
     await countIs(3);

@@ -2,7 +2,9 @@
 //! with a real Python worker, driven in Debian's Chromium through
 //! playwright-core by `tests/browser/editor-live.mjs` (type and run, edit
 //! upstream, delete, lazy mode, move, save, outside change, reload while a
-//! cell runs, two tabs, hostile HTML, the token, a corrupted output).
+//! cell runs, two tabs, hostile HTML, the token, a corrupted output, the side
+//! panel (dependencies, variables, graph), markdown as marimo writes it, a
+//! graph error linking every cell involved).
 //!
 //! Missing Chromium, Node or `npm ci` in tests/browser fails the test
 //! (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1` skips it).

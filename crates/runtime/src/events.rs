@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::{CellError, CellStatus, MimeBundle, OutputAction, StreamName};
+use crate::message::{
+    CellError, CellStatus, MimeBundle, OutputAction, StreamName, VariableSummary,
+};
 
 /// What the worker said about itself in `ready`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,12 @@ pub enum WorkerEvent {
         cell_id: String,
         action: OutputAction,
         output: Option<MimeBundle>,
+    },
+    /// The names a finished cell defined, summarised (only when asked:
+    /// `BatchCell::summarize`); it comes after the cell's `done`.
+    Variables {
+        cell_id: String,
+        variables: Vec<VariableSummary>,
     },
 }
 

@@ -27,7 +27,7 @@ pub use events::{CellOutcome, StreamSource, WorkerEvent, WorkerInfo};
 pub use frame::{Frame, FrameCheck, FrameDecoder, FrameError, FrameKind};
 pub use message::{
     BatchEntry, CellError, CellStatus, Display, FromWorker, MessageError, MimeBundle, OutputAction,
-    StreamName, ToWorker, TracebackFrame,
+    StreamName, ToWorker, TracebackFrame, VariableSummary,
 };
 pub use persist::{
     CellPersist, PersistAction, PersistMode, PersistTotals, Persistence, Refresh, ValueHash,

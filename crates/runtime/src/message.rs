@@ -94,6 +94,21 @@ pub struct BatchEntry {
     /// the renaming pass (a parse); otherwise it is compiled as it is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
+    /// Names to summarise after the cell runs (an editor session's
+    /// variables panel): the worker answers with `variables` after `done`.
+    /// Empty (and absent) otherwise, so batch runs pay nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summarize: Vec<String>,
+}
+
+/// One global name a cell defined, as the variables panel shows it: its
+/// type's name and a short, bounded preview of its `repr`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableSummary {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub preview: String,
 }
 
 /// Where a cell's final expression statement is: `start`..`end` in
@@ -268,6 +283,12 @@ pub enum FromWorker {
         error: Option<CellError>,
         duration_ns: u64,
     },
+    /// After a batch entry's `done`, when it asked to `summarize`: the
+    /// names it defined that are in the namespace now.
+    Variables {
+        cell_id: String,
+        variables: Vec<VariableSummary>,
+    },
     /// The end of a `run_batch`: `ran` entries were run or skipped (the
     /// rest did not start: a `halt`, an interrupt, or a cell that ended
     /// `interrupted`); `compiled`: how many entries were compiled (not
@@ -309,6 +330,7 @@ const FROM_WORKER_TYPES: &[&str] = &[
     "stream",
     "output",
     "done",
+    "variables",
     "batch_done",
     "deleted",
     "captured",

@@ -742,6 +742,7 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Stream { .. } => "stream",
         FromWorker::Output { .. } => "output",
         FromWorker::Done { .. } => "done",
+        FromWorker::Variables { .. } => "variables",
         FromWorker::BatchDone { .. } => "batch_done",
         FromWorker::Deleted { .. } => "deleted",
         FromWorker::Captured { .. } => "captured",

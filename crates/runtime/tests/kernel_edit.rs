@@ -185,3 +185,64 @@ fn options_are_patched_field_by_field_and_save_writes_what_source_says() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), source);
     kernel.shutdown();
 }
+
+/// The variables panel's summaries are computed only when the kernel is
+/// configured for them (an editor); a batch client's kernel (`weir exec`)
+/// asks the worker for nothing.
+#[test]
+fn variables_are_summarised_only_when_the_kernel_asks() {
+    for wanted in [false, true] {
+        let project = common::notebook(&["a = 'hi'\nb = [1, 2]", "c = len(a)"]);
+        let session = Session::start(project, common::session_config()).expect("session starts");
+        let kernel = kernel::spawn(
+            session,
+            KernelConfig {
+                variables: wanted,
+                ..KernelConfig::default()
+            },
+        );
+        let (_, sub) = kernel.connect();
+        kernel.send(Command::RunAll).unwrap();
+        let seq = kernel.wait_idle().unwrap();
+        let mut summaries = Vec::new();
+        loop {
+            let Some(kernel::Delivery::Event(event)) = sub.recv_timeout(Some(DEADLINE)) else {
+                panic!("events until idle");
+            };
+            if let EventBody::Variables { id, variables } = &event.body {
+                summaries.push((*id, variables.clone()));
+            }
+            if event.seq == seq {
+                break;
+            }
+        }
+        if !wanted {
+            assert!(summaries.is_empty(), "{summaries:?}");
+            assert!(
+                kernel
+                    .snapshot()
+                    .cells
+                    .iter()
+                    .all(|c| c.variables.is_empty())
+            );
+            continue;
+        }
+        let shown: Vec<(String, String, String)> = summaries
+            .iter()
+            .flat_map(|(_, vs)| vs.iter())
+            .map(|v| (v.name.clone(), v.type_name.clone(), v.preview.clone()))
+            .collect();
+        let own = |n: &str, t: &str, p: &str| (n.to_owned(), t.to_owned(), p.to_owned());
+        assert_eq!(
+            shown,
+            [
+                own("a", "str", "'hi'"),
+                own("b", "list", "[1, 2]"),
+                own("c", "int", "2")
+            ]
+        );
+        let snapshot = kernel.snapshot();
+        assert_eq!(snapshot.cells[1].variables[0].name, "c");
+        kernel.shutdown();
+    }
+}

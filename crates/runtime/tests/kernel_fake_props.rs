@@ -296,6 +296,20 @@ proptest! {
                 "cell {} {:?}: {:?} vs {:?}", i, code, k.reason, f.reason
             );
         }
+        // The graph facts kept by `graph` events equal the fresh notebook's.
+        let project = Project::from_source(&source).expect("the kernel's notebook loads");
+        for (i, k) in live.cells.iter().enumerate() {
+            let id = project.cell_id(i);
+            let at = |ids: &[u32]| ids.iter().map(|&c| index_of_id(c)).collect::<Vec<_>>();
+            let fresh_at = |ids: Vec<weir_graph::CellId>| {
+                ids.into_iter().map(|c| project.index_of(c)).collect::<Vec<_>>()
+            };
+            let analysis = project.analysis(i);
+            prop_assert_eq!(&k.graph.defs, &analysis.defs.iter().cloned().collect::<Vec<_>>(), "cell {}", i);
+            prop_assert_eq!(&k.graph.refs, &analysis.refs.iter().cloned().collect::<Vec<_>>(), "cell {}", i);
+            prop_assert_eq!(at(&k.graph.parents), fresh_at(project.graph().parents(id)), "cell {} parents; notebook:\n{}", i, source);
+            prop_assert_eq!(at(&k.graph.children), fresh_at(project.graph().children(id)), "cell {} children; notebook:\n{}", i, source);
+        }
         prop_assert_eq!(live_names, fresh_names, "namespace; notebook:\n{}", source);
     }
 }

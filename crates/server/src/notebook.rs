@@ -131,6 +131,8 @@ impl Notebook {
             started.session,
             KernelConfig {
                 snapshots: started.snapshots,
+                // The variables panel (docs/editor-protocol.md).
+                variables: true,
                 ..KernelConfig::default()
             },
         );
@@ -278,6 +280,8 @@ impl Notebook {
             started.session,
             KernelConfig {
                 snapshots: started.snapshots,
+                // The variables panel (docs/editor-protocol.md).
+                variables: true,
                 ..KernelConfig::default()
             },
         );

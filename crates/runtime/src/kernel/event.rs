@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use weir_graph::CellId;
 
-use crate::message::{CellError, MimeBundle, OutputAction, StreamName};
+use crate::message::{CellError, MimeBundle, OutputAction, StreamName, VariableSummary};
 use crate::persist::CellPersist;
 use crate::scheduler::{CellRun, ConsoleChunk, RunStatus};
 
@@ -42,6 +42,25 @@ pub struct CellMeta {
     pub version: u64,
 }
 
+/// A cell's place in the dataflow graph (`kernel/graph.rs`): what it
+/// defines and reads, and the ids of the cells it reads from (`parents`)
+/// and that read it (`children`), each in notebook order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GraphFacts {
+    pub defs: Vec<String>,
+    pub refs: Vec<String>,
+    pub parents: Vec<u32>,
+    pub children: Vec<u32>,
+}
+
+/// One cell's new [`GraphFacts`], in a `Graph` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellGraph {
+    pub id: u32,
+    #[serde(flatten)]
+    pub facts: GraphFacts,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
@@ -72,6 +91,18 @@ pub enum EventBody {
         id: u32,
         hide_code: bool,
         disabled: bool,
+    },
+    /// These cells' places in the graph changed (after the change that
+    /// moved them; a new cell's first facts come here too).
+    Graph {
+        cells: Vec<CellGraph>,
+    },
+    /// The names this cell defined in its last run, summarised (editor
+    /// sessions only; after its `Finished`). Empty again when it next
+    /// starts, is skipped, or the worker restarts.
+    Variables {
+        id: u32,
+        variables: Vec<VariableSummary>,
     },
     /// These cells' results may no longer match their code. In autorun
     /// they are queued next; in lazy mode they wait for a run.
@@ -140,6 +171,9 @@ pub enum EventBody {
         reason: String,
         reason_kind: String,
         about: Option<u32>,
+        /// Every cell the reason names (`about` is the first): all the
+        /// cells of a cycle, all the other definers of a name.
+        about_all: Vec<u32>,
     },
     /// The worker was replaced by a fresh one; every cell is idle again.
     WorkerRestarted,
@@ -179,6 +213,8 @@ pub struct CellView {
     pub reason_about: Option<u32>,
     /// The reason's stable kind (`NotRunReason::kind`), when it did not run.
     pub reason_kind: Option<String>,
+    /// Every cell the reason names (`reason_about` is the first).
+    pub reason_cells: Vec<u32>,
     /// How long its last run took (absent for a cell that did not run).
     #[serde(rename = "duration_ms", serialize_with = "millis_opt")]
     pub duration: Option<Duration>,
@@ -189,6 +225,11 @@ pub struct CellView {
     /// store rather than a run in this session: a snapshot shown on open,
     /// or a persisted cell the store restored. Cleared when it runs again.
     pub restored_at: Option<String>,
+    /// Its place in the dataflow graph.
+    #[serde(flatten)]
+    pub graph: GraphFacts,
+    /// The names its last run defined (editor sessions; else empty).
+    pub variables: Vec<VariableSummary>,
     /// Console bytes kept, and not kept, since the cell last started.
     #[serde(skip)]
     console_kept: usize,
@@ -215,9 +256,16 @@ impl CellView {
             reason: run.reason.as_ref().map(ToString::to_string),
             reason_about: run.reason.as_ref().and_then(|r| r.cell()).map(|c| c.id),
             reason_kind: run.reason.as_ref().map(|r| r.kind().to_owned()),
+            reason_cells: run
+                .reason
+                .as_ref()
+                .map(|r| r.cells().iter().map(|c| c.id).collect())
+                .unwrap_or_default(),
             duration: run.duration,
             persist: run.persist.clone(),
             restored_at: super::restore::restored_at_of(run.persist.as_ref()),
+            graph: GraphFacts::default(),
+            variables: Vec::new(),
             console_kept: run.console.iter().map(|c| c.text.len()).sum(),
             console_dropped: 0,
         }
@@ -243,6 +291,7 @@ impl CellView {
         self.reason = None;
         self.reason_about = None;
         self.reason_kind = None;
+        self.reason_cells.clear();
     }
 }
 
@@ -282,9 +331,12 @@ impl KernelSnapshot {
                         reason: None,
                         reason_about: None,
                         reason_kind: None,
+                        reason_cells: Vec::new(),
                         duration: None,
                         persist: None,
                         restored_at: None,
+                        graph: GraphFacts::default(),
+                        variables: Vec::new(),
                         console_kept: 0,
                         console_dropped: 0,
                     },
@@ -323,6 +375,18 @@ impl KernelSnapshot {
                     self.cells[i].meta.disabled = *disabled;
                 }
             }
+            EventBody::Graph { cells } => {
+                for cell in cells {
+                    if let Some(i) = find(&mut self.cells, cell.id) {
+                        self.cells[i].graph = cell.facts.clone();
+                    }
+                }
+            }
+            EventBody::Variables { id, variables } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i].variables = variables.clone();
+                }
+            }
             EventBody::Stale { ids } => {
                 for id in ids {
                     if let Some(i) = find(&mut self.cells, *id) {
@@ -352,6 +416,7 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    cell.variables.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -408,6 +473,7 @@ impl KernelSnapshot {
                 reason,
                 reason_kind,
                 about,
+                about_all,
             } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let cell = &mut self.cells[i];
@@ -419,8 +485,10 @@ impl KernelSnapshot {
                     cell.reason = Some(reason.clone());
                     cell.reason_about = *about;
                     cell.reason_kind = Some(reason_kind.clone());
+                    cell.reason_cells = about_all.clone();
                     cell.duration = None;
                     cell.persist = None;
+                    cell.variables.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -435,6 +503,7 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    cell.variables.clear();
                     super::restore::clear(cell);
                 }
             }

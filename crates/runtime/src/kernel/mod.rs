@@ -27,6 +27,7 @@
 mod batch;
 mod edit;
 mod event;
+mod graph;
 mod hub;
 mod restore;
 
@@ -45,7 +46,9 @@ use crate::worker::UnsolicitedSink;
 
 pub use batch::ReportReceiver;
 pub use edit::{EditError, OptionsPatch, Saved};
-pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
+pub use event::{
+    CellGraph, CellMeta, CellView, EventBody, GraphFacts, KernelEvent, KernelSnapshot, RunMode,
+};
 pub use hub::{Delivery, Subscription};
 
 use event::id_of;
@@ -64,6 +67,10 @@ pub struct KernelConfig {
     /// Where cells' last outputs are kept: shown on open, written when a
     /// cell finishes (`restore.rs`). `None`: neither.
     pub snapshots: Option<crate::snapshots::Snapshots>,
+    /// Summarise the names each run cell defines (`Variables` events) for
+    /// an editor's variables panel. Off for batch clients: it costs the
+    /// worker a `repr` per name.
+    pub variables: bool,
 }
 
 impl Default for KernelConfig {
@@ -72,6 +79,7 @@ impl Default for KernelConfig {
             mode: RunMode::Autorun,
             subscriber_limit: DEFAULT_SUBSCRIBER_LIMIT,
             snapshots: None,
+            variables: false,
         }
     }
 }
@@ -227,7 +235,8 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         .iter()
         .map(|&id| (id, edit::next_version()))
         .collect();
-    let mut initial = initial_snapshot(&session, &versions, config.mode);
+    let published = graph::Published::all(session.project());
+    let mut initial = initial_snapshot(&session, &versions, config.mode, &published);
     let mut restoring = Restoring::open(config.snapshots, &session, &mut initial);
     let hub = Arc::new(Hub::new(initial, config.subscriber_limit));
     restoring.start(&hub);
@@ -243,7 +252,9 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         idle_waiters: Vec::new(),
         versions,
         restoring,
+        published,
     };
+    kernel.session.summarize_variables = config.variables;
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
     // The kernel keeps every cell's state in its snapshot: a copy of all
     // records per run would cost it time proportional to the notebook.
@@ -279,12 +290,15 @@ fn initial_snapshot(
     session: &Session,
     versions: &HashMap<CellId, u64>,
     mode: RunMode,
+    published: &graph::Published,
 ) -> KernelSnapshot {
     let project = session.project();
     let cells = (0..project.cells().len())
         .map(|index| {
             let run = session.cell(index).expect("one record per cell");
-            CellView::from_run(meta(session, versions, index), run)
+            let mut view = CellView::from_run(meta(session, versions, index), run);
+            view.graph = published.get(project.cell_id(index));
+            view
         })
         .collect();
     KernelSnapshot {
@@ -335,6 +349,8 @@ struct Kernel {
     versions: HashMap<CellId, u64>,
     /// Snapshots shown on open and written as cells finish; recomputes.
     restoring: Restoring,
+    /// Every cell's graph facts as last published (`graph.rs`).
+    published: graph::Published,
 }
 
 /// Whether the kernel goes on after a command.
@@ -489,6 +505,10 @@ impl Kernel {
                 | Structural::Renamed(_)
         );
         self.restoring.changed();
+        let target = target_of(&change);
+        let mut touched = target
+            .map(|id| graph::around(self.session.project(), id))
+            .unwrap_or_default();
         let applied = match self.session.apply_change(change) {
             Ok(applied) => applied,
             Err(crate::SessionError::Change(e)) => {
@@ -548,6 +568,13 @@ impl Kernel {
             },
         };
         self.hub.publish(body);
+        if let Some(id) = target.or(applied.inserted) {
+            touched.extend(graph::around(self.session.project(), id));
+        }
+        let cells = self.published.refresh(self.session.project(), touched);
+        if !cells.is_empty() {
+            self.hub.publish(EventBody::Graph { cells });
+        }
         if !applied.stale.is_empty() {
             self.stale.extend(applied.stale.iter().copied());
             self.hub.publish(EventBody::Stale {
@@ -638,6 +665,18 @@ enum Structural {
     Options(CellId, bool, bool),
 }
 
+/// The existing cell a change names (an insert names none yet).
+fn target_of(change: &Change) -> Option<CellId> {
+    match change {
+        Change::SetCode { cell, .. }
+        | Change::Move { cell, .. }
+        | Change::Delete { cell }
+        | Change::Rename { cell, .. }
+        | Change::SetOptions { cell, .. } => Some(*cell),
+        Change::Insert { .. } => None,
+    }
+}
+
 fn describe(change: &Change) -> Structural {
     match change {
         Change::SetCode { cell, code } => Structural::Code(*cell, code.clone()),
@@ -692,12 +731,17 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             error: run.error.clone(),
             persist: run.persist.clone().map(Box::new),
         },
+        SessionEvent::Variables { index, variables } => EventBody::Variables {
+            id: id(index),
+            variables: variables.to_vec(),
+        },
         SessionEvent::CellSkipped { index, reason, run } => EventBody::Skipped {
             id: id(index),
             status: run.status,
             reason: reason.to_string(),
             reason_kind: reason.kind().to_string(),
             about: reason.cell().map(|c| c.id),
+            about_all: reason.cells().iter().map(|c| c.id).collect(),
         },
     }
 }

@@ -236,6 +236,7 @@ mod tests {
             reason: "r".into(),
             reason_kind: "k".into(),
             about: None,
+            about_all: Vec::new(),
         };
         assert_eq!(apply(restored_view(), skipped), None);
         assert_eq!(apply(restored_view(), EventBody::WorkerRestarted), None);

@@ -107,6 +107,11 @@ impl Session {
                 delete: delete.into_iter().collect(),
                 requires,
                 display,
+                summarize: if self.summarize_variables {
+                    analysis.defs.iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
             });
             defs.push(analysis.defs.clone());
         }
@@ -181,6 +186,14 @@ impl Session {
                     },
                     on_event,
                 );
+            }
+            BatchEvent::Event(WorkerEvent::Variables { cell_id, variables }) => {
+                if let Some(&k) = position.get(&cell_id) {
+                    on_event(crate::scheduler::SessionEvent::Variables {
+                        index: cells[k],
+                        variables: &variables,
+                    });
+                }
             }
             BatchEvent::Event(event) => match running {
                 Some(k) => {

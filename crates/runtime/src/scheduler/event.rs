@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::events::StreamSource;
-use crate::message::{MimeBundle, OutputAction, StreamName};
+use crate::message::{MimeBundle, OutputAction, StreamName, VariableSummary};
 use crate::scheduler::report::{CellRun, NotRunReason, RunStatus};
 
 /// Delivered to the callback of `Session::run_all` and friends, on the
@@ -50,6 +50,12 @@ pub enum SessionEvent<'a> {
         status: RunStatus,
         duration: Duration,
         run: &'a CellRun,
+    },
+    /// The names a cell that just finished defined, summarised (only when
+    /// the session summarises variables); after its `CellFinished`.
+    Variables {
+        index: usize,
+        variables: &'a [VariableSummary],
     },
     /// The cell did not run, for `reason`.
     CellSkipped {

@@ -173,6 +173,18 @@ impl NotRunReason {
         }
     }
 
+    /// Every cell the reason names: all the cells of a cycle, all the other
+    /// definers of a name, else the one [`NotRunReason::cell`] gives. An
+    /// editor links each (a graph error involves more than two cells).
+    pub fn cells(&self) -> Vec<&CellRef> {
+        match self {
+            NotRunReason::Cycle { with } => with.iter().collect(),
+            NotRunReason::MultiplyDefined { others, .. } => others.iter().collect(),
+            NotRunReason::DeletesNonlocal { definers, .. } => definers.iter().collect(),
+            other => other.cell().into_iter().collect(),
+        }
+    }
+
     /// Whether a cell skipped for this reason means the run failed. Being
     /// stopped or disabled (or below such a cell) is what the author asked
     /// for, so it is not.

@@ -528,6 +528,8 @@ pub(crate) fn route_event(
                 output,
             });
         }
+        // Routed by the batch (it names its cell and comes after `done`).
+        WorkerEvent::Variables { .. } => {}
     }
 }
 

@@ -200,6 +200,10 @@ pub struct Session {
     /// Whether a `RunReport` carries every cell's record (a copy of all
     /// outputs and consoles); the kernel, which keeps its own, says no.
     pub(crate) report_cells: bool,
+    /// Whether each run cell's defined names are summarised for a
+    /// variables panel (`SessionEvent::Variables`): an editor's kernel
+    /// asks; batch clients do not, and pay nothing.
+    pub(crate) summarize_variables: bool,
 }
 
 impl Session {
@@ -233,6 +237,7 @@ impl Session {
             yield_when: None,
             unsolicited: None,
             report_cells: true,
+            summarize_variables: false,
         })
     }
 

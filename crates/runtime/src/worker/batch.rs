@@ -38,6 +38,9 @@ pub struct BatchCell {
     pub display: Option<Display>,
     /// Whether the code may use private `_x` names (see `has_private_names`).
     pub private: bool,
+    /// Names to summarise after it runs (`WorkerEvent::Variables`); empty:
+    /// none, and nothing is computed.
+    pub summarize: Vec<String>,
 }
 
 /// What a batch reports as it goes.
@@ -122,6 +125,7 @@ impl Worker {
                 requires: cell.requires,
                 display: if send { cell.display } else { None },
                 private: send && cell.private,
+                summarize: cell.summarize,
             });
         }
         self.held.stats.batches += 1;
@@ -185,6 +189,12 @@ impl Worker {
                         error,
                         duration: Duration::from_nanos(duration_ns),
                     }));
+                }
+                FromWorker::Variables { cell_id, variables } => {
+                    on_event(BatchEvent::Event(WorkerEvent::Variables {
+                        cell_id,
+                        variables,
+                    }))
                 }
                 FromWorker::BatchDone {
                     ran,
