@@ -1,0 +1,229 @@
+"""`weir.ui` elements: argument validation when made, value validation when
+the page sends one, the display bundle; and, in a real worker process, the
+`done` report of bound names, `set_ui_value`, stale ids and `weir.state`
+(docs/python.md, "Interactive elements"; docs/protocol.md)."""
+
+import datetime
+import os
+import sys
+import unittest
+
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, PYTHON_DIR)
+
+import weir  # noqa: E402
+from weir import ui  # noqa: E402
+from weir.ui._core import MIMETYPE  # noqa: E402
+
+from tests.test_private import WorkerProcess  # noqa: E402
+
+
+class BundleTest(unittest.TestCase):
+    def test_bundle_has_id_kind_label_props_value_and_text(self):
+        s = ui.slider(0, 10, step=2, value=4, label="n")
+        bundle = s._repr_mimebundle_()
+        data = bundle[MIMETYPE]
+        self.assertEqual(sorted(data), ["id", "kind", "label", "props", "value"])
+        self.assertEqual((data["kind"], data["label"], data["value"]), ("slider", "n", 4))
+        self.assertEqual(data["props"]["step"], 2)
+        self.assertEqual(bundle["text/plain"], "<slider 'n': 4>")
+
+    def test_each_creation_has_its_own_id(self):
+        self.assertNotEqual(ui.checkbox().id, ui.checkbox().id)
+
+    def test_value_is_read_only_from_code(self):
+        with self.assertRaisesRegex(RuntimeError, "set from the page"):
+            ui.switch().value = True
+
+    def test_label_must_be_text(self):
+        with self.assertRaisesRegex(TypeError, "label must be a str"):
+            ui.checkbox(label=3)
+
+    def test_lazy_attribute_on_the_package(self):
+        self.assertIs(weir.ui.slider, ui.slider)
+
+
+class SliderTest(unittest.TestCase):
+    def test_arguments(self):
+        with self.assertRaisesRegex(ValueError, r"slider: stop \(1\) must not be less than start"):
+            ui.slider(5, 1)
+        with self.assertRaisesRegex(ValueError, "step must be positive"):
+            ui.slider(0, 1, step=0)
+        with self.assertRaisesRegex(TypeError, "start must be a number"):
+            ui.slider("0", 1)
+        with self.assertRaisesRegex(ValueError, "outside"):
+            ui.slider(0, 10, value=11)
+        with self.assertRaisesRegex(ValueError, "either steps or start"):
+            ui.slider(0, 1, steps=[0, 1])
+        with self.assertRaisesRegex(ValueError, "orientation"):
+            ui.slider(0, 1, orientation="diagonal")
+
+    def test_values(self):
+        s = ui.slider(0, 10, step=2)
+        self.assertEqual(s.value, 0)
+        s._update(6)
+        self.assertEqual(s.value, 6)
+        s._update(6.0)
+        self.assertIsInstance(s.value, int)
+        for bad, why in ((11, "outside"), (3, "step grid"), ("4", "expected a number"),
+                         (True, "expected a number"), (float("nan"), "finite")):
+            with self.assertRaisesRegex(ValueError, why):
+                s._update(bad)
+        self.assertEqual(s.value, 6)  # a refused value changes nothing
+
+    def test_steps(self):
+        s = ui.slider(steps=[1, 5, 10])
+        self.assertEqual(s.value, 1)
+        s._update(5)
+        with self.assertRaisesRegex(ValueError, "not one of its steps"):
+            s._update(4)
+
+    def test_range_slider(self):
+        r = ui.range_slider(0, 10)
+        self.assertEqual(r.value, [0, 10])
+        r._update([2, 3])
+        self.assertEqual(r.value, [2, 3])
+        with self.assertRaisesRegex(ValueError, "low end 5 is above high end 3"):
+            r._update([5, 3])
+        with self.assertRaisesRegex(ValueError, "pair"):
+            r._update(4)
+        with self.assertRaisesRegex(TypeError, "pair"):
+            ui.range_slider(0, 10, value=3)
+
+
+class OtherInputsTest(unittest.TestCase):
+    def test_number(self):
+        n = ui.number(start=1, stop=5)
+        self.assertEqual(n.value, 1)
+        n._update(None)
+        self.assertIsNone(n.value)
+        with self.assertRaisesRegex(ValueError, "above its stop"):
+            n._update(6)
+        with self.assertRaisesRegex(ValueError, "stop .* must not be less"):
+            ui.number(start=3, stop=1)
+
+    def test_text_and_text_area(self):
+        t = ui.text(value="a", max_length=3)
+        t._update("abc")
+        with self.assertRaisesRegex(ValueError, "over max_length 3"):
+            t._update("abcd")
+        with self.assertRaisesRegex(ValueError, "text: expected text"):
+            t._update(3)
+        with self.assertRaisesRegex(ValueError, "kind must be one of"):
+            ui.text(kind="number")
+        with self.assertRaisesRegex(ValueError, "rows must be a positive int"):
+            ui.text_area(rows=0)
+        with self.assertRaisesRegex(TypeError, "text_area: value must be a str"):
+            ui.text_area(value=None)
+
+    def test_checkbox_and_switch(self):
+        c = ui.checkbox()
+        c._update(True)
+        self.assertIs(c.value, True)
+        with self.assertRaisesRegex(ValueError, "switch: expected true or false"):
+            ui.switch()._update(1)
+        with self.assertRaisesRegex(TypeError, "checkbox: value must be True or False"):
+            ui.checkbox(value="yes")
+
+    def test_dropdown(self):
+        d = ui.dropdown({"one": 1, "two": 2}, value="two")
+        self.assertEqual((d.value, d.selected_key), (2, "two"))
+        d._update(["one"])
+        self.assertEqual(d.value, 1)
+        with self.assertRaisesRegex(ValueError, "'three' is not one of its options"):
+            d._update(["three"])
+        with self.assertRaisesRegex(ValueError, "a choice is required"):
+            d._update([])
+        free = ui.dropdown(["a", "b"])
+        self.assertIsNone(free.value)
+        free._update([])
+        with self.assertRaisesRegex(ValueError, "value 'c' is not one of its options"):
+            ui.dropdown(["a"], value="c")
+        with self.assertRaisesRegex(TypeError, "options must be"):
+            ui.dropdown("ab")
+
+    def test_radio_and_multiselect(self):
+        r = ui.radio(["x", "y"], value="x")
+        r._update("y")
+        self.assertEqual(r.value, "y")
+        with self.assertRaisesRegex(ValueError, "radio: 'z' is not one of"):
+            r._update("z")
+        m = ui.multiselect({"a": 1, "b": 2, "c": 3}, max_selections=2)
+        self.assertEqual(m.value, [])
+        m._update(["a", "c"])
+        self.assertEqual(m.value, [1, 3])
+        with self.assertRaisesRegex(ValueError, "over max_selections 2"):
+            m._update(["a", "b", "c"])
+
+    def test_buttons(self):
+        b = ui.button(value=0, on_click=lambda n: n + 1)
+        self.assertEqual(b.value, 0)
+        b._update(1)
+        b._update(2)
+        self.assertEqual(b.value, 2)
+        with self.assertRaisesRegex(ValueError, "click count"):
+            b._update(-1)
+        with self.assertRaisesRegex(ValueError, "kind must be one of"):
+            ui.button(kind="loud")
+        rb = ui.run_button()
+        self.assertIs(rb.value, False)
+        rb._update(1)
+        self.assertIs(rb.value, True)
+
+    def test_date(self):
+        d = ui.date(start="2024-01-01", stop="2024-12-31", value="2024-06-01")
+        self.assertEqual(d.value, datetime.date(2024, 6, 1))
+        d._update("2024-02-29")
+        self.assertEqual(d.value, datetime.date(2024, 2, 29))
+        with self.assertRaisesRegex(ValueError, "after its stop"):
+            d._update("2025-01-01")
+        with self.assertRaisesRegex(ValueError, "not an ISO date"):
+            d._update("yesterday")
+        with self.assertRaisesRegex(ValueError, "stop 2023-01-01 is before start"):
+            ui.date(start="2024-01-01", stop="2023-01-01")
+
+    def test_on_change_must_be_callable(self):
+        with self.assertRaisesRegex(TypeError, "on_change must be callable"):
+            ui.checkbox(on_change=3)
+
+
+class WorkerFlowTest(unittest.TestCase):
+    def setUp(self):
+        self.worker = WorkerProcess()
+        self.addCleanup(self.worker.close)
+
+    def set_value(self, element_id, value):
+        self.worker.channel.send({"type": "set_ui_value", "element_id": element_id, "value": value})
+        reply = self.worker.channel.receive()
+        self.assertEqual(reply["type"], "ui_value_set", reply)
+        return reply
+
+    def test_done_names_bound_elements_and_values_flow(self):
+        w = self.worker
+        done = w.run("c1", "import weir\ns = weir.ui.slider(0, 10)\ns")
+        self.assertEqual(done["status"], "ok", done)
+        element_id = done["ui"]["s"]
+        self.assertEqual(done["output"][MIMETYPE]["id"], element_id)
+        reply = self.set_value(element_id, 7)
+        self.assertTrue(reply["accepted"], reply)
+        self.assertEqual(reply["value"], 7)
+        self.assertEqual(w.value("c2", "s.value * 2"), "14")
+        bad = self.set_value(element_id, 70)
+        self.assertFalse(bad["accepted"])
+        self.assertIn("slider: 70 is outside [0, 10]", bad["error"])
+        # Re-running the creating cell makes the element afresh.
+        again = w.run("c1", "import weir\ns = weir.ui.slider(0, 10)\ns")
+        self.assertNotEqual(again["ui"]["s"], element_id)
+        stale = self.set_value(element_id, 3)
+        self.assertFalse(stale["accepted"])
+        self.assertIn("ran again or was deleted", stale["error"])
+
+    def test_a_state_setter_reports_the_getters_names(self):
+        w = self.worker
+        w.run("c1", "import weir\nget, set_ = weir.state(1)")
+        done = w.run("c2", "set_(get() + 1)")
+        self.assertEqual(
+            done["state"], [{"names": ["get"], "cell_id": "c2", "allow_self_loops": False}]
+        )
+        self.assertEqual(w.value("c3", "get()"), "2")
+        self.assertNotIn("state", w.run("c4", "x = 1"))

@@ -1,0 +1,40 @@
+"""`weir.ui`: interactive elements.  An element is a value in the graph:
+when a person changes it on the page, the cells that read the global name
+it is bound to run again, with no callback code (docs/python.md,
+"Interactive elements").  Names, arguments and defaults are marimo's
+`mo.ui.*`."""
+
+from ._core import MIMETYPE, UIElement
+from ._inputs import (
+    button,
+    checkbox,
+    date,
+    dropdown,
+    multiselect,
+    number,
+    radio,
+    range_slider,
+    run_button,
+    slider,
+    switch,
+    text,
+    text_area,
+)
+
+__all__ = [
+    "MIMETYPE",
+    "UIElement",
+    "button",
+    "checkbox",
+    "date",
+    "dropdown",
+    "multiselect",
+    "number",
+    "radio",
+    "range_slider",
+    "run_button",
+    "slider",
+    "switch",
+    "text",
+    "text_area",
+]
