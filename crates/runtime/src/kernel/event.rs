@@ -147,6 +147,19 @@ pub enum EventBody {
     WorkerDied {
         message: String,
     },
+    /// An element (`weir.ui`) made by cell `id` now holds `value` (its
+    /// front-end form), set by a client.
+    UiValue {
+        id: u32,
+        element_id: String,
+        value: serde_json::Value,
+    },
+    /// A value for an element was refused: an element that no longer
+    /// exists (its cell ran again or was deleted) or an invalid value.
+    UiValueRefused {
+        element_id: String,
+        message: String,
+    },
     /// Nothing is queued: the kernel waits for commands.
     Idle,
 }
@@ -189,6 +202,10 @@ pub struct CellView {
     /// store rather than a run in this session: a snapshot shown on open,
     /// or a persisted cell the store restored. Cleared when it runs again.
     pub restored_at: Option<String>,
+    /// Values clients set on the elements this cell's last run made
+    /// (element id -> front-end value): what its outputs show now.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ui_values: std::collections::BTreeMap<String, serde_json::Value>,
     /// Console bytes kept, and not kept, since the cell last started.
     #[serde(skip)]
     console_kept: usize,
@@ -218,6 +235,7 @@ impl CellView {
             duration: run.duration,
             persist: run.persist.clone(),
             restored_at: super::restore::restored_at_of(run.persist.as_ref()),
+            ui_values: Default::default(),
             console_kept: run.console.iter().map(|c| c.text.len()).sum(),
             console_dropped: 0,
         }
@@ -285,6 +303,7 @@ impl KernelSnapshot {
                         duration: None,
                         persist: None,
                         restored_at: None,
+                        ui_values: Default::default(),
                         console_kept: 0,
                         console_dropped: 0,
                     },
@@ -352,6 +371,7 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -421,6 +441,7 @@ impl KernelSnapshot {
                     cell.reason_kind = Some(reason_kind.clone());
                     cell.duration = None;
                     cell.persist = None;
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -435,12 +456,26 @@ impl KernelSnapshot {
                     cell.clear_reason();
                     cell.duration = None;
                     cell.persist = None;
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,
             EventBody::ModeChanged { mode } => self.mode = *mode,
-            EventBody::ChangeRefused { .. } | EventBody::Idle => {}
+            EventBody::UiValue {
+                id,
+                element_id,
+                value,
+            } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i]
+                        .ui_values
+                        .insert(element_id.clone(), value.clone());
+                }
+            }
+            EventBody::ChangeRefused { .. }
+            | EventBody::UiValueRefused { .. }
+            | EventBody::Idle => {}
         }
     }
 }

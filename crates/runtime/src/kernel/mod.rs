@@ -29,6 +29,7 @@ mod edit;
 mod event;
 mod hub;
 mod restore;
+mod ui;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +48,7 @@ pub use batch::ReportReceiver;
 pub use edit::{EditError, OptionsPatch, Saved};
 pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
 pub use hub::{Delivery, Subscription};
+pub use ui::UiReply;
 
 use event::id_of;
 use hub::Hub;
@@ -131,6 +133,16 @@ pub enum Command {
     /// meanwhile wait for the run to end, so it is never split; an
     /// interrupt still stops it. See `batch.rs`.
     RunAllReport(mpsc::Sender<Result<RunReport, SessionError>>),
+    /// A value a person set on an element (`weir.ui`): applied between
+    /// cells, the latest per element winning over any still waiting; the
+    /// cells reading the element then run (see `ui.rs`). `reply` gets
+    /// `Err(why)` when it was refused (an element made afresh since, an
+    /// invalid value).
+    SetUiValue {
+        element_id: String,
+        value: serde_json::Value,
+        reply: Option<UiReply>,
+    },
     Shutdown,
 }
 
@@ -243,6 +255,7 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         idle_waiters: Vec::new(),
         versions,
         restoring,
+        ui: ui::Elements::default(),
     };
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
     // The kernel keeps every cell's state in its snapshot: a copy of all
@@ -335,6 +348,8 @@ struct Kernel {
     versions: HashMap<CellId, u64>,
     /// Snapshots shown on open and written as cells finish; recomputes.
     restoring: Restoring,
+    /// Element bindings, waiting values, state calls (`ui.rs`).
+    ui: ui::Elements,
 }
 
 /// Whether the kernel goes on after a command.
@@ -397,7 +412,12 @@ impl Kernel {
                         return Next::Stop;
                     }
                 }
-                Err(mpsc::TryRecvError::Empty) => return Next::Continue,
+                Err(mpsc::TryRecvError::Empty) => {
+                    if self.ui.has_waiting() {
+                        self.apply_ui();
+                    }
+                    return Next::Continue;
+                }
                 Err(mpsc::TryRecvError::Disconnected) => return Next::Stop,
             }
         }
@@ -441,6 +461,7 @@ impl Kernel {
             Command::DropPlan => self.pending.clear(),
             Command::RestartWorker => {
                 self.pending.clear();
+                self.ui.forget_all();
                 let body = match self.session.restart() {
                     Ok(()) => EventBody::WorkerRestarted,
                     Err(e) => EventBody::WorkerDied {
@@ -474,6 +495,11 @@ impl Kernel {
             Command::RunAllReport(reply) => {
                 let _ = reply.send(self.run_all_reported());
             }
+            Command::SetUiValue {
+                element_id,
+                value,
+                reply,
+            } => self.ui.offer(element_id, value, reply),
             Command::Shutdown => return Next::Stop,
         }
         Next::Continue
@@ -535,6 +561,7 @@ impl Kernel {
                 self.pending.remove(&id);
                 self.stale.remove(&id);
                 self.versions.remove(&id);
+                self.ui.cell_deleted(id);
                 EventBody::CellDeleted { id: id_of(id) }
             }
             Structural::Renamed(id) => EventBody::CellRenamed {
@@ -592,12 +619,25 @@ impl Kernel {
         let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
         let plan = self.session.project().graph().run_plan(&ids);
         let hub = Arc::clone(&self.hub);
+        self.session.lineage_inputs = self.ui.lineage_inputs();
         self.restoring.before_run(&mut self.session);
         let restoring = &self.restoring;
+        let mut ran_ui: Vec<(usize, Option<crate::message::CellUi>)> = Vec::new();
         let report = self.session.execute(plan, &mut |event| {
             restoring.observe(&event);
+            match &event {
+                SessionEvent::CellFinished { index, ui, .. } => {
+                    ran_ui.push((*index, ui.cloned()));
+                }
+                SessionEvent::CellSkipped { index, .. } => ran_ui.push((*index, None)),
+                _ => {}
+            }
             hub.publish(convert(&event, &index_to_id));
         });
+        for (index, ui) in ran_ui {
+            let defs = &self.session.project().analysis(index).defs;
+            self.ui.cell_ran(index_to_id[index], defs, ui.as_ref());
+        }
         self.restoring
             .after_run(&mut self.session, &report, &index_to_id);
         for &index in &report.order {
@@ -684,6 +724,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             status,
             duration,
             run,
+            ..
         } => EventBody::Finished {
             id: id(index),
             status: *status,

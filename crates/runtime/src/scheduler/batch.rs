@@ -227,6 +227,7 @@ impl Session {
                     status,
                     duration: outcome.duration,
                     run,
+                    ui: outcome.ui.as_deref(),
                 });
             }
         });

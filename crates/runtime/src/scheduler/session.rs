@@ -200,6 +200,10 @@ pub struct Session {
     /// Whether a `RunReport` carries every cell's record (a copy of all
     /// outputs and consoles); the kernel, which keeps its own, says no.
     pub(crate) report_cells: bool,
+    /// Global name -> the value a client set on the element it is bound
+    /// to (canonical JSON): part of its readers' lineage keys. Kept by the
+    /// kernel (`kernel/ui.rs`).
+    pub(crate) lineage_inputs: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Session {
@@ -233,6 +237,7 @@ impl Session {
             yield_when: None,
             unsolicited: None,
             report_cells: true,
+            lineage_inputs: Default::default(),
         })
     }
 
