@@ -15,7 +15,7 @@ use serde_json::json;
 use weir_graph::CellId;
 use weir_runtime::kernel::{
     self, Command, Delivery, EventBody, KernelConfig, KernelEvent, KernelHandle, KernelSnapshot,
-    RunMode, Subscription,
+    RunMode, Subscription, UiRefusal,
 };
 use weir_runtime::{Session, StreamName};
 
@@ -108,7 +108,7 @@ fn set_value(
     kernel: &KernelHandle,
     element: &str,
     value: serde_json::Value,
-) -> mpsc::Receiver<Result<(), String>> {
+) -> mpsc::Receiver<Result<(), UiRefusal>> {
     let (reply, receiver) = mpsc::channel();
     kernel
         .send(Command::SetUiValue {
@@ -120,7 +120,7 @@ fn set_value(
     receiver
 }
 
-fn answer(receiver: mpsc::Receiver<Result<(), String>>) -> Result<(), String> {
+fn answer(receiver: mpsc::Receiver<Result<(), UiRefusal>>) -> Result<(), UiRefusal> {
     receiver.recv_timeout(DEADLINE).expect("an answer")
 }
 
@@ -217,6 +217,8 @@ fn a_remade_element_refuses_its_old_id_and_bad_values_are_refused() {
     let (kernel, mut client) = start(&[SLIDER, "print(s.value)"], RunMode::Autorun);
     let old = client.element(0);
     let bad = answer(set_value(&kernel, &old, json!(70))).unwrap_err();
+    assert_eq!(bad.reason(), "invalid_value");
+    let bad = bad.to_string();
     assert!(bad.contains("slider: 70 is outside [0, 10]"), "{bad}");
     kernel
         .send(Command::Run(vec![CellId(client.id(0))]))
@@ -229,6 +231,8 @@ fn a_remade_element_refuses_its_old_id_and_bad_values_are_refused() {
     );
     let from = client.seen.len();
     let refused = answer(set_value(&kernel, &old, json!(3))).unwrap_err();
+    assert_eq!(refused.reason(), "unknown_element");
+    let refused = refused.to_string();
     assert!(refused.contains("ran again"), "{refused}");
     client
         .until(|b| matches!(b, EventBody::UiValueRefused { element_id, .. } if *element_id == old));

@@ -48,7 +48,7 @@ pub use batch::ReportReceiver;
 pub use edit::{EditError, OptionsPatch, Saved};
 pub use event::{CellMeta, CellView, EventBody, KernelEvent, KernelSnapshot, RunMode};
 pub use hub::{Delivery, Subscription};
-pub use ui::UiReply;
+pub use ui::{UiRefusal, UiReply};
 
 use event::id_of;
 use hub::Hub;

@@ -28,8 +28,35 @@ use crate::message::{CellUi, StateSet};
 use super::event::id_of;
 use super::{EventBody, Kernel, RunMode};
 
-/// What a client hears back about one value.
-pub type UiReply = mpsc::Sender<Result<(), String>>;
+/// What a client hears back about one value: `Ok` once applied (or
+/// superseded by a later value for the same element).
+pub type UiReply = mpsc::Sender<Result<(), UiRefusal>>;
+
+/// Why a value was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UiRefusal {
+    /// No live element has this id: its cell ran again (elements are made
+    /// afresh, with new ids) or was deleted, or it never existed.
+    #[error("{0}")]
+    UnknownElement(String),
+    /// The element refused the value (wrong type, out of range).
+    #[error("{0}")]
+    InvalidValue(String),
+    /// The worker could not be asked (it died).
+    #[error("{0}")]
+    Worker(String),
+}
+
+impl UiRefusal {
+    /// A stable name for the wire (`refused` replies' `reason`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            UiRefusal::UnknownElement(_) => "unknown_element",
+            UiRefusal::InvalidValue(_) => "invalid_value",
+            UiRefusal::Worker(_) => "worker_failed",
+        }
+    }
+}
 
 #[derive(Default)]
 pub(super) struct Elements {
@@ -132,10 +159,10 @@ impl Kernel {
         let waiting = std::mem::take(&mut self.ui.waiting);
         for (element_id, value, replies) in waiting {
             let result = self.apply_value(&element_id, value);
-            if let Err(message) = &result {
+            if let Err(refusal) = &result {
                 self.hub.publish(EventBody::UiValueRefused {
                     element_id: element_id.clone(),
-                    message: message.clone(),
+                    message: refusal.to_string(),
                 });
             }
             for reply in replies {
@@ -148,12 +175,12 @@ impl Kernel {
         }
     }
 
-    fn apply_value(&mut self, element_id: &str, value: serde_json::Value) -> Result<(), String> {
+    fn apply_value(&mut self, element_id: &str, value: serde_json::Value) -> Result<(), UiRefusal> {
         let Some((creator, names)) = self.ui.find(element_id) else {
-            return Err(format!(
+            return Err(UiRefusal::UnknownElement(format!(
                 "no element {element_id}: the cell that made it ran again (which makes its \
                  elements afresh) or was deleted"
-            ));
+            )));
         };
         let reply = match self.session.worker.set_ui_value(element_id, value) {
             Ok(reply) => reply,
@@ -162,13 +189,19 @@ impl Kernel {
                 self.hub.publish(EventBody::WorkerDied {
                     message: message.clone(),
                 });
-                return Err(message);
+                return Err(UiRefusal::Worker(message));
             }
         };
         if !reply.accepted {
-            return Err(reply
+            let why = reply
                 .error
-                .unwrap_or_else(|| format!("element {element_id} refused the value")));
+                .unwrap_or_else(|| format!("element {element_id} refused the value"));
+            // The worker's registry is the authority on which ids live.
+            return Err(if why.starts_with("no element ") {
+                UiRefusal::UnknownElement(why)
+            } else {
+                UiRefusal::InvalidValue(why)
+            });
         }
         let now = reply.value.unwrap_or(serde_json::Value::Null);
         self.ui.values.insert(element_id.to_owned(), now.clone());
