@@ -146,6 +146,10 @@ export class Controller implements AppActions {
     }
   }
 
+  setUiValue(elementId: string, value: unknown): void {
+    this.send({ type: 'set_ui_value', element_id: elementId, value });
+  }
+
   private send(msg: ClientMessage): number {
     return this.conn.send(msg);
   }

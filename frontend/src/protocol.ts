@@ -51,6 +51,8 @@ export interface CellView extends CellMeta {
   reason: string | null;
   reason_about: number | null;
   restored_at?: string | null;
+  /** Values set on this cell's elements (element id → value). */
+  ui_values?: Record<string, unknown>;
 }
 
 export type KernelEvent = { seq: number } & (
@@ -74,6 +76,8 @@ export type KernelEvent = { seq: number } & (
       outputs: MimeBundle[]; error: CellError | null;
     }
   | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null }
+  | { type: 'ui_value'; id: number; element_id: string; value: unknown }
+  | { type: 'ui_value_refused'; element_id: string; message: string }
   | { type: 'worker_restarted' }
   | { type: 'worker_died'; message: string }
   | { type: 'idle' }
@@ -124,6 +128,7 @@ export type ClientMessage =
   | { type: 'restart' }
   | { type: 'set_mode'; mode: RunMode }
   | { type: 'save'; force?: boolean }
-  | { type: 'reload' };
+  | { type: 'reload' }
+  | { type: 'set_ui_value'; element_id: string; value: unknown };
 
 export type WithReq<T> = T & { req?: number };
