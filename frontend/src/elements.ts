@@ -7,6 +7,8 @@
 // A person's change is sent as `set_ui_value`; a dragged slider sends at
 // most one value per THROTTLE_MS and always its last one (docs/editor-protocol.md).
 
+import { renderComposite } from './elements-composite';
+
 export const UI_MIME = 'application/vnd.weir.ui+json';
 export const THROTTLE_MS = 50;
 
@@ -310,7 +312,9 @@ export function renderElement(data: ElementData, ctx: ElementContext | null): HT
       break;
     }
     default:
-      label.append(text('span', 'ui-unknown', `(${data.kind} element: value ${JSON.stringify(value)})`));
+      if (!renderComposite(data, value, disabled ? null : ctx, root, renderElement)) {
+        label.append(text('span', 'ui-unknown', `(${data.kind} element: value ${JSON.stringify(value)})`));
+      }
   }
   show(value);
   live.set(data.id, {

@@ -187,6 +187,76 @@ class OtherInputsTest(unittest.TestCase):
             ui.checkbox(on_change=3)
 
 
+class CompositeTest(unittest.TestCase):
+    def test_table_rows_columns_and_selection(self):
+        rows = [{"a": 1, "b": "x"}, {"a": 2, "c": object()}]
+        t = ui.table(rows)
+        props = t._bundle()["props"]
+        self.assertEqual(props["columns"], ["a", "b", "c"])
+        self.assertEqual(props["rows"][0], [1, "x", None])
+        self.assertIsInstance(props["rows"][1][2], str)  # not JSON: shown as text
+        self.assertEqual(t.value, [])
+        t._update([1, 0])
+        self.assertEqual(t.value, [rows[1], rows[0]])
+        with self.assertRaisesRegex(ValueError, "row 2 is not one of its 2 rows"):
+            t._update([2])
+        with self.assertRaisesRegex(ValueError, "list of row indices"):
+            t._update(1)
+
+    def test_table_data_forms_and_arguments(self):
+        columns = ui.table({"a": [1, 2, 3]}, selection="single", initial_selection=[0])
+        self.assertEqual(columns.value, {"a": [1]})
+        with self.assertRaisesRegex(ValueError, "one row may be selected"):
+            columns._update([0, 1])
+        values = ui.table(["p", "q"])
+        values._update([1])
+        self.assertEqual(values.value, ["q"])
+        with self.assertRaisesRegex(ValueError, "all of one length"):
+            ui.table({"a": [1], "b": [1, 2]})
+        with self.assertRaisesRegex(ValueError, "not supported by weir yet"):
+            ui.table([], selection="multi-cell")
+        with self.assertRaisesRegex(ValueError, "this table has no selection"):
+            ui.table([{"a": 1}], selection=None)._update([0])
+        with self.assertRaisesRegex(TypeError, "data must be"):
+            ui.table(3)
+        with self.assertRaisesRegex(ValueError, "page_size"):
+            ui.table([], page_size=0)
+
+    def test_form_value_arrives_on_submit_and_is_validated(self):
+        f = ui.slider(0, 10).form(submit_button_label="Go")
+        self.assertIsNone(f.value)
+        self.assertEqual(f._bundle()["props"]["element"]["kind"], "slider")
+        f._update(4)
+        self.assertEqual(f.value, 4)
+        with self.assertRaisesRegex(ValueError, "form: slider: 40 is outside"):
+            f._update(40)
+        odd = ui.number().form(validate=lambda v: None if v % 2 else "must be odd")
+        with self.assertRaisesRegex(ValueError, "form: must be odd"):
+            odd._update(2)
+        with self.assertRaisesRegex(TypeError, "form: element must be"):
+            ui.form(3)
+
+    def test_array_and_dictionary(self):
+        a = ui.array([ui.slider(0, 5), ui.checkbox()], label="both")
+        self.assertEqual(a.value, [0, False])
+        a._update([3, True])
+        self.assertEqual((a.value, a[0].value, len(a)), ([3, True], 3, 2))
+        with self.assertRaisesRegex(ValueError, "array: item 0: slider: 9 is outside"):
+            a._update([9, True])
+        with self.assertRaisesRegex(ValueError, "list of 2 values"):
+            a._update([1])
+        with self.assertRaisesRegex(TypeError, "array: item 1 is not a weir.ui element"):
+            ui.array([ui.checkbox(), 3])
+        d = ui.dictionary({"name": ui.text(), "ok": ui.switch()})
+        d._update({"name": "x", "ok": True})
+        self.assertEqual(d.value, {"name": "x", "ok": True})
+        self.assertEqual(d["name"].value, "x")
+        with self.assertRaisesRegex(ValueError, "exactly the keys"):
+            d._update({"name": "x"})
+        with self.assertRaisesRegex(TypeError, "keys must be str"):
+            ui.dictionary({1: ui.text()})
+
+
 class WorkerFlowTest(unittest.TestCase):
     def setUp(self):
         self.worker = WorkerProcess()

@@ -44,7 +44,7 @@ const slider = () => cell(0).locator('[data-testid=ui-element] input[type=range]
 try {
   await check('the notebook runs; the slider renders natively with its value', async () => {
     await page.goto(url, { waitUntil: 'load' });
-    await cell(4).waitFor({ timeout: T });
+    await cell(8).waitFor({ timeout: T });
     await page.locator('[data-testid=run-all]').click();
     await waitOut(1, '0 made 1');
     await slider().waitFor({ timeout: T });
@@ -80,6 +80,28 @@ try {
     await cell(3).locator('[data-testid=ui-element] input[type=checkbox]').check();
     await waitOut(4, 'state is True');
     await waitOut(1, '200 made 1');
+  });
+
+  await check('a table selection flows downstream', async () => {
+    await waitOut(6, 'picked []');
+    await cell(5).locator('input[aria-label="select row 2"]').check();
+    await waitOut(6, "picked ['bob']");
+    await cell(5).locator('input[aria-label="select row 1"]').check();
+    await waitOut(6, "picked ['ann', 'bob']");
+  });
+
+  await check('a form sends its value only on its button', async () => {
+    await waitOut(8, 'form None');
+    const form = cell(7).locator('[data-testid=ui-element][data-kind=form]');
+    const formId = await form.getAttribute('data-element-id');
+    const before = sent.length;
+    await form.locator('input[type=text]').fill('hello');
+    await form.locator('input[type=text]').press('Tab');
+    await form.locator('[data-testid=ui-submit]').click();
+    await waitOut(8, "form 'hello'");
+    const mine = sent.slice(before);
+    assert(mine.length === 1 && mine[0].element_id === formId && mine[0].value === 'hello',
+      `sent: ${JSON.stringify(mine)}`);
   });
 
   await check('no script errors', async () => {

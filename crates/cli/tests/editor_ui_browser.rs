@@ -2,7 +2,8 @@
 //! `weir edit --headless --port 0` with a real Python worker, driven in
 //! Debian's Chromium by `tests/browser/editor-ui.mjs` (a slider moves its
 //! dependent and not its creator, a drag ends on its last value, a state
-//! setter re-runs its readers).
+//! setter re-runs its readers, a table selection flows downstream, a form
+//! submits only on its button).
 //!
 //! Missing Chromium, Node or `npm ci` in tests/browser fails the test
 //! (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1` skips it).
@@ -60,6 +61,32 @@ def _(set_, weir):
 @app.cell
 def _(get):
     f"state is {get()}"
+    return
+
+
+@app.cell
+def _(weir):
+    t = weir.ui.table([{"name": "ann", "n": 1}, {"name": "bob", "n": 2}])
+    t
+    return (t,)
+
+
+@app.cell
+def _(t):
+    f"picked {[r['name'] for r in t.value]}"
+    return
+
+
+@app.cell
+def _(weir):
+    fm = weir.ui.text(label="word").form(submit_button_label="Send")
+    fm
+    return (fm,)
+
+
+@app.cell
+def _(fm):
+    f"form {fm.value!r}"
     return
 
 

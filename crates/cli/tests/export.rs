@@ -156,7 +156,10 @@ fn elements_export_as_static_controls_with_their_values() {
         page.contains("data-mime=\"application/vnd.weir.ui+json\" data-kind=\"slider\""),
         "{page}"
     );
-    assert!(page.contains("<output class=\"weir-element-value\">3</output>"), "{page}");
+    assert!(
+        page.contains("<output class=\"weir-element-value\">3</output>"),
+        "{page}"
+    );
     assert!(page.contains(">size</span>"), "{page}");
     assert!(page.contains("<option selected>b</option>"), "{page}");
     let _ = std::fs::remove_dir_all(&dir);

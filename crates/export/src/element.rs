@@ -154,10 +154,72 @@ pub fn render_element(out: &mut String, data: &Value) -> bool {
                 escape_html(&text(value))
             );
         }
+        "table" => push_table(out, props, value),
+        "form" => {
+            if let Some(inner) = props.get("element") {
+                render_element(out, inner);
+            }
+            let submit = props
+                .get("submit_button_label")
+                .and_then(Value::as_str)
+                .unwrap_or("Submit");
+            let _ = write!(
+                out,
+                "<button type=\"button\" disabled>{}</button>",
+                escape_html(submit)
+            );
+        }
+        "array" | "dictionary" => {
+            for item in props
+                .get("elements")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                render_element(out, item);
+            }
+        }
         _ => push_value(out, &format!("{kind}: {}", text(value))),
     }
     out.push_str("</label></div>\n");
     true
+}
+
+/// A table's rows as a static table, the selected ones marked.
+fn push_table(out: &mut String, props: &serde_json::Map<String, Value>, value: &Value) {
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let selected: Vec<u64> = value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    out.push_str("<table class=\"weir-element-table\"><thead><tr>");
+    for column in props
+        .get("columns")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let _ = write!(out, "<th>{}</th>", escape_html(&cell(column)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    let rows = props.get("rows").and_then(Value::as_array);
+    for (i, row) in rows.into_iter().flatten().enumerate() {
+        let mark = if selected.contains(&(i as u64)) {
+            " class=\"weir-selected\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<tr{mark}>");
+        for v in row.as_array().into_iter().flatten() {
+            let _ = write!(out, "<td>{}</td>", escape_html(&cell(v)));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
 }
 
 fn push_value(out: &mut String, shown: &str) {
@@ -225,6 +287,30 @@ mod tests {
             render(json!({"id": "a", "kind": "button", "label": "go", "value": 0}))
                 .contains("<button type=\"button\" disabled>go</button>")
         );
+    }
+
+    #[test]
+    fn composites_show_their_parts() {
+        let table = render(json!({"id": "t", "kind": "table", "value": [1],
+            "props": {"columns": ["name"], "rows": [["<a>"], ["bob"]]}}));
+        assert!(table.contains("<th>name</th>"), "{table}");
+        assert!(table.contains("<td>&lt;a&gt;</td>"), "{table}");
+        assert!(
+            table.contains("<tr class=\"weir-selected\"><td>bob</td>"),
+            "{table}"
+        );
+        let form = render(json!({"id": "f", "kind": "form", "value": null, "props": {
+            "submit_button_label": "Go",
+            "element": {"id": "s", "kind": "slider", "props": {}, "value": 2}}}));
+        assert!(
+            form.contains("data-kind=\"slider\"") && form.contains(">Go</button>"),
+            "{form}"
+        );
+        let array = render(
+            json!({"id": "a", "kind": "array", "value": [true], "props": {
+            "elements": [{"id": "c", "kind": "checkbox", "props": {}, "value": true}]}}),
+        );
+        assert!(array.contains("checked"), "{array}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ it is bound to run again, with no callback code (docs/python.md,
 "Interactive elements").  Names, arguments and defaults are marimo's
 `mo.ui.*`."""
 
+from ._composite import array, dictionary, form, table
 from ._core import MIMETYPE, UIElement
 from ._inputs import (
     button,
@@ -24,10 +25,13 @@ from ._inputs import (
 __all__ = [
     "MIMETYPE",
     "UIElement",
+    "array",
     "button",
     "checkbox",
     "date",
+    "dictionary",
     "dropdown",
+    "form",
     "multiselect",
     "number",
     "radio",
@@ -35,6 +39,7 @@ __all__ = [
     "run_button",
     "slider",
     "switch",
+    "table",
     "text",
     "text_area",
 ]

@@ -146,6 +146,13 @@ class UIElement:
     def __repr__(self):
         return self._text()
 
+    def form(self, label="", **options):
+        """This element in a form: its value arrives on submit
+        (`weir.ui.form`'s options: `submit_button_label`, `validate`, ...)."""
+        from ._composite import form
+
+        return form(self, label=label, **options)
+
     # Elements are used as values in f-strings and Markdown too.
     def __format__(self, spec):
         return format(self._text(), spec)
