@@ -6,6 +6,7 @@
 
 import { NotebookView, type AppActions } from './app';
 import { Connection } from './connection';
+import { setDefaultSender } from './elements';
 import { type Hasher, hashText } from './integrity';
 import type { ClientMessage, DeletedCell, RunMode } from './protocol';
 import { apply, indexOf, initialState, needsHello, type Incoming, type LocalAction, type NotebookState } from './state';
@@ -33,6 +34,8 @@ export class Controller implements AppActions {
     wsUrl: string,
   ) {
     this.state = initialState(notebook);
+    // Elements nested in other outputs (layouts) send through here too.
+    setDefaultSender((elementId, value) => this.setUiValue(elementId, value));
     this.autosaveOn = localStorage.getItem(AUTOSAVE_KEY) !== 'off';
     this.view = new NotebookView(hasher, this, this.autosaveOn);
     this.conn = new Connection({

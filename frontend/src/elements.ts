@@ -74,6 +74,22 @@ export function throttleLatest<T>(
   };
 }
 
+/**
+ * Where elements send values when their renderer was given no context
+ * (an element inside another output, e.g. a layout's child): set once by
+ * the controller.
+ */
+let defaultSend: ((elementId: string, value: unknown) => void) | null = null;
+
+export function setDefaultSender(send: (elementId: string, value: unknown) => void): void {
+  defaultSend = send;
+}
+
+function fallbackContext(): ElementContext | null {
+  const send = defaultSend;
+  return send ? { send, values: {} } : null;
+}
+
 /** Live elements on the page, so values set elsewhere (another tab) show. */
 const live = new Map<string, { root: HTMLElement; show: (value: unknown) => void }>();
 
@@ -102,7 +118,8 @@ function options(props: Readonly<Record<string, unknown>>): string[] {
 }
 
 /** The control for one element; `disabled` renders it static (export, read-only). */
-export function renderElement(data: ElementData, ctx: ElementContext | null): HTMLElement {
+export function renderElement(data: ElementData, given: ElementContext | null): HTMLElement {
+  const ctx = given ?? fallbackContext();
   const root = document.createElement('div');
   root.className = `ui-element ui-${data.kind}`;
   root.dataset.testid = 'ui-element';

@@ -178,8 +178,9 @@ impl Kernel {
     fn apply_value(&mut self, element_id: &str, value: serde_json::Value) -> Result<(), UiRefusal> {
         let Some((creator, names)) = self.ui.find(element_id) else {
             return Err(UiRefusal::UnknownElement(format!(
-                "no element {element_id}: the cell that made it ran again (which makes its \
-                 elements afresh) or was deleted"
+                "no element {element_id} is bound to a global name: the cell that made it ran \
+                 again (which makes its elements afresh), was deleted, or never assigned it to a \
+                 global name (only then can cells read it)"
             )));
         };
         let reply = match self.session.worker.set_ui_value(element_id, value) {
