@@ -297,3 +297,23 @@ class WorkerFlowTest(unittest.TestCase):
         )
         self.assertEqual(w.value("c3", "get()"), "2")
         self.assertNotIn("state", w.run("c4", "x = 1"))
+
+    def batch(self, cell_id, code):
+        """One cell as a `run_batch`, as the runtime runs cells; what it printed."""
+        self.worker.channel.send({"type": "run_batch", "entries": [
+            {"cell_id": cell_id, "name": "_", "code": code, "code_hash": str(hash(code))}]})
+        printed = []
+        while True:
+            message = self.worker.channel.receive()
+            if message["type"] == "stream":
+                printed.append(message["text"])
+            if message["type"] == "batch_done":
+                return "".join(printed)
+
+    def test_a_run_button_is_true_for_the_run_its_click_causes(self):
+        w = self.worker
+        element_id = w.run("c1", "import weir\nrb = weir.ui.run_button()\nrb")["ui"]["rb"]
+        self.assertEqual(self.batch("c2", "print(rb.value)"), "False\n")
+        self.assertTrue(self.set_value(element_id, 1)["accepted"])
+        self.assertEqual(self.batch("c2", "print(rb.value)"), "True\n")
+        self.assertEqual(self.batch("c2", "print(rb.value)"), "False\n")

@@ -12,6 +12,16 @@ from __future__ import annotations
 
 import sys
 
+# Elements to reset when the next run ends (a run_button's click is True
+# for the run it causes only).
+_RESET = []
+
+
+def after_run():
+    """A batch ended: reset what a click armed."""
+    while _RESET:
+        _RESET.pop()._reset()
+
 
 def after_cell(worker, done, compiled):
     core = sys.modules.get("weir.ui._core")
@@ -53,6 +63,8 @@ def set_ui_value(worker, message):
         try:
             element._update(message.get("value"))
             reply["accepted"] = True
+            if getattr(element, "_reset_after_run", False):
+                _RESET.append(element)
         except ValueError as exc:
             reply["error"] = str(exc)
         except Exception as exc:

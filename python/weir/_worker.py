@@ -393,6 +393,9 @@ class Worker:
         finally:
             interrupts.batch = False
             interrupts.stop = False
+        uiflow = sys.modules.get("weir._uiflow")
+        if uiflow is not None and uiflow._RESET:
+            uiflow.after_run()
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
 
     def _halt_waiting(self):

@@ -435,9 +435,13 @@ class button(UIElement):
 
 
 class run_button(UIElement):
-    """A button whose value is True once it has been clicked."""
+    """A button whose value is True after a click, for the run that click
+    causes; then False again (as marimo's)."""
 
     _kind = "run_button"
+    # The worker sets the value back to False when the run that the click
+    # caused has ended (`weir._uiflow`).
+    _reset_after_run = True
 
     def __init__(
         self, kind="neutral", disabled=False, tooltip=None, *, label="click to run",
@@ -452,6 +456,9 @@ class run_button(UIElement):
         if not isinstance(clicks, int) or isinstance(clicks, bool) or clicks < 0:
             raise fail(self._kind, "expected a click count, got %r" % (clicks,))
         return clicks > 0
+
+    def _reset(self):
+        self._value = False
 
 
 def _date_arg(name, value):
