@@ -8,6 +8,7 @@
 // most one value per THROTTLE_MS and always its last one (docs/editor-protocol.md).
 
 import { renderComposite } from './elements-composite';
+import { renderFile, renderRefresh } from './elements-more';
 
 export const UI_MIME = 'application/vnd.weir.ui+json';
 export const THROTTLE_MS = 50;
@@ -240,8 +241,14 @@ export function renderElement(data: ElementData, given: ElementContext | null): 
       i.addEventListener('change', () => send(i.value));
       break;
     }
-    case 'text_area': {
+    case 'text_area':
+    case 'code_editor': {
       const t = document.createElement('textarea');
+      if (data.kind === 'code_editor') {
+        t.className = 'ui-code';
+        t.spellcheck = false;
+        if (typeof p.language === 'string') t.dataset.language = p.language;
+      }
       t.disabled = disabled;
       if (typeof p.placeholder === 'string') t.placeholder = p.placeholder;
       if (typeof p.rows === 'number') t.rows = p.rows;
@@ -253,6 +260,21 @@ export function renderElement(data: ElementData, given: ElementContext | null): 
       t.addEventListener('change', () => send(t.value));
       break;
     }
+    case 'datetime': {
+      const i = input('datetime-local');
+      i.step = p.precision === 'second' ? '1' : p.precision === 'hour' ? '3600' : '60';
+      if (typeof p.start === 'string') i.min = p.start;
+      if (typeof p.stop === 'string') i.max = p.stop;
+      show = (v) => (i.value = typeof v === 'string' ? v : '');
+      i.addEventListener('change', () => i.value && send(i.value));
+      break;
+    }
+    case 'refresh':
+      renderRefresh(data, value, ctx ? send : null, label, root);
+      break;
+    case 'file':
+      renderFile(data, value, ctx ? send : null, label);
+      break;
     case 'checkbox':
     case 'switch': {
       const i = input('checkbox');

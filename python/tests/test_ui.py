@@ -257,6 +257,56 @@ class CompositeTest(unittest.TestCase):
             ui.dictionary({1: ui.text()})
 
 
+class MoreInputsTest(unittest.TestCase):
+    def test_datetime(self):
+        d = ui.datetime(start="2024-01-01T00:00", value="2024-01-02T03:04")
+        self.assertEqual(d.value, datetime.datetime(2024, 1, 2, 3, 4))
+        d._update("2024-05-06T07:08")
+        self.assertEqual(d.value.month, 5)
+        with self.assertRaisesRegex(ValueError, "before its start"):
+            d._update("2023-01-01T00:00")
+        with self.assertRaisesRegex(ValueError, "not an ISO date and time"):
+            d._update("noon")
+        with self.assertRaisesRegex(ValueError, "precision"):
+            ui.datetime(precision="day")
+
+    def test_code_editor(self):
+        c = ui.code_editor("x = 1", language="sql")
+        self.assertEqual(c._bundle()["props"]["language"], "sql")
+        c._update("select 1")
+        self.assertEqual(c.value, "select 1")
+        with self.assertRaisesRegex(TypeError, "language"):
+            ui.code_editor(language="")
+
+    def test_refresh(self):
+        r = ui.refresh(["1s", "5m", 2], default_interval="1s")
+        self.assertEqual(r._bundle()["props"]["seconds"], [1.0, 300.0, 2.0])
+        r._update(4)
+        self.assertEqual(r.value, 4)
+        with self.assertRaisesRegex(ValueError, "under 0.1 s"):
+            ui.refresh(["10ms"])
+        with self.assertRaisesRegex(ValueError, "an interval is"):
+            ui.refresh(["soon"])
+        with self.assertRaisesRegex(ValueError, "not one of its options"):
+            ui.refresh(["1s"], default_interval="2s")
+        with self.assertRaisesRegex(ValueError, "tick count"):
+            r._update(-1)
+
+    def test_file(self):
+        import base64
+
+        f = ui.file(filetypes=[".csv"])
+        f._update([{"name": "a.csv", "contents": base64.b64encode(b"x,y").decode()}])
+        self.assertEqual((f.name(), f.contents()), ("a.csv", b"x,y"))
+        self.assertEqual(f._bundle()["value"], [{"name": "a.csv", "size": 3}])
+        with self.assertRaisesRegex(ValueError, "one file may be uploaded"):
+            f._update([{"name": "a", "contents": ""}, {"name": "b", "contents": ""}])
+        with self.assertRaisesRegex(ValueError, "not base64"):
+            f._update([{"name": "a", "contents": "!!"}])
+        with self.assertRaisesRegex(ValueError, "filetype"):
+            ui.file(filetypes=["csv"])
+
+
 class WorkerFlowTest(unittest.TestCase):
     def setUp(self):
         self.worker = WorkerProcess()

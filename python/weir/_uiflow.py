@@ -73,7 +73,7 @@ def set_ui_value(worker, message):
             reply["error"] = "%s: on_change raised %s: %s" % (
                 element._kind, type(exc).__name__, exc)
         if reply["accepted"]:
-            reply["value"] = element._frontend_value
+            reply["value"] = element._shown_value()
     updates = _state_updates(worker)
     if updates:
         reply["state"] = updates

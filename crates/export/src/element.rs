@@ -139,15 +139,19 @@ pub fn render_element(out: &mut String, data: &Value) -> bool {
                 escape_html(shown)
             );
         }
-        "text_area" => {
+        "text_area" | "code_editor" => {
             let _ = write!(
                 out,
                 "<textarea disabled>{}</textarea>",
                 escape_html(&text(value))
             );
         }
-        "text" | "date" => {
-            let kind_attr = if kind == "date" { "date" } else { "text" };
+        "text" | "date" | "datetime" => {
+            let kind_attr = match kind {
+                "date" => "date",
+                "datetime" => "datetime-local",
+                _ => "text",
+            };
             let _ = write!(
                 out,
                 "<input type=\"{kind_attr}\" disabled value=\"{}\">",
@@ -155,6 +159,16 @@ pub fn render_element(out: &mut String, data: &Value) -> bool {
             );
         }
         "table" => push_table(out, props, value),
+        "file" => {
+            let names: Vec<String> = value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            out.push_str("<input type=\"file\" disabled>");
+            push_value(out, &names.join(", "));
+        }
         "form" => {
             if let Some(inner) = props.get("element") {
                 render_element(out, inner);
@@ -282,6 +296,14 @@ mod tests {
         );
         assert!(
             render(json!({"id": "a", "kind": "range_slider", "value": [1, 3]})).contains("1 – 3")
+        );
+        assert!(
+            render(json!({"id": "a", "kind": "datetime", "value": "2024-01-02T03:04:00"}))
+                .contains("type=\"datetime-local\" disabled value=\"2024-01-02T03:04:00\"")
+        );
+        assert!(
+            render(json!({"id": "a", "kind": "file", "value": [{"name": "a.csv", "size": 3}]}))
+                .contains(">a.csv</output>")
         );
         assert!(
             render(json!({"id": "a", "kind": "button", "label": "go", "value": 0}))

@@ -6,6 +6,7 @@ it is bound to run again, with no callback code (docs/python.md,
 
 from ._composite import array, dictionary, form, table
 from ._core import MIMETYPE, UIElement
+from ._more import code_editor, datetime, file, refresh
 from ._inputs import (
     button,
     checkbox,
@@ -28,14 +29,18 @@ __all__ = [
     "array",
     "button",
     "checkbox",
+    "code_editor",
     "date",
+    "datetime",
     "dictionary",
     "dropdown",
+    "file",
     "form",
     "multiselect",
     "number",
     "radio",
     "range_slider",
+    "refresh",
     "run_button",
     "slider",
     "switch",

@@ -127,13 +127,18 @@ class UIElement:
             self._on_change(value)
 
     # -- display ------------------------------------------------------------
+    def _shown_value(self):
+        """The value as the page shows it (the front-end value, unless that
+        holds what the page need not get back, like a file's bytes)."""
+        return self._frontend_value
+
     def _bundle(self):
         return {
             "id": self._id,
             "kind": self._kind,
             "label": self._label,
             "props": self._props,
-            "value": self._frontend_value,
+            "value": self._shown_value(),
         }
 
     def _repr_mimebundle_(self, include=None, exclude=None):
