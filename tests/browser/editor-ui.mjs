@@ -44,7 +44,7 @@ const slider = () => cell(0).locator('[data-testid=ui-element] input[type=range]
 try {
   await check('the notebook runs; the slider renders natively with its value', async () => {
     await page.goto(url, { waitUntil: 'load' });
-    await cell(8).waitFor({ timeout: T });
+    await cell(10).waitFor({ timeout: T });
     await page.locator('[data-testid=run-all]').click();
     await waitOut(1, '0 made 1');
     await slider().waitFor({ timeout: T });
@@ -102,6 +102,12 @@ try {
     const mine = sent.slice(before);
     assert(mine.length === 1 && mine[0].element_id === formId && mine[0].value === 'hello',
       `sent: ${JSON.stringify(mine)}`);
+  });
+
+  await check('an uploaded file reaches its readers as bytes', async () => {
+    await waitOut(10, 'file None None');
+    await cell(9).locator('input[type=file]').setInputFiles({ name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('hi there') });
+    await waitOut(10, "file a.txt b'hi there'");
   });
 
   await check('no script errors', async () => {

@@ -90,6 +90,19 @@ def _(fm):
     return
 
 
+@app.cell
+def _(weir):
+    up = weir.ui.file(label="upload")
+    up
+    return (up,)
+
+
+@app.cell
+def _(up):
+    f"file {up.name()} {up.contents()!r}"
+    return
+
+
 if __name__ == "__main__":
     app.run()
 "#;
