@@ -317,3 +317,45 @@ impl Drop for Gate {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+#[test]
+fn an_on_change_that_raises_keeps_the_value_and_shows_the_error() {
+    let (kernel, mut client) = start(
+        &[
+            "import weir\ndef bad(v):\n    raise RuntimeError('nope')\nc = weir.ui.checkbox(on_change=bad)\nc",
+            "print('checked', c.value)",
+        ],
+        RunMode::Autorun,
+    );
+    let element = client.element(0);
+    assert_eq!(answer(set_value(&kernel, &element, json!(true))), Ok(()));
+    client.until_idle();
+    assert_eq!(client.stdout(1), "checked True\n");
+    let stderr: String = client.view.cells[0]
+        .console
+        .iter()
+        .filter(|c| c.stream == StreamName::Stderr)
+        .map(|c| c.text.as_str())
+        .collect();
+    assert!(
+        stderr.contains("on_change raised RuntimeError: nope"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_deleted_creating_cell_takes_its_elements_with_it() {
+    let (kernel, mut client) = start(&[SLIDER, "print(s.value)"], RunMode::Autorun);
+    let element = client.element(0);
+    kernel
+        .send(Command::Change {
+            change: weir_project::Change::Delete {
+                cell: CellId(client.id(0)),
+            },
+            reply: None,
+        })
+        .unwrap();
+    client.until_idle();
+    let refused = answer(set_value(&kernel, &element, json!(2))).unwrap_err();
+    assert_eq!(refused.reason(), "unknown_element", "{refused}");
+}
