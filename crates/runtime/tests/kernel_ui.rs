@@ -3,7 +3,8 @@
 //! the cells reading the element's name and their descendants, never the
 //! cell that made it; values arriving during a run coalesce (the latest
 //! wins); an element made afresh refuses its old id; a state setter runs
-//! the getter's readers. Synchronised by events only.
+//! the getter's readers; a persisted reader is recomputed for a new value.
+//! Synchronised by events only.
 
 mod common;
 
@@ -358,4 +359,50 @@ fn a_deleted_creating_cell_takes_its_elements_with_it() {
     client.until_idle();
     let refused = answer(set_value(&kernel, &element, json!(2))).unwrap_err();
     assert_eq!(refused.reason(), "unknown_element", "{refused}");
+}
+
+/// A persisted reader of an element: its lineage key includes the
+/// element's value, so after a value is set it is computed anew, not
+/// restored from the entry stored for the old value (docs/persistence.md).
+#[test]
+fn a_persisted_reader_is_recomputed_for_a_new_element_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(
+        weir_store::Store::open(weir_store::StoreConfig {
+            key: Some(weir_store::StoreKey::from_bytes([1; 32])),
+            ..weir_store::StoreConfig::new(dir.path())
+        })
+        .expect("store opens"),
+    );
+    let source = "import weir\n\napp = weir.App()\n\n\n\
+        @app.cell\ndef _():\n    import weir\n    s = weir.ui.slider(0, 10)\n    s\n    return s, weir\n\n\n\
+        @app.cell(persist=True)\ndef _(s):\n    y = s.value * 10\n    return (y,)\n\n\n\
+        @app.cell\ndef _(y):\n    print('y', y)\n    return\n";
+    let project = weir_project::Project::from_source(source).expect("notebook parses");
+    let mut session = Session::start(project, common::session_config()).expect("session starts");
+    session.set_persistence(Some(weir_runtime::Persistence {
+        store,
+        dirs: vec![dir.path().to_path_buf()],
+        mode: weir_runtime::PersistMode::Exec,
+        refresh: weir_runtime::Refresh::None,
+        strict: false,
+    }));
+    let kernel = kernel::spawn(session, KernelConfig::default());
+    let mut client = Client::connect(&kernel);
+    kernel.send(Command::RunAll).unwrap();
+    client.until_idle();
+    assert_eq!(client.stdout(2), "y 0\n");
+    let element = client.element(0);
+    assert_eq!(answer(set_value(&kernel, &element, json!(5))), Ok(()));
+    client.until_idle();
+    assert_eq!(
+        client.stdout(2),
+        "y 50\n",
+        "not the entry stored for value 0"
+    );
+    let persist = client.view.cells[1]
+        .persist
+        .as_ref()
+        .expect("a persisted cell");
+    assert_ne!(persist.action, weir_runtime::PersistAction::Restored);
 }
