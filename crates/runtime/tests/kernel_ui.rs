@@ -221,9 +221,13 @@ fn a_remade_element_refuses_its_old_id_and_bad_values_are_refused() {
     assert_eq!(bad.reason(), "invalid_value");
     let bad = bad.to_string();
     assert!(bad.contains("slider: 70 is outside [0, 10]"), "{bad}");
+    // A refused value is a command handled: an `Idle` follows it.
+    client.until_idle();
     kernel
         .send(Command::Run(vec![CellId(client.id(0))]))
         .unwrap();
+    let creator = client.id(0);
+    client.until(|b| matches!(b, EventBody::Finished { id, .. } if *id == creator));
     client.until_idle();
     let new = client.element(0);
     assert_ne!(
@@ -405,4 +409,32 @@ fn a_persisted_reader_is_recomputed_for_a_new_element_value() {
         .as_ref()
         .expect("a persisted cell");
     assert_ne!(persist.action, weir_runtime::PersistAction::Restored);
+}
+
+#[test]
+fn an_element_bound_by_another_cell_brings_that_names_readers() {
+    // The element is made inside a list; a later cell binds it to `t`.
+    let (kernel, mut client) = start(
+        &[
+            "import weir\nparts = [weir.ui.slider(0, 10)]",
+            "t = parts[0]\nt",
+            "print('via t', t.value)",
+        ],
+        RunMode::Autorun,
+    );
+    let element = client.element(1);
+    let from = client.seen.len();
+    assert_eq!(answer(set_value(&kernel, &element, json!(9))), Ok(()));
+    client.until_idle();
+    assert_eq!(client.stdout(2), "via t 9\n");
+    assert_eq!(client.started_since(from, 0), 0);
+    assert_eq!(
+        client.started_since(from, 1),
+        0,
+        "the binding cell defines t: it does not run"
+    );
+    assert_eq!(
+        client.view.cells[1].ui_values.get(&element),
+        Some(&json!(9))
+    );
 }

@@ -18,7 +18,7 @@
 //!   A state setter's call does the same for the readers of its getter's
 //!   names, minus the calling cell unless `allow_self_loops`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 
 use weir_graph::CellId;
@@ -60,8 +60,9 @@ impl UiRefusal {
 
 #[derive(Default)]
 pub(super) struct Elements {
-    /// Creating cell -> (global name -> element id).
-    bound: HashMap<CellId, BTreeMap<String, String>>,
+    /// Defining cell -> (global name -> element id). An element may be
+    /// bound in several cells (`t = s` elsewhere): every such name counts.
+    bound: BTreeMap<CellId, BTreeMap<String, String>>,
     /// Values not yet applied, latest per element, in arrival order of
     /// their first value.
     waiting: Vec<(String, serde_json::Value, Vec<UiReply>)>,
@@ -126,16 +127,20 @@ impl Elements {
         self.state.clear();
     }
 
-    /// The creating cell of an element and the names bound to it.
+    /// The first cell (by id) binding an element, and every global name
+    /// bound to it in any cell.
     fn find(&self, element_id: &str) -> Option<(CellId, Vec<String>)> {
-        self.bound.iter().find_map(|(cell, names)| {
-            let bound: Vec<String> = names
-                .iter()
-                .filter(|(_, e)| *e == element_id)
-                .map(|(n, _)| n.clone())
-                .collect();
-            (!bound.is_empty()).then_some((*cell, bound))
-        })
+        let mut first = None;
+        let mut names = Vec::new();
+        for (cell, bound) in &self.bound {
+            for (name, element) in bound {
+                if element == element_id {
+                    first.get_or_insert(*cell);
+                    names.push(name.clone());
+                }
+            }
+        }
+        first.map(|cell| (cell, names))
     }
 
     /// Global name -> canonical bytes of the value of the element it is
