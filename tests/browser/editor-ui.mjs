@@ -75,11 +75,27 @@ try {
     assert(values.length < 30, `every move was sent (${values.length}): not throttled`);
   });
 
+  await check('a second tab shows the slider where it is, and follows it', async () => {
+    const other = await context.newPage();
+    other.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await other.goto(url, { waitUntil: 'load' });
+      const theirs = other.locator('[data-testid=cell]').nth(0).locator('[data-testid=ui-element] input[type=range]');
+      await theirs.waitFor({ timeout: T });
+      assert((await theirs.inputValue()) === '100', `the new tab shows ${await theirs.inputValue()}`);
+      await slider().fill('30');
+      await waitOut(1, '60 made 1');
+      await other.waitForFunction(() => document.querySelector('[data-testid=cell] input[type=range]')?.value === '30', null, { timeout: T });
+    } finally {
+      await other.close();
+    }
+  });
+
   await check('a state setter (an element\'s on_change) re-runs the getter\'s readers', async () => {
     await waitOut(4, 'state is False');
     await cell(3).locator('[data-testid=ui-element] input[type=checkbox]').check();
     await waitOut(4, 'state is True');
-    await waitOut(1, '200 made 1');
+    await waitOut(1, '60 made 1');
   });
 
   await check('a table selection flows downstream', async () => {

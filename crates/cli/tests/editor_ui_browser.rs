@@ -2,7 +2,8 @@
 //! `weir edit --headless --port 0` with a real Python worker, driven in
 //! Debian's Chromium by `tests/browser/editor-ui.mjs` (a slider moves its
 //! dependent and not its creator, a drag ends on its last value, a state
-//! setter re-runs its readers, a table selection flows downstream, a form
+//! setter re-runs its readers, a second tab follows the slider, a table
+//! selection flows downstream, a form
 //! submits only on its button).
 //!
 //! Missing Chromium, Node or `npm ci` in tests/browser fails the test
