@@ -3,8 +3,8 @@
 //! Debian's Chromium by `tests/browser/editor-ui.mjs` (a slider moves its
 //! dependent and not its creator, a drag ends on its last value, a state
 //! setter re-runs its readers, a second tab follows the slider, a table
-//! selection flows downstream, a form
-//! submits only on its button).
+//! selection flows downstream, a form submits only on its button, an upload
+//! reaches its readers).
 //!
 //! Missing Chromium, Node or `npm ci` in tests/browser fails the test
 //! (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1` skips it).
