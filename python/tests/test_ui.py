@@ -15,6 +15,7 @@ import weir  # noqa: E402
 from weir import ui  # noqa: E402
 from weir.ui._core import MIMETYPE  # noqa: E402
 
+from tests._skip import skip_or_fail  # noqa: E402
 from tests.test_private import WorkerProcess  # noqa: E402
 
 
@@ -221,6 +222,20 @@ class CompositeTest(unittest.TestCase):
             ui.table(3)
         with self.assertRaisesRegex(ValueError, "page_size"):
             ui.table([], page_size=0)
+
+    def test_table_of_a_pandas_frame_selects_a_frame(self):
+        try:
+            import pandas as pd
+        except ImportError:
+            skip_or_fail(self, "pandas is not installed")
+        frame = pd.DataFrame({"name": ["ann", "bob", "cy"], "n": [1, 2, 3]})
+        t = ui.table(frame, selection="single")
+        props = t._bundle()["props"]
+        self.assertEqual(props["columns"], ["name", "n"])
+        self.assertEqual(props["rows"][2], ["cy", 3])
+        t._update([1])
+        self.assertEqual(list(t.value["name"]), ["bob"])
+        self.assertEqual(type(t.value).__name__, "DataFrame")
 
     def test_form_value_arrives_on_submit_and_is_validated(self):
         f = ui.slider(0, 10).form(submit_button_label="Go")
