@@ -10,6 +10,7 @@ import { createEditor, setDoc } from './editor';
 import { type Hasher, verifyBundle } from './integrity';
 import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
 import { renderConsole, renderOutput } from './output';
+import { syncValues } from './elements';
 import type { MimeBundle } from './protocol';
 import { renderMarkdown } from './render-markdown';
 import type { Cell } from './state';
@@ -29,6 +30,8 @@ export interface CellActions {
   cellLabel?(id: number): string;
   save(): void;
   draftChanged(): void;
+  /** A person set an element's value (`weir.ui`). */
+  setUiValue(elementId: string, value: unknown): void;
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -457,6 +460,7 @@ export class CellComponent {
     if (!prev || prev.error !== cell.error) this.paintError();
     if (!prev || prev.console !== cell.console) this.paintConsole();
     if (!prev || prev.outputs !== cell.outputs) this.paintOutputs(prev?.outputs ?? []);
+    else if (prev.uiValues !== cell.uiValues) syncValues(cell.uiValues);
   }
 
   private paintStatus(): void {
@@ -634,7 +638,10 @@ export class CellComponent {
         if (this.md.interpolated) this.paintCode();
         continue;
       }
-      this.outputBox.append(renderOutput(this.hasher, outputs[i]));
+      this.outputBox.append(renderOutput(this.hasher, outputs[i], {
+        send: (elementId, value) => this.actions.setUiValue(elementId, value),
+        values: this.cell.uiValues,
+      }));
     }
   }
 }

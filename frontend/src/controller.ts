@@ -6,6 +6,7 @@
 
 import { NotebookView, type AppActions } from './app';
 import { Connection } from './connection';
+import { setDefaultSender } from './elements';
 import { type Hasher, hashText } from './integrity';
 import type { ClientMessage, DeletedCell, RunMode } from './protocol';
 import { cellLabel } from './graph';
@@ -34,6 +35,8 @@ export class Controller implements AppActions {
     wsUrl: string,
   ) {
     this.state = initialState(notebook);
+    // Elements nested in other outputs (layouts) send through here too.
+    setDefaultSender((elementId, value) => this.setUiValue(elementId, value));
     this.autosaveOn = localStorage.getItem(AUTOSAVE_KEY) !== 'off';
     this.view = new NotebookView(hasher, this, this.autosaveOn);
     this.conn = new Connection({
@@ -145,6 +148,10 @@ export class Controller implements AppActions {
         this.dispatch({ type: 'notice', notice: { kind: 'error', text: `The page could not draw the notebook: ${err instanceof Error ? err.message : String(err)}` } });
       }
     }
+  }
+
+  setUiValue(elementId: string, value: unknown): void {
+    this.send({ type: 'set_ui_value', element_id: elementId, value });
   }
 
   private send(msg: ClientMessage): number {

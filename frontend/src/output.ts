@@ -6,6 +6,7 @@ import { MAX_FRAME_HEIGHT, frameDocument } from './frame';
 import { type Hasher, verifyBundle, verifyChunk } from './integrity';
 import type { ConsoleChunk, MimeBundle } from './protocol';
 import { renderMarkdown } from './render-markdown';
+import { type ElementContext, UI_MIME, parseElement, renderElement } from './elements';
 
 export const MIME_ORDER = [
   'text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/markdown', 'application/json', 'text/plain',
@@ -73,12 +74,18 @@ function toBase64Utf8(text: string): string {
 }
 
 /** The element showing one output (or why it cannot be shown). */
-export function renderOutput(hasher: Hasher, bundle: MimeBundle): HTMLElement {
+export function renderOutput(hasher: Hasher, bundle: MimeBundle, ui: ElementContext | null = null): HTMLElement {
   const wrap = el('div', 'output-item');
   wrap.dataset.testid = 'output-item';
   const verdict = verifyBundle(hasher, bundle);
   if (!verdict.ok) {
     wrap.append(integrityError('output', verdict.expected, verdict.actual));
+    return wrap;
+  }
+  const element = UI_MIME in bundle ? parseElement(bundle[UI_MIME]) : null;
+  if (element) {
+    wrap.dataset.mime = UI_MIME;
+    wrap.append(renderElement(element, ui));
     return wrap;
   }
   const mime = chooseMime(bundle);

@@ -60,6 +60,8 @@ export interface CellView extends CellMeta {
   children?: number[];
   /** The names its last run defined. */
   variables?: VariableSummary[];
+  /** Values set on this cell's elements (element id → value). */
+  ui_values?: Record<string, unknown>;
 }
 
 export interface VariableSummary {
@@ -99,6 +101,8 @@ export type KernelEvent = { seq: number } & (
       outputs: MimeBundle[]; error: CellError | null;
     }
   | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null; about_all?: number[] }
+  | { type: 'ui_value'; id: number; element_id: string; value: unknown }
+  | { type: 'ui_value_refused'; element_id: string; message: string }
   | { type: 'worker_restarted' }
   | { type: 'worker_died'; message: string }
   | { type: 'idle' }
@@ -149,6 +153,7 @@ export type ClientMessage =
   | { type: 'restart' }
   | { type: 'set_mode'; mode: RunMode }
   | { type: 'save'; force?: boolean }
-  | { type: 'reload' };
+  | { type: 'reload' }
+  | { type: 'set_ui_value'; element_id: string; value: unknown };
 
 export type WithReq<T> = T & { req?: number };

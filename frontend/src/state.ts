@@ -51,6 +51,8 @@ export interface Cell {
   /** When the shown output came from the store, not a run in this session. */
   readonly restoredAt: string | null;
   readonly durationMs: number | null;
+  /** Values set on the elements this cell's last run made (element id → value). */
+  readonly uiValues: Readonly<Record<string, unknown>>;
   /** Set when an edit from this tab was refused because another changed the cell first. */
   readonly conflict: { readonly mine: string; readonly theirsVersion: number } | null;
 }
@@ -143,6 +145,7 @@ export function cellFromView(v: CellView): Cell {
     variables: variables(v.variables),
     restoredAt: v.restored_at ?? null,
     durationMs: null,
+    uiValues: typeof v.ui_values === 'object' && v.ui_values !== null ? v.ui_values : {},
     conflict: null,
   };
 }
@@ -389,7 +392,12 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
         reasonCells: ids(ev.about_all ?? (ev.about === null ? [] : [ev.about])),
         variables: [],
         restoredAt: null,
+        uiValues: {},
       }));
+    case 'ui_value':
+      return updateCell(state, ev.id, (c) => ({ ...c, uiValues: { ...c.uiValues, [ev.element_id]: ev.value } }));
+    case 'ui_value_refused':
+      return pushNotice(state, { kind: 'error', text: ev.message });
     case 'worker_restarted':
       return {
         ...state,
@@ -413,10 +421,10 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
 
 /** What a cell shows of a run, emptied: when it starts, is inserted, or
  * its worker is replaced. */
-function noResult(): Pick<Cell, 'outputs' | 'console' | 'error' | 'reason' | 'reasonAbout' | 'reasonCells' | 'variables' | 'restoredAt' | 'durationMs'> {
+function noResult(): Pick<Cell, 'outputs' | 'console' | 'error' | 'reason' | 'reasonAbout' | 'reasonCells' | 'variables' | 'restoredAt' | 'durationMs' | 'uiValues'> {
   return {
     outputs: [], console: [], error: null, reason: null, reasonAbout: null, reasonCells: [], variables: [],
-    restoredAt: null, durationMs: null,
+    restoredAt: null, durationMs: null, uiValues: {},
   };
 }
 

@@ -27,6 +27,8 @@ const FIELDS: Record<string, Record<string, Check>> = {
   finished: { id: 'number', status: 'string', outputs: 'array', error: 'object?' },
   skipped: { id: 'number', status: 'string', reason: 'string', about: 'number?' },
   worker_died: { message: 'string' },
+  ui_value: { id: 'number', element_id: 'string' },
+  ui_value_refused: { element_id: 'string', message: 'string' },
 };
 
 const CELL_FIELDS: Record<string, Check> = {

@@ -20,17 +20,31 @@ __all__ = [
     "__version__",
     "md",
     "output",
+    "state",
     "stop",
+    "ui",
 ]
 
 
 # Script mode's machinery (`App` and what it needs: `ast`, `heapq`, ...) is
 # imported on first use, so the worker, which never runs `App`, starts
 # without it: worker start-up is paid on every `weir exec`.
-_LAZY = {"App": "_app", "RunError": "_app", "Cell": "_cells", "NotebookError": "_cells"}
+_LAZY = {
+    "App": "_app",
+    "RunError": "_app",
+    "Cell": "_cells",
+    "NotebookError": "_cells",
+    "state": "_state",
+}
 
 
 def __getattr__(name):
+    if name == "ui":
+        # The elements are a subpackage, imported when a notebook first
+        # uses them.
+        from importlib import import_module
+
+        return import_module(".ui", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module 'weir' has no attribute %r" % name)

@@ -276,6 +276,10 @@ class Worker:
                 pass  # the batch it was meant to stop has already ended
             elif kind == "delete":
                 self.delete(message)
+            elif kind == "set_ui_value":
+                from ._uiflow import set_ui_value
+
+                set_ui_value(self, message)
             elif kind == "capture":
                 from ._persist import capture
 
@@ -321,8 +325,16 @@ class Worker:
                 removed.append(name)
         for cell_id in message.get("cells") or []:
             removed.extend(self._drop_private(str(cell_id)))
+            self._forget_elements(str(cell_id))
             self.programs.pop(str(cell_id), None)
         self.send({"type": "deleted", "names_removed": removed})
+
+    def _forget_elements(self, cell_id):
+        """The elements a cell's last run made are gone once it runs again
+        or is deleted (only when a notebook has used `weir.ui`)."""
+        core = sys.modules.get("weir.ui._core")
+        if core is not None:
+            core.REGISTRY.forget_cell(cell_id)
 
     def _drop_private(self, cell_id):
         removed = []
@@ -386,6 +398,9 @@ class Worker:
         finally:
             interrupts.batch = False
             interrupts.stop = False
+        uiflow = sys.modules.get("weir._uiflow")
+        if uiflow is not None and uiflow._RESET:
+            uiflow.after_run()
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
 
     def _send_variables(self, cell_id, names):
@@ -467,6 +482,7 @@ class Worker:
             sys.modules["linecache"].cache[filename] = source
         self.cell_files[filename] = cell_id
         self.current_cell = cell_id
+        self._forget_elements(cell_id)
         origin = ORIGIN.set(cell_id)
         self.fdio.begin_cell(cell_id)
         status, output, error = "ok", None, None
@@ -521,16 +537,20 @@ class Worker:
         self.stderr.flush()
         ORIGIN.reset(origin)
         self.current_cell = None
-        self.send(
-            {
-                "type": "done",
-                "cell_id": cell_id,
-                "status": status,
-                "output": output,
-                "error": error,
-                "duration_ns": duration,
-            }
-        )
+        done = {
+            "type": "done",
+            "cell_id": cell_id,
+            "status": status,
+            "output": output,
+            "error": error,
+            "duration_ns": duration,
+        }
+        modules = sys.modules
+        if "weir.ui._core" in modules or "weir._state" in modules:
+            from ._uiflow import after_cell
+
+            after_cell(self, done, compiled)
+        self.send(done)
         return status
 
     def _free_temporaries(self, cell_id, compiled):

@@ -138,3 +138,29 @@ fn unusable_input_exits_2() {
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn elements_export_as_static_controls_with_their_values() {
+    let dir = temp_dir("elements");
+    let notebook = dir.join("ui.py");
+    std::fs::write(
+        &notebook,
+        "import weir\n\napp = weir.App()\n\n\n@app.cell\ndef _():\n    import weir\n\n    \
+         s = weir.ui.slider(0, 10, value=3, label=\"size\")\n    s\n    return s, weir\n\n\n\
+         @app.cell\ndef _(weir):\n    weir.ui.dropdown([\"a\", \"b\"], value=\"b\")\n    return\n",
+    )
+    .unwrap();
+    let out = dir.join("ui.html");
+    let (page, _) = export_ok(notebook.to_str().unwrap(), &out, &[]);
+    assert!(
+        page.contains("data-mime=\"application/vnd.weir.ui+json\" data-kind=\"slider\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<output class=\"weir-element-value\">3</output>"),
+        "{page}"
+    );
+    assert!(page.contains(">size</span>"), "{page}");
+    assert!(page.contains("<option selected>b</option>"), "{page}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,6 +20,7 @@
 //! ```
 
 mod document;
+mod element;
 mod escape;
 mod integrity;
 mod markdown;
@@ -27,6 +28,7 @@ mod mime;
 mod page;
 
 pub use document::{ExportCell, ExportDocument, ExportError, HtmlOptions, MimeBundle};
+pub use element::{UI_MIME, render_element};
 pub use escape::escape_html;
 pub use integrity::{BODY_END, BODY_START, IntegrityError, content_hash, hashed_region, verify};
 pub use markdown::render_markdown;

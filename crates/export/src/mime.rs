@@ -4,7 +4,9 @@
 //! `image/jpeg`, `image/gif`, `text/markdown`, `application/json`,
 //! `text/plain`. A type whose data has the wrong shape (an image that is not
 //! base64, a text type that is not a string) is passed over for the next.
-//! A bundle with none of these shows a note naming the types it had.
+//! A bundle with none of these shows a note naming the types it had. An
+//! interactive element (`application/vnd.weir.ui+json`) comes before all of
+//! them, as a disabled control showing its value (`element.rs`).
 
 use std::fmt::Write;
 
@@ -59,6 +61,12 @@ fn is_base64(data: &str) -> bool {
 
 /// Appends one output, wrapped in `<div class="weir-output" data-mime=...>`.
 pub fn render_output(out: &mut String, bundle: &MimeBundle) {
+    // An interactive element is data, rendered as a static control.
+    if let Some(data) = bundle.get(crate::element::UI_MIME)
+        && crate::element::render_element(out, data)
+    {
+        return;
+    }
     let Some(mime) = choose_mime(bundle) else {
         out.push_str("<div class=\"weir-output weir-output-unknown\">");
         let types: Vec<&str> = bundle.keys().map(String::as_str).collect();

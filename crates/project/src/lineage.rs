@@ -9,8 +9,13 @@
 //! names), plus a salt naming the environment (Python version, Weir version). Keys
 //! are computed from the graph alone, before anything runs, which is what
 //! lets a warm run restore a cell without running its ancestors.
+//!
+//! One kind of input is not code: the value a person set on an element
+//! (`weir.ui`). A reader of a name bound to an element hashes that value
+//! too (`lineage_keys_with`), so moving a slider gives its readers, and
+//! through them their descendants, new keys instead of a stale result.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use weir_graph::CellId;
 
@@ -33,6 +38,17 @@ impl Project {
     /// a cycle, it reads a name several cells define, or an ancestor has no
     /// key. `salt` names the environment the results are valid in.
     pub fn lineage_keys(&self, salt: &[u8]) -> Vec<Option<LineageKey>> {
+        self.lineage_keys_with(salt, &BTreeMap::new())
+    }
+
+    /// [`Project::lineage_keys`] where some global names carry a value
+    /// set from outside the code (an element's value, as canonical bytes):
+    /// each cell reading such a name hashes the value with it.
+    pub fn lineage_keys_with(
+        &self,
+        salt: &[u8],
+        inputs: &BTreeMap<String, Vec<u8>>,
+    ) -> Vec<Option<LineageKey>> {
         let graph = self.graph();
         let mut keys: HashMap<CellId, Option<LineageKey>> =
             HashMap::with_capacity(self.cells().len());
@@ -42,7 +58,7 @@ impl Project {
             let Some(index) = self.index_of(id) else {
                 continue;
             };
-            let key = self.lineage_key_of(index, salt, &keys);
+            let key = self.lineage_key_of(index, salt, &keys, inputs);
             keys.insert(id, key);
         }
         (0..self.cells().len())
@@ -55,6 +71,7 @@ impl Project {
         index: usize,
         salt: &[u8],
         known: &HashMap<CellId, Option<LineageKey>>,
+        inputs: &BTreeMap<String, Vec<u8>>,
     ) -> Option<LineageKey> {
         let analysis = self.analysis(index);
         if analysis.error.is_some() {
@@ -96,6 +113,11 @@ impl Project {
             hasher.update(&(name.len() as u64).to_le_bytes());
             hasher.update(name.as_bytes());
             hasher.update(&parent_key.0);
+            if let Some(value) = inputs.get(name) {
+                hasher.update(b"\0element value\0");
+                hasher.update(&(value.len() as u64).to_le_bytes());
+                hasher.update(value);
+            }
         }
         Some(LineageKey(*hasher.finalize().as_bytes()))
     }

@@ -73,3 +73,31 @@ fn sql_cells_follow_the_cells_creating_what_they_read() {
     assert_ne!(base[1], edited[1]);
     assert_ne!(base[2], edited[2]);
 }
+
+#[test]
+fn an_element_value_changes_its_readers_keys_and_their_descendants_not_the_creator() {
+    let project = notebook(&["s = make()", "y = s.value", "z = y + 1", "w = 2"]);
+    let plain = project.lineage_keys(SALT);
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("s".to_owned(), b"7".to_vec());
+    let seven = project.lineage_keys_with(SALT, &inputs);
+    inputs.insert("s".to_owned(), b"8".to_vec());
+    let eight = project.lineage_keys_with(SALT, &inputs);
+    assert_eq!(
+        seven[0], plain[0],
+        "the creating cell's key does not change"
+    );
+    assert_eq!(
+        seven[3], plain[3],
+        "an unrelated cell's key does not change"
+    );
+    for i in [1, 2] {
+        assert_ne!(seven[i], plain[i], "cell {i}");
+        assert_ne!(seven[i], eight[i], "cell {i}");
+    }
+    assert_eq!(
+        project.lineage_keys_with(SALT, &inputs),
+        eight,
+        "deterministic"
+    );
+}

@@ -69,4 +69,7 @@ pub struct CellOutcome {
     pub output: Option<MimeBundle>,
     pub error: Option<CellError>,
     pub duration: Duration,
+    /// Elements bound to global names, and state setters called (see
+    /// `FromWorker::Done`); `None` for a cell that touched neither.
+    pub ui: Option<Box<crate::message::CellUi>>,
 }

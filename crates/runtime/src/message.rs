@@ -65,6 +65,12 @@ pub enum ToWorker {
         defs: Vec<String>,
         values: Vec<RestoreValue>,
     },
+    /// A value a person set on an element (`weir.ui`): the worker
+    /// validates and applies it; the reply is `ui_value_set`.
+    SetUiValue {
+        element_id: String,
+        value: serde_json::Value,
+    },
     /// Exit with status 0.
     Shutdown,
 }
@@ -282,6 +288,13 @@ pub enum FromWorker {
         output: Option<MimeBundle>,
         error: Option<CellError>,
         duration_ns: u64,
+        /// The global names this cell's code touches that hold an element
+        /// (name -> element id); the runtime keeps those the cell defines.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        ui: BTreeMap<String, String>,
+        /// State setters the cell called (`weir.state`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        state: Vec<StateSet>,
     },
     /// After a batch entry's `done`, when it asked to `summarize`: the
     /// names it defined that are in the namespace now.
@@ -315,6 +328,19 @@ pub enum FromWorker {
         names: Vec<String>,
         error: Option<RestoreFailure>,
     },
+    /// Reply to `set_ui_value`: whether the value was accepted (the
+    /// element exists and the value is valid), why not, the value as the
+    /// element now holds it, and state setters its `on_change` called.
+    UiValueSet {
+        element_id: String,
+        accepted: bool,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        value: Option<serde_json::Value>,
+        #[serde(default)]
+        state: Vec<StateSet>,
+    },
     /// The worker received a bad frame from us and is exiting.
     ProtocolError {
         frame_index: Option<u64>,
@@ -335,8 +361,40 @@ const FROM_WORKER_TYPES: &[&str] = &[
     "deleted",
     "captured",
     "restored",
+    "ui_value_set",
     "protocol_error",
 ];
+
+/// A call of a `weir.state` setter: the readers of `names` (the global
+/// names bound to its getter) run again, except the calling cell
+/// (`cell_id`, a worker cell id) unless `allow_self_loops`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSet {
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub cell_id: Option<String>,
+    #[serde(default)]
+    pub allow_self_loops: bool,
+}
+
+/// What a finished cell reported about elements and state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellUi {
+    /// Global name -> element id, for names the cell's code touches.
+    pub bindings: BTreeMap<String, String>,
+    pub state: Vec<StateSet>,
+}
+
+impl CellUi {
+    /// `None` when there is nothing to report (the usual case).
+    pub fn boxed(bindings: BTreeMap<String, String>, state: Vec<StateSet>) -> Option<Box<CellUi>> {
+        if bindings.is_empty() && state.is_empty() {
+            None
+        } else {
+            Some(Box::new(CellUi { bindings, state }))
+        }
+    }
+}
 
 /// A frame's payload that is not a valid message.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -33,10 +33,12 @@ mod launch;
 mod lifeline;
 mod sink;
 mod transfer;
+mod ui;
 pub use batch::{BatchCell, BatchEnd, BatchEvent, BatchStats, display_of, has_private_names};
 pub use launch::{Launched, Launcher, WorkerProcess};
 pub use sink::UnsolicitedSink;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
+pub use ui::UiValueReply;
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
 pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -421,6 +423,8 @@ impl Worker {
                     output,
                     error,
                     duration_ns,
+                    ui,
+                    state,
                 } if done_id == cell_id => {
                     return Ok(CellOutcome {
                         cell_id: done_id,
@@ -428,6 +432,7 @@ impl Worker {
                         output,
                         error,
                         duration: Duration::from_nanos(duration_ns),
+                        ui: crate::message::CellUi::boxed(ui, state),
                     });
                 }
                 other => return Err(self.unexpected("done", &other)),
@@ -747,6 +752,7 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Deleted { .. } => "deleted",
         FromWorker::Captured { .. } => "captured",
         FromWorker::Restored { .. } => "restored",
+        FromWorker::UiValueSet { .. } => "ui_value_set",
         FromWorker::ProtocolError { .. } => "protocol_error",
     }
 }

@@ -366,6 +366,9 @@ fn handle(
             });
             Vec::new()
         }
+        Request::SetUiValue { element_id, value } => {
+            crate::ui::set_ui_value(&kernel, replies, req, element_id, value)
+        }
         Request::Reload => {
             let notebook = Arc::clone(notebook);
             let replies = replies.clone();
@@ -409,7 +412,10 @@ fn apply(
 }
 
 /// Runs a blocking wait off the async threads and sends its reply.
-fn later(replies: &mpsc::UnboundedSender<String>, wait: impl FnOnce() -> String + Send + 'static) {
+pub(crate) fn later(
+    replies: &mpsc::UnboundedSender<String>,
+    wait: impl FnOnce() -> String + Send + 'static,
+) {
     let replies = replies.clone();
     tokio::task::spawn_blocking(move || {
         let _ = replies.send(wait());

@@ -19,6 +19,7 @@ pub mod message;
 mod notebook;
 pub mod shutdown;
 mod state;
+mod ui;
 mod watch;
 
 use std::future::Future;

@@ -65,6 +65,11 @@ pub enum Request {
         force: bool,
     },
     Reload,
+    /// A value a person set on an element (`weir.ui`).
+    SetUiValue {
+        element_id: String,
+        value: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -92,6 +97,7 @@ impl Request {
             Request::SetMode { .. } => "set_mode",
             Request::Save { .. } => "save",
             Request::Reload => "reload",
+            Request::SetUiValue { .. } => "set_ui_value",
         }
     }
 }
@@ -112,6 +118,7 @@ const TYPES: &[&str] = &[
     "set_mode",
     "save",
     "reload",
+    "set_ui_value",
 ];
 
 /// A message that could not be used: what to say, and the `req` to echo

@@ -181,6 +181,19 @@ pub enum EventBody {
     WorkerDied {
         message: String,
     },
+    /// An element (`weir.ui`) made by cell `id` now holds `value` (its
+    /// front-end form), set by a client.
+    UiValue {
+        id: u32,
+        element_id: String,
+        value: serde_json::Value,
+    },
+    /// A value for an element was refused: an element that no longer
+    /// exists (its cell ran again or was deleted) or an invalid value.
+    UiValueRefused {
+        element_id: String,
+        message: String,
+    },
     /// Nothing is queued: the kernel waits for commands.
     Idle,
 }
@@ -230,6 +243,10 @@ pub struct CellView {
     pub graph: GraphFacts,
     /// The names its last run defined (editor sessions; else empty).
     pub variables: Vec<VariableSummary>,
+    /// Values clients set on the elements this cell's last run made
+    /// (element id -> front-end value): what its outputs show now.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ui_values: std::collections::BTreeMap<String, serde_json::Value>,
     /// Console bytes kept, and not kept, since the cell last started.
     #[serde(skip)]
     console_kept: usize,
@@ -266,6 +283,7 @@ impl CellView {
             restored_at: super::restore::restored_at_of(run.persist.as_ref()),
             graph: GraphFacts::default(),
             variables: Vec::new(),
+            ui_values: Default::default(),
             console_kept: run.console.iter().map(|c| c.text.len()).sum(),
             console_dropped: 0,
         }
@@ -337,6 +355,7 @@ impl KernelSnapshot {
                         restored_at: None,
                         graph: GraphFacts::default(),
                         variables: Vec::new(),
+                        ui_values: Default::default(),
                         console_kept: 0,
                         console_dropped: 0,
                     },
@@ -417,6 +436,7 @@ impl KernelSnapshot {
                     cell.duration = None;
                     cell.persist = None;
                     cell.variables.clear();
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -489,6 +509,7 @@ impl KernelSnapshot {
                     cell.duration = None;
                     cell.persist = None;
                     cell.variables.clear();
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
@@ -504,12 +525,26 @@ impl KernelSnapshot {
                     cell.duration = None;
                     cell.persist = None;
                     cell.variables.clear();
+                    cell.ui_values.clear();
                     super::restore::clear(cell);
                 }
             }
             EventBody::WorkerDied { .. } => self.running = None,
             EventBody::ModeChanged { mode } => self.mode = *mode,
-            EventBody::ChangeRefused { .. } | EventBody::Idle => {}
+            EventBody::UiValue {
+                id,
+                element_id,
+                value,
+            } => {
+                if let Some(i) = find(&mut self.cells, *id) {
+                    self.cells[i]
+                        .ui_values
+                        .insert(element_id.clone(), value.clone());
+                }
+            }
+            EventBody::ChangeRefused { .. }
+            | EventBody::UiValueRefused { .. }
+            | EventBody::Idle => {}
         }
     }
 }

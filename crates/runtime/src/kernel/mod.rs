@@ -30,6 +30,7 @@ mod event;
 mod graph;
 mod hub;
 mod restore;
+mod ui;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,6 +51,7 @@ pub use event::{
     CellGraph, CellMeta, CellView, EventBody, GraphFacts, KernelEvent, KernelSnapshot, RunMode,
 };
 pub use hub::{Delivery, Subscription};
+pub use ui::{UiRefusal, UiReply};
 
 use event::id_of;
 use hub::Hub;
@@ -139,6 +141,16 @@ pub enum Command {
     /// meanwhile wait for the run to end, so it is never split; an
     /// interrupt still stops it. See `batch.rs`.
     RunAllReport(mpsc::Sender<Result<RunReport, SessionError>>),
+    /// A value a person set on an element (`weir.ui`): applied between
+    /// cells, the latest per element winning over any still waiting; the
+    /// cells reading the element then run (see `ui.rs`). `reply` gets
+    /// `Err(why)` when it was refused (an element made afresh since, an
+    /// invalid value).
+    SetUiValue {
+        element_id: String,
+        value: serde_json::Value,
+        reply: Option<UiReply>,
+    },
     Shutdown,
 }
 
@@ -253,6 +265,7 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
         versions,
         restoring,
         published,
+        ui: ui::Elements::default(),
     };
     kernel.session.summarize_variables = config.variables;
     kernel.session.yield_when = Some(Arc::clone(&command_waiting));
@@ -351,6 +364,8 @@ struct Kernel {
     restoring: Restoring,
     /// Every cell's graph facts as last published (`graph.rs`).
     published: graph::Published,
+    /// Element bindings, waiting values, state calls (`ui.rs`).
+    ui: ui::Elements,
 }
 
 /// Whether the kernel goes on after a command.
@@ -413,7 +428,12 @@ impl Kernel {
                         return Next::Stop;
                     }
                 }
-                Err(mpsc::TryRecvError::Empty) => return Next::Continue,
+                Err(mpsc::TryRecvError::Empty) => {
+                    if self.ui.has_waiting() {
+                        self.apply_ui();
+                    }
+                    return Next::Continue;
+                }
                 Err(mpsc::TryRecvError::Disconnected) => return Next::Stop,
             }
         }
@@ -457,6 +477,7 @@ impl Kernel {
             Command::DropPlan => self.pending.clear(),
             Command::RestartWorker => {
                 self.pending.clear();
+                self.ui.forget_all();
                 let body = match self.session.restart() {
                     Ok(()) => EventBody::WorkerRestarted,
                     Err(e) => EventBody::WorkerDied {
@@ -490,6 +511,11 @@ impl Kernel {
             Command::RunAllReport(reply) => {
                 let _ = reply.send(self.run_all_reported());
             }
+            Command::SetUiValue {
+                element_id,
+                value,
+                reply,
+            } => self.ui.offer(element_id, value, reply),
             Command::Shutdown => return Next::Stop,
         }
         Next::Continue
@@ -555,6 +581,7 @@ impl Kernel {
                 self.pending.remove(&id);
                 self.stale.remove(&id);
                 self.versions.remove(&id);
+                self.ui.cell_deleted(id);
                 EventBody::CellDeleted { id: id_of(id) }
             }
             Structural::Renamed(id) => EventBody::CellRenamed {
@@ -619,12 +646,25 @@ impl Kernel {
         let index_to_id: Vec<CellId> = self.session.project().cell_ids().to_vec();
         let plan = self.session.project().graph().run_plan(&ids);
         let hub = Arc::clone(&self.hub);
+        self.session.lineage_inputs = self.ui.lineage_inputs();
         self.restoring.before_run(&mut self.session);
         let restoring = &self.restoring;
+        let mut ran_ui: Vec<(usize, Option<crate::message::CellUi>)> = Vec::new();
         let report = self.session.execute(plan, &mut |event| {
             restoring.observe(&event);
+            match &event {
+                SessionEvent::CellFinished { index, ui, .. } => {
+                    ran_ui.push((*index, ui.cloned()));
+                }
+                SessionEvent::CellSkipped { index, .. } => ran_ui.push((*index, None)),
+                _ => {}
+            }
             hub.publish(convert(&event, &index_to_id));
         });
+        for (index, ui) in ran_ui {
+            let defs = &self.session.project().analysis(index).defs;
+            self.ui.cell_ran(index_to_id[index], defs, ui.as_ref());
+        }
         self.restoring
             .after_run(&mut self.session, &report, &index_to_id);
         for &index in &report.order {
@@ -723,6 +763,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             status,
             duration,
             run,
+            ..
         } => EventBody::Finished {
             id: id(index),
             status: *status,

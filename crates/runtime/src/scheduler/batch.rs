@@ -240,6 +240,7 @@ impl Session {
                     status,
                     duration: outcome.duration,
                     run,
+                    ui: outcome.ui.as_deref(),
                 });
             }
         });

@@ -50,6 +50,9 @@ pub enum SessionEvent<'a> {
         status: RunStatus,
         duration: Duration,
         run: &'a CellRun,
+        /// Elements the cell's names hold and state setters it called, as
+        /// the worker reported them (`None` for most cells).
+        ui: Option<&'a crate::message::CellUi>,
     },
     /// The names a cell that just finished defined, summarised (only when
     /// the session summarises variables); after its `CellFinished`.

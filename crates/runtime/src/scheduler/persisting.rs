@@ -255,7 +255,8 @@ impl Session {
     /// Every cell's lineage key for this session's worker (Python and
     /// Weir versions as the salt), in notebook order.
     pub fn lineage_keys(&self) -> Vec<Option<LineageKey>> {
-        self.project.lineage_keys(&self.salt())
+        self.project
+            .lineage_keys_with(&self.salt(), &self.lineage_inputs)
     }
 
     fn salt(&self) -> Vec<u8> {
@@ -276,7 +277,9 @@ impl Session {
             // No store: no keys either (they hash every cell's code).
             return plan;
         }
-        let keys = self.project.lineage_keys(&self.salt());
+        let keys = self
+            .project
+            .lineage_keys_with(&self.salt(), &self.lineage_inputs);
         let Some(p) = self.persist.as_mut() else {
             return plan;
         };
@@ -514,6 +517,7 @@ impl Session {
             status: RunStatus::Ok,
             duration: run.duration.unwrap_or_default(),
             run,
+            ui: None,
         });
         Restore::Done
     }
@@ -536,6 +540,7 @@ impl Session {
             status: RunStatus::Error,
             duration: std::time::Duration::ZERO,
             run,
+            ui: None,
         });
         Ran::Finished(RunStatus::Error)
     }

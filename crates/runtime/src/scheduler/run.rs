@@ -396,6 +396,7 @@ impl Session {
                     status,
                     duration: outcome.duration,
                     run,
+                    ui: outcome.ui.as_deref(),
                 });
                 Ran::Finished(status)
             }
@@ -673,6 +674,7 @@ fn finish_death(
         status: RunStatus::Error,
         duration: Duration::ZERO,
         run,
+        ui: None,
     });
     Ran::WorkerDied(WorkerDeath { cell, status })
 }

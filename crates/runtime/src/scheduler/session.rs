@@ -204,6 +204,10 @@ pub struct Session {
     /// variables panel (`SessionEvent::Variables`): an editor's kernel
     /// asks; batch clients do not, and pay nothing.
     pub(crate) summarize_variables: bool,
+    /// Global name -> the value a client set on the element it is bound
+    /// to (canonical JSON): part of its readers' lineage keys. Kept by the
+    /// kernel (`kernel/ui.rs`).
+    pub(crate) lineage_inputs: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Session {
@@ -238,6 +242,7 @@ impl Session {
             unsolicited: None,
             report_cells: true,
             summarize_variables: false,
+            lineage_inputs: Default::default(),
         })
     }
 

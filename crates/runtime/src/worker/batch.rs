@@ -180,6 +180,8 @@ impl Worker {
                     output,
                     error,
                     duration_ns,
+                    ui,
+                    state,
                 } if running.as_deref() == Some(cell_id.as_str()) => {
                     running = None;
                     on_event(BatchEvent::Done(CellOutcome {
@@ -188,6 +190,7 @@ impl Worker {
                         output,
                         error,
                         duration: Duration::from_nanos(duration_ns),
+                        ui: crate::message::CellUi::boxed(ui, state),
                     }));
                 }
                 FromWorker::Variables { cell_id, variables } => {

@@ -388,6 +388,16 @@ impl FakeWorker {
                     }),
                 })
             }
+            // The fake worker makes no elements: every id is unknown.
+            ToWorker::SetUiValue { element_id, .. } => self.reply(&FromWorker::UiValueSet {
+                element_id: element_id.clone(),
+                accepted: false,
+                error: Some(format!(
+                    "no element {element_id}: the fake worker makes none"
+                )),
+                value: None,
+                state: Vec::new(),
+            }),
             ToWorker::Shutdown => Flow::Exit(ExitKind::Code(0)),
         };
         Ok(flow)
@@ -444,6 +454,8 @@ impl FakeWorker {
             output,
             error,
             duration_ns: u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            ui: Default::default(),
+            state: Vec::new(),
         })
     }
 

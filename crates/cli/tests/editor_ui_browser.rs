@@ -1,0 +1,156 @@
+//! Interactive elements (`weir.ui`, `weir.state`) in the editor for real:
+//! `weir edit --headless --port 0` with a real Python worker, driven in
+//! Debian's Chromium by `tests/browser/editor-ui.mjs` (a slider moves its
+//! dependent and not its creator, a drag ends on its last value, a state
+//! setter re-runs its readers, a second tab follows the slider, a table
+//! selection flows downstream, a form submits only on its button, an upload
+//! reaches its readers).
+//!
+//! Missing Chromium, Node or `npm ci` in tests/browser fails the test
+//! (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1` skips it).
+
+#[path = "../../../tests/browser/support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const NOTEBOOK: &str = r#"import weir
+
+app = weir.App()
+
+
+@app.cell
+def _():
+    import builtins
+    import weir
+
+    builtins.made = getattr(builtins, "made", 0) + 1
+    s = weir.ui.slider(0, 100, label="n")
+    s
+    return builtins, s, weir
+
+
+@app.cell
+def _(builtins, s):
+    f"{s.value * 2} made {builtins.made}"
+    return
+
+
+@app.cell
+def _(weir):
+    get, set_ = weir.state(False)
+    return get, set_
+
+
+@app.cell
+def _(set_, weir):
+    flag = weir.ui.checkbox(label="flag", on_change=set_)
+    flag
+    return (flag,)
+
+
+@app.cell
+def _(get):
+    f"state is {get()}"
+    return
+
+
+@app.cell
+def _(weir):
+    t = weir.ui.table([{"name": "ann", "n": 1}, {"name": "bob", "n": 2}])
+    t
+    return (t,)
+
+
+@app.cell
+def _(t):
+    f"picked {[r['name'] for r in t.value]}"
+    return
+
+
+@app.cell
+def _(weir):
+    fm = weir.ui.text(label="word").form(submit_button_label="Send")
+    fm
+    return (fm,)
+
+
+@app.cell
+def _(fm):
+    f"form {fm.value!r}"
+    return
+
+
+@app.cell
+def _(weir):
+    up = weir.ui.file(label="upload")
+    up
+    return (up,)
+
+
+@app.cell
+def _(up):
+    f"file {up.name()} {up.contents()!r}"
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#;
+
+#[test]
+fn elements_drive_their_dependents_in_a_real_browser() {
+    if support::skipped() {
+        return;
+    }
+    let (root, browser_dir, _) = support::prerequisites();
+    let dir = support::fresh_dir("editor-ui-browser");
+    let notebook = dir.join("ui.py");
+    std::fs::write(&notebook, NOTEBOOK).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["edit", "--headless", "--port", "0"])
+        .arg(&notebook)
+        .env("WEIR_PYTHONPATH", root.join("python"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start weir edit");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
+        .to_string();
+
+    let out = Command::new("node")
+        .arg(browser_dir.join("editor-ui.mjs"))
+        .arg(&url)
+        .current_dir(&browser_dir)
+        .output()
+        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
+    drop(server);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the elements failed in Chromium ({}):\n{stderr}\n{stdout}",
+        out.status
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
