@@ -13,6 +13,20 @@ __version__ = "0.1.0"
 __all__ = [
     "App",
     "Cell",
+    "Html",
+    "accordion",
+    "as_html",
+    "callout",
+    "center",
+    "download",
+    "hstack",
+    "image",
+    "left",
+    "plain_text",
+    "right",
+    "stat",
+    "tabs",
+    "vstack",
     "Markdown",
     "NotebookError",
     "RunError",
@@ -28,6 +42,14 @@ __all__ = [
 # imported on first use, so the worker, which never runs `App`, starts
 # without it: worker start-up is paid on every `weir exec`.
 _LAZY = {"App": "_app", "RunError": "_app", "Cell": "_cells", "NotebookError": "_cells"}
+# The layout and display helpers (docs/python.md, "Layouts"), also lazily.
+_LAZY.update(
+    (name, "_layout")
+    for name in (
+        "Html", "accordion", "as_html", "callout", "center", "download", "hstack", "image",
+        "left", "plain_text", "right", "stat", "tabs", "vstack",
+    )
+)
 
 
 def __getattr__(name):

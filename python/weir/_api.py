@@ -25,7 +25,15 @@ class Markdown:
 
 
 def md(text: str) -> Markdown:
-    """Markdown output: `weir.md(f"**y** is {y}")`."""
+    """Markdown output: `weir.md(f"**y** is {y}")`.  Objects formatted
+    into the text (a layout, an element: `weir.md(f"pick {slider}")`) stay
+    themselves, live (`_layout.EmbeddedMarkdown`)."""
+    text = str(text)
+    if "data-weir-embed" in text:
+        from ._layout import EmbeddedMarkdown, has_embeds
+
+        if has_embeds(text):
+            return EmbeddedMarkdown(text)
     return Markdown(text)
 
 
