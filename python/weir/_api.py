@@ -23,6 +23,27 @@ class Markdown:
     def __str__(self):
         return self.text
 
+    # marimo's `mo.md(...).center()` and friends (docs/marimo-api.md).
+    def center(self):
+        from ._layout import center
+
+        return center(self)
+
+    def left(self):
+        from ._layout import left
+
+        return left(self)
+
+    def right(self):
+        from ._layout import right
+
+        return right(self)
+
+    def callout(self, kind="neutral"):
+        from ._layout import callout
+
+        return callout(self, kind=kind)
+
 
 def md(text: str) -> Markdown:
     """Markdown output: `weir.md(f"**y** is {y}")`.  Objects formatted
