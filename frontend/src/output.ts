@@ -4,6 +4,7 @@
 
 import { MAX_FRAME_HEIGHT, frameDocument } from './frame';
 import { type Hasher, verifyBundle, verifyChunk } from './integrity';
+import { LAYOUT_MIME, parseLayout, renderLayout } from './layout';
 import type { ConsoleChunk, MimeBundle } from './protocol';
 import { renderMarkdown } from './render-markdown';
 
@@ -79,6 +80,13 @@ export function renderOutput(hasher: Hasher, bundle: MimeBundle): HTMLElement {
   const verdict = verifyBundle(hasher, bundle);
   if (!verdict.ok) {
     wrap.append(integrityError('output', verdict.expected, verdict.actual));
+    return wrap;
+  }
+  // A layout draws its children (verified with it) through this renderer.
+  const layout = parseLayout(bundle[LAYOUT_MIME]);
+  if (layout) {
+    wrap.dataset.mime = LAYOUT_MIME;
+    wrap.append(renderLayout(layout, (child) => renderOutput(hasher, child)));
     return wrap;
   }
   const mime = chooseMime(bundle);
