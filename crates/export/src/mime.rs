@@ -59,6 +59,12 @@ fn is_base64(data: &str) -> bool {
 
 /// Appends one output, wrapped in `<div class="weir-output" data-mime=...>`.
 pub fn render_output(out: &mut String, bundle: &MimeBundle) {
+    // A layout renders its children itself (crate::layout); before the
+    // richest-type choice, so interactive children are not lost to a
+    // fallback.
+    if crate::layout::render_layout_output(out, bundle, 0) {
+        return;
+    }
     let Some(mime) = choose_mime(bundle) else {
         out.push_str("<div class=\"weir-output weir-output-unknown\">");
         let types: Vec<&str> = bundle.keys().map(String::as_str).collect();
