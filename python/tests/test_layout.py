@@ -81,6 +81,19 @@ class LayoutTest(unittest.TestCase):
         d = render(weir.download(b"a,b\n", filename="t.csv", mimetype="text/csv", label="CSV"))
         self.assertEqual(d[LAYOUT]["props"]["href"], "data:text/csv;base64,YSxiCg==")
         self.assertIn('download="t.csv"', d["text/html"])
+        # marimo's lazy forms: a function, an async function, a data frame.
+        async def later():
+            return b"x"
+
+        lazy = render(weir.download(later, filename=lambda: "l.txt"))[LAYOUT]["props"]
+        self.assertEqual((lazy["href"], lazy["filename"]), ("data:application/octet-stream;base64,eA==", "l.txt"))
+
+        class Frame:
+            def to_csv(self):
+                return "a\n1\n"
+
+        frame = render(weir.download(Frame(), mimetype="text/csv"))[LAYOUT]["props"]["href"]
+        self.assertEqual(frame, "data:text/csv;base64,YQoxCg==")
         with self.assertRaisesRegex(ValueError, "weir.image: 'nope.png' is not a file"):
             weir.image("nope.png")
 

@@ -75,13 +75,17 @@ class MarimoCompatTest(unittest.TestCase):
                 stopped = None
             except weir.StopCell as s:
                 stopped = s.output.text
+            titled = render(mo.md("x").callout(kind="warn", title="T"))["application/vnd.weir.layout+json"]
+            tabs = mo.ui.tabs({"A": "a", "B": "b"}) if not hasattr(weir, "ui") else mo.tabs({"A": "a"})
             print(json.dumps([sorted(b), b["application/vnd.weir.layout+json"]["kind"], stopped,
-                              mo.md("x").center().kind, mo.MarimoStopError is weir.StopCell]))
+                              mo.md("x").center().kind, mo.MarimoStopError is weir.StopCell,
+                              titled["props"], tabs.value, "len" in mo.doc(len).text]))
             """
         )
         self.assertEqual(
             out,
-            [["application/vnd.weir.layout+json", "text/plain"], "vstack", "why", "center", True],
+            [["application/vnd.weir.layout+json", "text/plain"], "vstack", "why", "center", True,
+             {"kind": "warn", "title": "T"}, "A", True],
         )
 
     def test_unsupported_calls_name_the_call_and_the_doc(self):

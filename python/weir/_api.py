@@ -39,10 +39,10 @@ class Markdown:
 
         return right(self)
 
-    def callout(self, kind="neutral"):
+    def callout(self, kind="neutral", title=None):
         from ._layout import callout
 
-        return callout(self, kind=kind)
+        return callout(self, kind=kind, title=title)
 
 
 def md(text: str) -> Markdown:

@@ -126,8 +126,8 @@ class Html:
     def right(self):
         return right(self)
 
-    def callout(self, kind="neutral"):
-        return callout(self, kind=kind)
+    def callout(self, kind="neutral", title=None):
+        return callout(self, kind=kind, title=title)
 
     def style(self, style=None, **kwargs):
         css = dict(style or {}, **kwargs)
@@ -258,7 +258,11 @@ def tabs(tabs, *, value=None):
     if value is not None and str(value) not in labels:
         raise ValueError("weir.tabs: value %r is not one of the labels %r" % (value, labels))
     props = {"labels": labels, "selected": labels.index(str(value)) if value is not None else 0}
-    return Layout("tabs", props, children, _sections_html(True))
+    layout = Layout("tabs", props, children, _sections_html(True))
+    # marimo's `mo.ui.tabs(...).value`: the selected tab's label.  Static
+    # here: choosing another tab on the page re-runs nothing.
+    layout.value = labels[props["selected"]] if labels else ""
+    return layout
 
 
 def accordion(items, multiple=False, lazy=False, *, expanded=False):
@@ -377,10 +381,48 @@ def image(src, alt=None, width=None, height=None, rounded=False, style=None, cap
     return Layout("image", props, [], render)
 
 
+def _await(coroutine):
+    """The value of an awaitable `download` data function, on a private
+    loop (the cell's own loop, if any, is left alone)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            loop.close()
+    coroutine.close()
+    raise TypeError(
+        "weir.download: an async data function cannot be awaited inside an async cell; "
+        "await it in the cell and pass the bytes"
+    )
+
+
+def _frame_bytes(data):
+    """A data frame as CSV bytes (pandas `to_csv`, polars `write_csv`)."""
+    if isinstance(data, (bytes, bytearray, memoryview, str)) or hasattr(data, "read"):
+        return data
+    for method in ("write_csv", "to_csv"):
+        fn = getattr(data, method, None)
+        if callable(fn):
+            text = fn()
+            return text.encode("utf-8") if isinstance(text, str) else text
+    return data
+
+
 def download(data, filename=None, mimetype=None, disabled=False, *, label="Download"):
     """A download link for bytes, text or a file (marimo's `mo.download`)."""
     if callable(data):
+        # marimo calls it on click; Weir has the bytes ready in the page.
         data = data()
+    if callable(filename):
+        filename = filename()
+    if hasattr(data, "__await__"):
+        data = _await(data)
+    data = _frame_bytes(data)
     uri, mimetype = _data_uri(data, mimetype, "download")
     props = {"href": uri, "filename": filename or "download", "mimetype": mimetype,
              "label": str(label), "disabled": bool(disabled)}

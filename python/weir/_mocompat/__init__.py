@@ -115,6 +115,9 @@ class _Ui:
         module = self._module
         if module is not None and hasattr(module, name):
             return getattr(module, name)
+        if name == "tabs":
+            # Until weir.ui has tabs: the layout, its `.value` the first tab.
+            return _layout.tabs
         why = " yet" if module is not None else " yet (this Weir has no weir.ui)"
         return _Unsupported("ui." + name, why)
 
@@ -333,6 +336,15 @@ def iframe(html, *, width="100%", height="400px"):
                 % (_html.escape(str(html), quote=True), width, height))
 
 
+def doc(obj):
+    """`marimo.doc(obj)`: the object's docstring, as text."""
+    import inspect
+
+    text = inspect.getdoc(obj) or "(no documentation)"
+    name = getattr(obj, "__qualname__", None) or type(obj).__name__
+    return plain_text("%s\n\n%s" % (name, text))
+
+
 def lazy(element, show_loading_indicator=False):
     """`marimo.lazy`: Weir renders it at once."""
     return element() if callable(element) else element
@@ -376,7 +388,7 @@ def redirect_stderr():
 # marimo's public names Weir does not provide: calling one raises
 # MarimoUnsupported naming it.
 _UNSUPPORTED = frozenset(
-    """ai audio carousel create_asgi_app defs doc file icon image_compare
+    """ai audio carousel create_asgi_app defs file icon image_compare
     inspect islands latex MarimoIslandGenerator mermaid nav_menu pdf refs
     routes show_code sidebar style tree video watch anywidget""".split()
 )
