@@ -25,15 +25,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 NOTEBOOKS = os.path.join(HERE, "notebooks")
 
-# Output MIME types a Weir front end draws; a bundle with none is blank.
-SHOWN = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/markdown",
-         "application/json", "application/vnd.weir.layout+json", "application/vnd.weir.ui+json")
+# An output shown as nothing useful: plain text that is only an object's
+# default repr (`<marimo._plugins... object at 0x7f...>`), or no type at all.
+UNRENDERED = re.compile(r"^<[^\n]* at 0x[0-9a-f]+>$|^<unsupported marimo")
+
+
+def unrendered(bundle):
+    if set(bundle) - {"text/plain", "hash"}:
+        return False
+    return bool(UNRENDERED.match(str(bundle.get("text/plain", ""))))
 
 
 def cause(text: str) -> str:
     """A failure's group, from its error text."""
     rules = [
-        (r"marimo\.ui\.(\w+) is not supported", "mo.ui.{} (no weir.ui in this build)"),
+        (r"marimo\.ui\.(\w+) is not supported", "mo.ui.{} (not in weir.ui)"),
         (r"marimo\.([\w.]+) is not supported", "unsupported marimo.{}"),
         (r"No module named '([\w.]+)'", "missing module {}"),
         (r"TimeoutExpired", "timeout"),
@@ -83,12 +89,17 @@ def run_weir(weir, python, path, timeout, python_dir):
             continue
         for bundle in cell.get("outputs") or []:
             outputs += 1
-            blank += not any(m in bundle for m in SHOWN)
+            blank += unrendered(bundle)
         if cell.get("status") == "error" and first_error is None:
             error = cell.get("error") or {}
             first_error = "%s: %s" % (error.get("type"), error.get("message"))
+        elif cell.get("status") == "not_run" and first_error is None and cell.get("reason"):
+            # Refused before running (a name defined twice, a cycle).
+            reason = cell["reason"]
+            if not reason.startswith(("ancestor", "stopped")):
+                first_error = "not run: " + reason
     result["outputs"] = outputs
-    result["plain_only_outputs"] = blank
+    result["unrendered_outputs"] = blank
     if not result["ok"]:
         result["cause"] = cause(first_error or proc.stderr)
     return result
@@ -131,14 +142,14 @@ def table(meta, rows):
     lines = ["<!-- written by bench/compat/run.py -->",
              "%s; %s, %s CPUs; marimo %s; `%s`" % (meta["date"], meta["machine"], meta["cpus"],
                                                  meta["marimo"], meta["command"]), "",
-             "| notebook | marimo script mode | weir exec | Weir outputs with no rich type | why |",
+             "| notebook | marimo script mode | weir exec | Weir outputs unrendered / all | why |",
              "|---|---|---|---|---|"]
     for r in rows:
         m, w = r["marimo"], r["weir"]
         why = w.get("cause") if not w["ok"] else (m.get("cause") or "")
         lines.append("| %s | %s | %s | %s/%s | %s |" % (
             r["notebook"], "ok" if m["ok"] else "fails", "ok" if w["ok"] else "fails",
-            w.get("plain_only_outputs", "-"), w.get("outputs", "-"), (why or "").replace("|", "\\|")))
+            w.get("unrendered_outputs", "-"), w.get("outputs", "-"), (why or "").replace("|", "\\|")))
     both = sum(r["marimo"]["ok"] and r["weir"]["ok"] for r in rows)
     lines += ["", "%d notebooks: marimo runs %d, Weir runs %d, both %d; of those marimo runs, Weir fails %d." % (
         len(rows), sum(r["marimo"]["ok"] for r in rows), sum(r["weir"]["ok"] for r in rows), both,

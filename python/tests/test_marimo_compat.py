@@ -188,12 +188,15 @@ class MarimoCompatTest(unittest.TestCase):
             df = cell()
             names = list(df["name"]) if hasattr(df, "columns") else None
             mo.sql("create or replace table t as select 7 as v", output=False)
+            # As marimo's SQL tutorial writes it: comments around one statement.
+            q = chr(10).join(["", "  -- before", "", "  select count(*) as n from people;", "", "  -- after", "  "])
+            n = mo.sql(q, output=False)
             v = mo.sql("select v from t", output=False)
-            print(json.dumps([names, int(list(v["v"])[0])]))
+            print(json.dumps([names, int(list(v["v"])[0]), int(list(n["n"])[0])]))
             """,
             python=python,
         )
-        self.assertEqual(out, [["b", "c"], 7])
+        self.assertEqual(out, [["b", "c"], 7, 3])
 
 
 class ScriptModeMarimoTest(unittest.TestCase):

@@ -112,7 +112,9 @@ class Html:
         return self.text
 
     def __format__(self, spec):
-        return embed(self) if not spec else format(self.text, spec)
+        # Static HTML goes into an f-string as its markup, as in marimo; a
+        # layout (which may hold live elements) as itself (`Layout`).
+        return format(self.text, spec)
 
     def __repr__(self):
         return "Html(%r)" % (self.text[:200],)
@@ -170,6 +172,9 @@ class Layout(Html):
 
     def _repr_html_(self):
         return self._html()
+
+    def __format__(self, spec):
+        return embed(self) if not spec else format(self.text, spec)
 
     def __repr__(self):
         return "weir.%s(%d children)" % (self.kind, len(self.children))
@@ -478,6 +483,9 @@ class _Bundle(Html):
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return dict(self.bundle)
+
+    def __format__(self, spec):
+        return embed(self) if not spec else format(self.text, spec)
 
 
 def as_html(value):

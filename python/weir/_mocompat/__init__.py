@@ -336,6 +336,15 @@ def iframe(html, *, width="100%", height="400px"):
                 % (_html.escape(str(html), quote=True), width, height))
 
 
+def icon(icon, *, size=None, color=None, inline=True, flip=None, rotate=None, style=None):
+    """`marimo.icon("lucide:x")`: Weir loads no icon sets (nothing from the
+    network), so the icon is an empty span named by its title."""
+    import html as _html
+
+    name = _html.escape(str(icon), quote=True)
+    return Html('<span class="weir-icon" title="%s" aria-label="%s"></span>' % (name, name))
+
+
 def doc(obj):
     """`marimo.doc(obj)`: the object's docstring, as text."""
     import inspect
@@ -343,6 +352,16 @@ def doc(obj):
     text = inspect.getdoc(obj) or "(no documentation)"
     name = getattr(obj, "__qualname__", None) or type(obj).__name__
     return plain_text("%s\n\n%s" % (name, text))
+
+
+def tree(items, *, label=None):
+    """`marimo.tree(items)`: nested lists and dicts, shown as indented text."""
+    import pprint
+
+    if not isinstance(items, (list, tuple, dict)):
+        raise TypeError("marimo.tree: expected a list, tuple or dict, got %s" % type(items).__name__)
+    text = pprint.pformat(items, width=80, sort_dicts=False)
+    return plain_text(text if label is None else "%s\n%s" % (label, text))
 
 
 def lazy(element, show_loading_indicator=False):
@@ -388,7 +407,7 @@ def redirect_stderr():
 # marimo's public names Weir does not provide: calling one raises
 # MarimoUnsupported naming it.
 _UNSUPPORTED = frozenset(
-    """ai audio carousel create_asgi_app defs file icon image_compare
+    """ai audio carousel create_asgi_app defs file image_compare
     inspect islands latex MarimoIslandGenerator mermaid nav_menu pdf refs
-    routes show_code sidebar style tree video watch anywidget""".split()
+    routes show_code sidebar style video watch anywidget""".split()
 )

@@ -33,6 +33,16 @@ def _importable(name):
         return False
 
 
+def _trim(query):
+    """The query without trailing blank lines, `--` comment lines and
+    `;`: DuckDB wraps the last statement in a subquery when the result is
+    fetched, where any of these is a syntax error."""
+    lines = query.rstrip().split("\n")
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("--")):
+        lines.pop()
+    return "\n".join(lines).rstrip().rstrip(";").rstrip()
+
+
 def sql(query, *, output=True, engine=None):
     if engine is not None:
         raise NotImplementedError(
@@ -50,7 +60,7 @@ def sql(query, *, output=True, engine=None):
     caller = sys._getframe(1)
     scope = dict(caller.f_locals) if caller.f_locals is not caller.f_globals else {}
     scope["__weir_duckdb"] = duckdb
-    scope["__weir_query"] = str(query)
+    scope["__weir_query"] = _trim(str(query))
     # DuckDB resolves unknown table names from the frame that calls it:
     # this eval's frame sees the cell's locals and the notebook's globals.
     relation = eval("__weir_duckdb.sql(__weir_query)", caller.f_globals, scope)
