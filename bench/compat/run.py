@@ -26,11 +26,21 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 NOTEBOOKS = os.path.join(HERE, "notebooks")
 
 # An output shown as nothing useful: plain text that is only an object's
-# default repr (`<marimo._plugins... object at 0x7f...>`), or no type at all.
+# default repr (`<marimo._plugins... object at 0x7f...>`).
 UNRENDERED = re.compile(r"^<[^\n]* at 0x[0-9a-f]+>$|^<unsupported marimo")
 
 
+# marimo's own custom elements (`<marimo-slider ...>`), which only marimo's
+# front end draws: in any other page they are blank.
+MARIMO_ELEMENT = re.compile(r"<marimo-[a-z-]+")
+
+
 def unrendered(bundle):
+    if "application/vnd.weir.layout+json" in bundle or "application/vnd.weir.ui+json" in bundle:
+        return False
+    html = bundle.get("text/html")
+    if isinstance(html, str) and MARIMO_ELEMENT.search(html):
+        return True
     if set(bundle) - {"text/plain", "hash"}:
         return False
     return bool(UNRENDERED.match(str(bundle.get("text/plain", ""))))
@@ -43,6 +53,7 @@ def cause(text: str) -> str:
         (r"marimo\.([\w.]+) is not supported", "unsupported marimo.{}"),
         (r"No module named '([\w.]+)'", "missing module {}"),
         (r"TimeoutExpired", "timeout"),
+        (r"Could not establish connection|Failed to download extension", "network needed (DuckDB extension download)"),
         (r"FileNotFoundError[^\n]*'([^']+)'", "file not found {}"),
     ]
     for pattern, label in rules:
