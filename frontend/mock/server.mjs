@@ -82,6 +82,9 @@ function execute(cell) {
     outputs = [withHash({ 'text/plain': String(Function(`return (${last})`)()) })];
   } else if (last.startsWith('html:')) {
     outputs = [withHash({ 'text/html': last.slice(5), 'text/plain': '<html>' })];
+  } else if (last.startsWith('bundle:')) {
+    // A whole MIME bundle as JSON (layouts: application/vnd.weir.layout+json).
+    outputs = [withHash(JSON.parse(last.slice(7)))];
   } else if (last === 'corrupt') {
     const good = withHash({ 'text/plain': 'the real value' });
     outputs = [{ ...good, 'text/plain': 'a tampered value' }];
