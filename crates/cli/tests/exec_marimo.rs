@@ -176,3 +176,104 @@ fn the_layer_wins_over_an_installed_marimo_unless_switched_off() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn export_draws_layouts_with_their_children() {
+    let dir = tempdir("export");
+    let path = notebook_in(&dir);
+    let page = dir.join("page.html");
+    let python = python();
+    let out = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["export", "html", path.to_str().unwrap(), "-o"])
+        .arg(&page)
+        .args(["--python", &python])
+        .env("WEIR_PYTHONPATH", repo().join("python"))
+        .env_remove("WEIR_MARIMO")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run weir");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    for needle in [
+        "data-layout=\"markdown\"",
+        "data-layout=\"hstack\"",
+        "data-layout=\"stat\"",
+        "data-layout=\"callout\"",
+        // The stat's label and value, and the markdown's bold text with the
+        // interpolated stack in its slot.
+        ">five<",
+        "n is <strong>3</strong> <span class=\"weir-inline\"",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from the page");
+    }
+    assert!(!html.contains("not shown"), "an output was not shown");
+    assert!(!html.contains("data-weir-slot"), "a slot was left unfilled");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// marimo's `mo.output`: appends accumulate; a final expression that is not
+/// None replaces them; `clear` empties.
+#[test]
+fn output_calls_behave_as_marimos() {
+    let dir = tempdir("output");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("out_nb.py");
+    std::fs::write(
+        &path,
+        r#"import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    mo.output.append(mo.md("one"))
+    mo.output.append(mo.md("two"))
+    return
+
+
+@app.cell
+def _(mo):
+    mo.output.append(mo.md("gone"))
+    mo.md("last")
+    return
+
+
+@app.cell
+def _(mo):
+    mo.output.replace(mo.md("a"))
+    mo.output.clear()
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#,
+    )
+    .unwrap();
+    let out = exec_json(&path, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cells = cells(&stdout);
+    let texts = |i: usize| -> Vec<String> {
+        cells[i]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["text/markdown"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(texts(1), ["one", "two"], "{stdout}");
+    assert_eq!(texts(2), ["last"], "{stdout}");
+    assert!(texts(3).is_empty(), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
