@@ -388,6 +388,20 @@ try {
     }
   });
 
+  await check('a markdown cell with a live object in its f-string draws the object in its slot', async () => {
+    const before = await page.locator('[data-testid=cell]').count();
+    await page.locator('[data-testid=add-cell-end]').click();
+    const c = page.locator('[data-testid=cell]').nth(before);
+    await c.waitFor({ timeout: T });
+    await page.waitForFunction((n) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[n], before, { timeout: T });
+    await page.keyboard.type('mo.md(f"pick {live}")');
+    await page.keyboard.press('Shift+Enter');
+    const slot = c.locator('[data-testid=output] [data-layout=markdown] .layout-inline');
+    await slot.waitFor({ timeout: T });
+    const got = await slot.textContent();
+    assert(got === 'LIVE-CHILD', `the child is in its slot: ${got}`);
+  });
+
   await check('no script errors and nothing fetched from outside', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests: ${offsite.join(' ')}`);

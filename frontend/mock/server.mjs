@@ -96,6 +96,12 @@ function execute(cell) {
     publish({ type: 'skipped', id: cell.id, status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_kind: 'ancestor_raised', about: cells[0].id });
     Object.assign(cell, { status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_about: cells[0].id });
     return;
+  } else if (/^mo\.md\(f/.test(code) && code.includes('{live}')) {
+    // As the worker renders markdown with an element interpolated.
+    outputs = [withHash({
+      'application/vnd.weir.layout+json': { kind: 'markdown', props: { text: 'pick <span data-weir-slot="0"></span>' }, children: [{ 'text/plain': 'LIVE-CHILD' }] },
+      'text/markdown': 'pick LIVE-CHILD',
+    })];
   } else if (/^mo\.md\(/.test(code)) {
     outputs = [];
   } else if (!/=/.test(last) && last) {
