@@ -100,6 +100,10 @@ class MarimoCompatTest(unittest.TestCase):
                 except NotImplementedError as exc:
                     errors.append(str(exc))
             try:
+                mo.md("{x}").batch(x=1)
+            except NotImplementedError as exc:
+                errors.append(str(exc))
+            try:
                 import marimo._runtime.context
             except ModuleNotFoundError as exc:
                 errors.append(str(exc))
@@ -110,14 +114,15 @@ class MarimoCompatTest(unittest.TestCase):
             print(json.dumps(errors))
             """
         )
-        self.assertEqual(len(out), 5, out)
+        self.assertEqual(len(out), 6, out)
         self.assertIn("marimo.mermaid is not supported", out[0])
         self.assertIn("marimo.ui.no_such_element is not supported", out[1])
         self.assertIn("marimo.output.replace_at_index", out[2])
-        self.assertIn("'marimo._runtime'", out[3])
-        for message in out[:4]:
+        self.assertIn("Markdown.batch", out[3])
+        self.assertIn("'marimo._runtime'", out[4])
+        for message in out[:5]:
             self.assertIn("docs/marimo-api.md", message)
-        self.assertIn("'no_such_name'", out[4])
+        self.assertIn("'no_such_name'", out[5])
 
     def test_cache_keys_on_arguments_and_globals_read(self):
         out = run(

@@ -44,6 +44,21 @@ class Markdown:
 
         return callout(self, kind=kind, title=title)
 
+    def batch(self, **elements):
+        """marimo's `mo.md("{x}").batch(x=...)`: `weir.ui.batch` when this
+        Weir has it."""
+        try:
+            from . import ui
+        except ImportError:
+            ui = None
+        make = getattr(ui, "batch", None)
+        if make is None:
+            raise NotImplementedError(
+                "Markdown.batch (marimo's mo.md(...).batch) is not supported yet: "
+                "weir.ui has no batch (see docs/marimo-api.md)"
+            )
+        return make(self, elements)
+
 
 def md(text: str) -> Markdown:
     """Markdown output: `weir.md(f"**y** is {y}")`.  Objects formatted
