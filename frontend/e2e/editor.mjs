@@ -135,6 +135,30 @@ try {
     }, null, { timeout: T });
   });
 
+  await check('a layout draws its children natively: markdown slots, HTML in frames, tabs that switch', async () => {
+    const L = 'application/vnd.weir.layout+json';
+    const layout = { [L]: { kind: 'vstack', props: { gap: 1 }, children: [
+      { [L]: { kind: 'markdown', props: { text: 'pick <span data-weir-slot="0"></span> **now**' }, children: [{ 'text/plain': 'THE-CHILD' }] } },
+      { [L]: { kind: 'hstack', props: { justify: 'start' }, children: [{ 'text/html': '<b>in a frame</b>' }, { 'text/plain': 'beside' }] } },
+      { [L]: { kind: 'tabs', props: { labels: ['One', 'Two'], selected: 0 }, children: [{ 'text/plain': 'first tab' }, { 'text/plain': 'second tab' }] } },
+    ] }, 'text/plain': 'weir.vstack(3 children)' };
+    await typeInto(cell(0), `bundle:${JSON.stringify(layout)}`);
+    await page.keyboard.press('Shift+Enter');
+    const out = cell(0).locator('[data-testid=output]');
+    const md = out.locator('[data-layout=markdown]');
+    await md.waitFor({ timeout: T });
+    assert((await md.locator('strong').textContent()) === 'now', 'the markdown is rendered');
+    assert((await md.locator('.layout-inline').textContent()) === 'THE-CHILD', 'the child sits in its slot');
+    const stack = out.locator('[data-layout=hstack]');
+    assert(await stack.evaluate((e) => getComputedStyle(e).display === 'flex' && getComputedStyle(e).justifyContent === 'flex-start'), 'the stack is a flex row');
+    assert((await stack.locator('iframe.output-frame').getAttribute('sandbox')) === 'allow-scripts', 'an HTML child keeps its sandboxed frame');
+    const tabs = out.locator('[data-layout=tabs]');
+    assert(await tabs.getByText('second tab').isHidden(), 'only the selected tab shows');
+    await tabs.getByRole('tab', { name: 'Two' }).click();
+    assert(await tabs.getByText('second tab').isVisible(), 'clicking a tab shows its panel');
+    assert(await tabs.getByText('first tab').isHidden(), 'and hides the others');
+  });
+
   await check('a corrupted output is refused with an integrity error', async () => {
     await typeInto(cell(0), 'corrupt');
     await page.keyboard.press('Shift+Enter');
@@ -362,6 +386,20 @@ try {
       await other.close();
       dir.child.kill();
     }
+  });
+
+  await check('a markdown cell with a live object in its f-string draws the object in its slot', async () => {
+    const before = await page.locator('[data-testid=cell]').count();
+    await page.locator('[data-testid=add-cell-end]').click();
+    const c = page.locator('[data-testid=cell]').nth(before);
+    await c.waitFor({ timeout: T });
+    await page.waitForFunction((n) => document.activeElement?.closest('[data-testid=cell]') === document.querySelectorAll('[data-testid=cell]')[n], before, { timeout: T });
+    await page.keyboard.type('mo.md(f"pick {live}")');
+    await page.keyboard.press('Shift+Enter');
+    const slot = c.locator('[data-testid=output] [data-layout=markdown] .layout-inline');
+    await slot.waitFor({ timeout: T });
+    const got = await slot.textContent();
+    assert(got === 'LIVE-CHILD', `the child is in its slot: ${got}`);
   });
 
   await check('no script errors and nothing fetched from outside', async () => {

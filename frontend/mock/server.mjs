@@ -82,6 +82,9 @@ function execute(cell) {
     outputs = [withHash({ 'text/plain': String(Function(`return (${last})`)()) })];
   } else if (last.startsWith('html:')) {
     outputs = [withHash({ 'text/html': last.slice(5), 'text/plain': '<html>' })];
+  } else if (last.startsWith('bundle:')) {
+    // A whole MIME bundle as JSON (layouts: application/vnd.weir.layout+json).
+    outputs = [withHash(JSON.parse(last.slice(7)))];
   } else if (last === 'corrupt') {
     const good = withHash({ 'text/plain': 'the real value' });
     outputs = [{ ...good, 'text/plain': 'a tampered value' }];
@@ -93,6 +96,12 @@ function execute(cell) {
     publish({ type: 'skipped', id: cell.id, status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_kind: 'ancestor_raised', about: cells[0].id });
     Object.assign(cell, { status: 'not_run', reason: 'An ancestor raised ZeroDivisionError', reason_about: cells[0].id });
     return;
+  } else if (/^mo\.md\(f/.test(code) && code.includes('{live}')) {
+    // As the worker renders markdown with an element interpolated.
+    outputs = [withHash({
+      'application/vnd.weir.layout+json': { kind: 'markdown', props: { text: 'pick <span data-weir-slot="0"></span>' }, children: [{ 'text/plain': 'LIVE-CHILD' }] },
+      'text/markdown': 'pick LIVE-CHILD',
+    })];
   } else if (/^mo\.md\(/.test(code)) {
     outputs = [];
   } else if (!/=/.test(last) && last) {

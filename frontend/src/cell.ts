@@ -8,6 +8,7 @@ import type { EditorView } from '@codemirror/view';
 import { button as domButton, el } from './dom';
 import { createEditor, setDoc } from './editor';
 import { type Hasher, verifyBundle } from './integrity';
+import { LAYOUT_MIME } from './layout';
 import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
 import { renderConsole, renderOutput } from './output';
 import { syncValues } from './elements';
@@ -542,6 +543,8 @@ export class CellComponent {
   private markdownText(md: MarkdownCell): string {
     if (!md.interpolated) return md.text;
     const out = this.cell.outputs.find((o) => typeof o['text/markdown'] === 'string' && verifyBundle(this.hasher, o).ok);
+    // Markdown with live objects in it is drawn as its layout, below.
+    if (out && LAYOUT_MIME in out) return '';
     return out ? (out['text/markdown'] as string) : md.text;
   }
 
@@ -633,7 +636,7 @@ export class CellComponent {
     for (let i = kept; i < outputs.length; i++) {
       // A markdown cell shows its own text instead of repeating it.
       const o = outputs[i];
-      if (this.md && typeof o['text/markdown'] === 'string' && outputs.length === 1 && verifyBundle(this.hasher, o).ok) {
+      if (this.md && typeof o['text/markdown'] === 'string' && !(LAYOUT_MIME in o) && outputs.length === 1 && verifyBundle(this.hasher, o).ok) {
         this.outputBox.append(el('span', 'md-output-shown'));
         if (this.md.interpolated) this.paintCode();
         continue;

@@ -4,6 +4,7 @@
 
 import { MAX_FRAME_HEIGHT, frameDocument } from './frame';
 import { type Hasher, verifyBundle, verifyChunk } from './integrity';
+import { LAYOUT_MIME, parseLayout, renderLayout } from './layout';
 import type { ConsoleChunk, MimeBundle } from './protocol';
 import { renderMarkdown } from './render-markdown';
 import { type ElementContext, UI_MIME, parseElement, renderElement } from './elements';
@@ -86,6 +87,13 @@ export function renderOutput(hasher: Hasher, bundle: MimeBundle, ui: ElementCont
   if (element) {
     wrap.dataset.mime = UI_MIME;
     wrap.append(renderElement(element, ui));
+    return wrap;
+  }
+  // A layout draws its children (verified with it) through this renderer.
+  const layout = parseLayout(bundle[LAYOUT_MIME]);
+  if (layout) {
+    wrap.dataset.mime = LAYOUT_MIME;
+    wrap.append(renderLayout(layout, (child) => renderOutput(hasher, child, ui)));
     return wrap;
   }
   const mime = chooseMime(bundle);

@@ -13,6 +13,20 @@ __version__ = "0.1.0"
 __all__ = [
     "App",
     "Cell",
+    "Html",
+    "accordion",
+    "as_html",
+    "callout",
+    "center",
+    "download",
+    "hstack",
+    "image",
+    "left",
+    "plain_text",
+    "right",
+    "stat",
+    "tabs",
+    "vstack",
     "Markdown",
     "NotebookError",
     "RunError",
@@ -36,6 +50,14 @@ _LAZY = {
     "NotebookError": "_cells",
     "state": "_state",
 }
+# The layout and display helpers (docs/python.md, "Layouts"), also lazily.
+_LAZY.update(
+    (name, "_layout")
+    for name in (
+        "Html", "accordion", "as_html", "callout", "center", "download", "hstack", "image",
+        "left", "plain_text", "right", "stat", "tabs", "vstack",
+    )
+)
 
 
 def __getattr__(name):

@@ -23,9 +23,53 @@ class Markdown:
     def __str__(self):
         return self.text
 
+    # marimo's `mo.md(...).center()` and friends (docs/marimo-api.md).
+    def center(self):
+        from ._layout import center
+
+        return center(self)
+
+    def left(self):
+        from ._layout import left
+
+        return left(self)
+
+    def right(self):
+        from ._layout import right
+
+        return right(self)
+
+    def callout(self, kind="neutral", title=None):
+        from ._layout import callout
+
+        return callout(self, kind=kind, title=title)
+
+    def batch(self, **elements):
+        """marimo's `mo.md("{x}").batch(x=...)`: `weir.ui.batch` when this
+        Weir has it."""
+        try:
+            from . import ui
+        except ImportError:
+            ui = None
+        make = getattr(ui, "batch", None)
+        if make is None:
+            raise NotImplementedError(
+                "Markdown.batch (marimo's mo.md(...).batch) is not supported yet: "
+                "weir.ui has no batch (see docs/marimo-api.md)"
+            )
+        return make(self, elements)
+
 
 def md(text: str) -> Markdown:
-    """Markdown output: `weir.md(f"**y** is {y}")`."""
+    """Markdown output: `weir.md(f"**y** is {y}")`.  Objects formatted
+    into the text (a layout, an element: `weir.md(f"pick {slider}")`) stay
+    themselves, live (`_layout.EmbeddedMarkdown`)."""
+    text = str(text)
+    if "data-weir-embed" in text:
+        from ._layout import EmbeddedMarkdown, has_embeds
+
+        if has_embeds(text):
+            return EmbeddedMarkdown(text)
     return Markdown(text)
 
 

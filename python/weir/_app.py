@@ -6,7 +6,7 @@ import builtins
 import heapq
 import sys
 
-from . import _context
+from . import _context, _mohook
 from ._api import StopCell
 from ._cells import Cell, NotebookError, analyse_all
 
@@ -118,6 +118,8 @@ class App:
         name the cells defined to its value.  See docs/python.md.
         """
         script = self._module_name == "__main__"
+        # Cells' `import marimo` gets Weir's compatibility layer.
+        _mohook.install("script")
         try:
             order, parents = self._plan()
         except NotebookError as exc:

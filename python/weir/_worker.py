@@ -626,6 +626,11 @@ def main() -> int:
     from . import _wire
 
     _start_reaper()
+    # `import marimo` in a cell gets Weir's compatibility layer
+    # (docs/marimo-api.md); only a finder now, nothing imported.
+    from . import _mohook
+
+    _mohook.install("worker")
     in_fd, out_fd, fatal_fd = _take_protocol_fds()
     channel = _wire.Channel(in_fd, out_fd)
     _wire.ACTIVE = channel

@@ -23,6 +23,7 @@ mod document;
 mod element;
 mod escape;
 mod integrity;
+mod layout;
 mod markdown;
 mod mime;
 mod page;
@@ -31,6 +32,7 @@ pub use document::{ExportCell, ExportDocument, ExportError, HtmlOptions, MimeBun
 pub use element::{UI_MIME, render_element};
 pub use escape::escape_html;
 pub use integrity::{BODY_END, BODY_START, IntegrityError, content_hash, hashed_region, verify};
+pub use layout::LAYOUT_MIME;
 pub use markdown::render_markdown;
 pub use mime::{MIME_ORDER, choose_mime};
 pub use page::{WEIR_VERSION, render_html, summary};

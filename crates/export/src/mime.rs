@@ -67,6 +67,12 @@ pub fn render_output(out: &mut String, bundle: &MimeBundle) {
     {
         return;
     }
+    // A layout renders its children itself (crate::layout); before the
+    // richest-type choice, so interactive children are not lost to a
+    // fallback.
+    if crate::layout::render_layout_output(out, bundle, 0) {
+        return;
+    }
     let Some(mime) = choose_mime(bundle) else {
         out.push_str("<div class=\"weir-output weir-output-unknown\">");
         let types: Vec<&str> = bundle.keys().map(String::as_str).collect();

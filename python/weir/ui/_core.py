@@ -158,9 +158,15 @@ class UIElement:
 
         return form(self, label=label, **options)
 
-    # Elements are used as values in f-strings and Markdown too.
+    # In an f-string handed to `weir.md` (`weir.md(f"pick {slider}")`) an
+    # element stands for itself and stays live (`_layout.embed`); with a
+    # format spec it is its text.
     def __format__(self, spec):
-        return format(self._text(), spec)
+        if spec:
+            return format(self._text(), spec)
+        from .._layout import embed
+
+        return embed(self)
 
 
 def fail(kind, message):

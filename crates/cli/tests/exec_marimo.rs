@@ -1,0 +1,279 @@
+//! `weir exec` on a marimo notebook whose cells `import marimo as mo`: a
+//! real worker gives them Weir's compatibility layer (docs/marimo-api.md),
+//! whether or not the real marimo is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const LAYOUT: &str = "application/vnd.weir.layout+json";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn python() -> String {
+    std::env::var("WEIR_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn exec_json(path: &Path, env: &[(&str, &str)]) -> Output {
+    let python = python();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.args([
+        "exec",
+        path.to_str().unwrap(),
+        "--python",
+        &python,
+        "--json",
+    ])
+    .env("WEIR_PYTHONPATH", repo().join("python"))
+    .env_remove("WEIR_MARIMO")
+    .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run weir")
+}
+
+const NOTEBOOK: &str = r#"import marimo
+
+app = marimo.App(width="medium")
+
+
+@app.cell
+def _():
+    import marimo as mo
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    get_n, set_n = mo.state(1)
+    set_n(lambda v: v + 2)
+    return (get_n,)
+
+
+@app.cell
+def _(get_n, mo):
+    mo.md(f"n is **{get_n()}** {mo.hstack(['a', mo.md('b')])}")
+    return
+
+
+@app.cell
+def _(get_n, mo):
+    mo.stop(get_n() > 2, mo.md("too big"))
+    x = 1
+    return (x,)
+
+
+@app.cell
+def _(x):
+    print("never", x)
+    return
+
+
+@app.cell
+def _(mo):
+    mo.hstack([mo.stat(5, label="five"), mo.callout("note", kind="info")], justify="start")
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#;
+
+fn cells(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|v: &serde_json::Value| v["type"] == "cell")
+        .collect()
+}
+
+fn notebook_in(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("mo_nb.py");
+    std::fs::write(&path, NOTEBOOK).unwrap();
+    path
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("weir-exec-marimo-{tag}-{}", std::process::id()))
+}
+
+#[test]
+fn marimo_notebook_runs_on_weirs_md_stop_hstack_and_state() {
+    let dir = tempdir("plain");
+    let out = exec_json(&notebook_in(&dir), &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cells = cells(&stdout);
+    assert_eq!(
+        cells.len(),
+        6,
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let statuses: Vec<&str> = cells
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "ok", "ok", "stopped", "not_run", "ok"],
+        "{stdout}"
+    );
+
+    // mo.md with an interpolated hstack: a markdown layout whose child is
+    // the hstack itself; the state setter's value is read.
+    let md = &cells[2]["outputs"][0][LAYOUT];
+    assert_eq!(md["kind"], "markdown", "{stdout}");
+    assert!(
+        md["props"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("n is **3** <span data-weir-slot=\"0\">"),
+        "{md}"
+    );
+    assert_eq!(md["children"][0][LAYOUT]["kind"], "hstack");
+
+    // mo.stop: a stopped cell showing its output, not an error.
+    assert_eq!(cells[3]["outputs"][0]["text/markdown"], "too big");
+    assert!(cells[3]["error"].is_null());
+    assert_eq!(cells[4]["stdout"], "");
+
+    let stack = &cells[5]["outputs"][0];
+    assert_eq!(stack[LAYOUT]["props"]["justify"], "start");
+    assert_eq!(stack[LAYOUT]["children"][0][LAYOUT]["kind"], "stat");
+    assert!(out.status.success(), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_layer_wins_over_an_installed_marimo_unless_switched_off() {
+    let dir = tempdir("shadow");
+    let path = notebook_in(&dir);
+    // A package named marimo beside the notebook (on the worker's path, as
+    // an installed one would be) that fails on import.
+    std::fs::create_dir_all(dir.join("marimo")).unwrap();
+    std::fs::write(
+        dir.join("marimo/__init__.py"),
+        "raise ImportError('the real marimo was imported')\n",
+    )
+    .unwrap();
+    let out = exec_json(&path, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(cells(&stdout)[0]["status"], "ok", "{stdout}");
+
+    let off = exec_json(&path, &[("WEIR_MARIMO", "real")]);
+    let stdout = String::from_utf8_lossy(&off.stdout);
+    let first = &cells(&stdout)[0];
+    assert_eq!(first["status"], "error", "{stdout}");
+    assert!(
+        first["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the real marimo was imported"),
+        "{first}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn export_draws_layouts_with_their_children() {
+    let dir = tempdir("export");
+    let path = notebook_in(&dir);
+    let page = dir.join("page.html");
+    let python = python();
+    let out = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["export", "html", path.to_str().unwrap(), "-o"])
+        .arg(&page)
+        .args(["--python", &python])
+        .env("WEIR_PYTHONPATH", repo().join("python"))
+        .env_remove("WEIR_MARIMO")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run weir");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    for needle in [
+        "data-layout=\"markdown\"",
+        "data-layout=\"hstack\"",
+        "data-layout=\"stat\"",
+        "data-layout=\"callout\"",
+        // The stat's label and value, and the markdown's bold text with the
+        // interpolated stack in its slot.
+        ">five<",
+        "n is <strong>3</strong> <span class=\"weir-inline\"",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from the page");
+    }
+    assert!(!html.contains("not shown"), "an output was not shown");
+    assert!(!html.contains("data-weir-slot"), "a slot was left unfilled");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// marimo's `mo.output`: appends accumulate; a final expression that is not
+/// None replaces them; `clear` empties.
+#[test]
+fn output_calls_behave_as_marimos() {
+    let dir = tempdir("output");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("out_nb.py");
+    std::fs::write(
+        &path,
+        r#"import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    mo.output.append(mo.md("one"))
+    mo.output.append(mo.md("two"))
+    return
+
+
+@app.cell
+def _(mo):
+    mo.output.append(mo.md("gone"))
+    mo.md("last")
+    return
+
+
+@app.cell
+def _(mo):
+    mo.output.replace(mo.md("a"))
+    mo.output.clear()
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#,
+    )
+    .unwrap();
+    let out = exec_json(&path, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cells = cells(&stdout);
+    let texts = |i: usize| -> Vec<String> {
+        cells[i]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["text/markdown"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(texts(1), ["one", "two"], "{stdout}");
+    assert_eq!(texts(2), ["last"], "{stdout}");
+    assert!(texts(3).is_empty(), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
