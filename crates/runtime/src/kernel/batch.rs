@@ -47,6 +47,9 @@ impl Kernel {
             .collect();
         let report = self.run_pending();
         self.session.report_cells = false;
+        // State set during a reported run re-runs nothing, as in marimo's
+        // script mode (its readers ran once, in this pass).
+        self.ui.drop_state_calls();
         self.session.yield_when = yield_when;
         Ok(report)
     }

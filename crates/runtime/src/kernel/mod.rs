@@ -429,7 +429,10 @@ impl Kernel {
                     }
                 }
                 Err(mpsc::TryRecvError::Empty) => {
-                    if self.ui.has_waiting() {
+                    // A reported run (`weir exec`) is one pass over the
+                    // cells, as marimo's script mode: values and state calls
+                    // wait for the interactive runs after it.
+                    if self.ui.has_waiting() && !self.session.report_cells {
                         self.apply_ui();
                     }
                     return Next::Continue;

@@ -89,6 +89,10 @@ impl Elements {
         }
     }
 
+    pub(super) fn drop_state_calls(&mut self) {
+        self.state.clear();
+    }
+
     pub(super) fn has_waiting(&self) -> bool {
         !self.waiting.is_empty() || !self.state.is_empty()
     }
