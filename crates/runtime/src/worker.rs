@@ -36,6 +36,7 @@ mod transfer;
 pub use batch::{BatchCell, BatchEnd, BatchEvent, BatchStats, display_of, has_private_names};
 pub use launch::{Launched, Launcher, WorkerProcess};
 pub use sink::UnsolicitedSink;
+pub(crate) use transfer::blake2b_hex;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 
 /// The runtime's own version; the worker's `weir.__version__` must equal it.
@@ -326,6 +327,7 @@ impl Worker {
             name,
             source,
             text,
+            hash,
         } = msg
         {
             self.stray(WorkerEvent::Stream {
@@ -333,6 +335,7 @@ impl Worker {
                 name,
                 source,
                 text,
+                hash,
             });
         }
     }
@@ -400,11 +403,13 @@ impl Worker {
                     name,
                     source,
                     text,
+                    hash,
                 } => on_event(WorkerEvent::Stream {
                     cell_id,
                     name,
                     source,
                     text,
+                    hash,
                 }),
                 FromWorker::Output {
                     cell_id,
@@ -732,6 +737,7 @@ pub(crate) fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
         name: StreamName::Stderr,
         source: StreamSource::Fd,
         text,
+        hash: None,
     }
 }
 

@@ -475,6 +475,7 @@ impl Session {
             .map(|c| ConsoleChunk {
                 stream: c.stream,
                 text: c.text,
+                hash: c.hash,
             })
             .collect();
         state.run.duration = meta
@@ -507,6 +508,7 @@ impl Session {
                 stream: chunk.stream,
                 source: crate::events::StreamSource::Python,
                 text: &chunk.text,
+                hash: chunk.hash.as_deref(),
             });
         }
         on_event(SessionEvent::CellFinished {
