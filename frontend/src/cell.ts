@@ -138,6 +138,29 @@ if (typeof window !== 'undefined') {
 let observer: IntersectionObserver | null = null;
 const mounters = new WeakMap<Element, () => void>();
 
+// Editors near the viewport but not in it are mounted a few at a time
+// between frames, so the ones on screen come first and the page paints
+// without waiting for the rest (each CodeMirror costs a few milliseconds).
+const nearby: Element[] = [];
+let draining = false;
+
+function drainNearby(): void {
+  if (draining) return;
+  draining = true;
+  const step = () => {
+    const until = performance.now() + 8;
+    while (nearby.length && performance.now() < until) {
+      const e = nearby.shift()!;
+      const mount = mounters.get(e);
+      mounters.delete(e);
+      mount?.();
+    }
+    if (nearby.length) setTimeout(step, 0);
+    else draining = false;
+  };
+  setTimeout(step, 0);
+}
+
 function whenNearViewport(e: HTMLElement, mount: () => void): void {
   if (typeof IntersectionObserver === 'undefined') {
     mount();
@@ -148,8 +171,18 @@ function whenNearViewport(e: HTMLElement, mount: () => void): void {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer!.unobserve(entry.target);
-        mounters.get(entry.target)?.();
+        const r = entry.boundingClientRect;
+        // `rootBounds` includes the margin: the screen is the window.
+        const onScreen = r.bottom > 0 && r.top < innerHeight;
+        if (onScreen) {
+          const m = mounters.get(entry.target);
+          mounters.delete(entry.target);
+          m?.();
+        } else {
+          nearby.push(entry.target);
+        }
       }
+      if (nearby.length) drainNearby();
     },
     { rootMargin: '600px 0px' },
   );
@@ -390,6 +423,8 @@ export class CellComponent {
 
   destroy(): void {
     this.view?.destroy();
+    observer?.unobserve(this.root);
+    mounters.delete(this.root);
     this.root.remove();
   }
 

@@ -8,6 +8,10 @@ import { showListing } from './listing';
 
 async function main(): Promise<void> {
   const root = document.getElementById('app')!;
+  // Compiled while the session is asked for, not after: it is on the way
+  // to the first paint of every notebook.
+  const hashing = loadHasher();
+  hashing.catch(() => undefined); // a listing never awaits it
   const params = new URLSearchParams(location.search);
   let notebook = params.get('notebook');
   if (!notebook) {
@@ -20,7 +24,7 @@ async function main(): Promise<void> {
       return;
     }
   }
-  const hasher = await loadHasher();
+  const hasher = await hashing;
   const ws = new URL(`/ws?notebook=${encodeURIComponent(notebook)}`, location.href);
   ws.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const controller = new Controller(notebook, hasher, ws.href);
