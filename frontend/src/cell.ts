@@ -139,10 +139,13 @@ let observer: IntersectionObserver | null = null;
 const mounters = new WeakMap<Element, () => void>();
 
 // Editors near the viewport but not in it are mounted a few at a time
-// between frames, so the ones on screen come first and the page paints
-// without waiting for the rest (each CodeMirror costs a few milliseconds).
+// when the page is idle, so the ones on screen come first and the page
+// paints without waiting for the rest (each CodeMirror costs milliseconds).
 const nearby: Element[] = [];
 let draining = false;
+
+const whenIdle: (f: () => void) => void =
+  typeof requestIdleCallback === 'function' ? (f) => requestIdleCallback(f, { timeout: 500 }) : (f) => setTimeout(f, 0);
 
 function drainNearby(): void {
   if (draining) return;
@@ -155,10 +158,10 @@ function drainNearby(): void {
       mounters.delete(e);
       mount?.();
     }
-    if (nearby.length) setTimeout(step, 0);
+    if (nearby.length) whenIdle(step);
     else draining = false;
   };
-  setTimeout(step, 0);
+  whenIdle(step);
 }
 
 function whenNearViewport(e: HTMLElement, mount: () => void): void {

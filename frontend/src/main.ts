@@ -3,6 +3,7 @@
 
 import './style.css';
 import { Controller } from './controller';
+import { prewarm } from './editor';
 import { loadHasher } from './integrity';
 import { showListing } from './listing';
 
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
   const controller = new Controller(notebook, hasher, ws.href);
   root.replaceChildren(controller.view.root);
   controller.start();
+  // While the notebook is on its way (a task of its own: a snapshot that
+  // is already here is not held up by it).
+  setTimeout(prewarm, 0);
   // A hook for browser tests and benchmarks (read-only use: state is immutable).
   (window as unknown as { weir: Controller }).weir = controller;
 }
