@@ -402,6 +402,47 @@ try {
     assert(got === 'LIVE-CHILD', `the child is in its slot: ${got}`);
   });
 
+  await check('1,000 cells open in one insertion, with editors only for the cells on screen first', async () => {
+    const big = startMock({ MOCK_CELLS: '1000' });
+    const other = await context.newPage();
+    try {
+      // Watches the page from its first script: how the cells arrive, and
+      // how many editors the first mounting task makes.
+      await other.addInitScript(() => {
+        const seen = { cellRecords: 0, cells: 0, onScreen: null, firstEditors: null };
+        window.__open = seen;
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const added = [...r.addedNodes].filter((n) => n.nodeType === 1);
+            const cells = added.filter((n) => n.matches('[data-testid=cell]'));
+            if (cells.length) {
+              seen.cellRecords++;
+              seen.cells += cells.length;
+            }
+          }
+          const all = document.querySelectorAll('[data-testid=cell]');
+          if (seen.onScreen === null && all.length >= 1000) {
+            seen.onScreen = [...all].filter((c) => c.getBoundingClientRect().top < innerHeight).length;
+          }
+          const editors = document.querySelectorAll('[data-testid=cell] .cm-editor').length;
+          if (seen.firstEditors === null && editors > 0) seen.firstEditors = editors;
+        }).observe(document, { childList: true, subtree: true });
+      });
+      await other.goto(await big.url, { waitUntil: 'load' });
+      await other.waitForFunction(() => window.__open.firstEditors !== null, null, { timeout: T });
+      const seen = await other.evaluate(() => window.__open);
+      assert(seen.cells >= 1000 && seen.cellRecords === 1, `cells arrived in ${seen.cellRecords} insertions: ${JSON.stringify(seen)}`);
+      assert(seen.onScreen > 0 && seen.firstEditors <= seen.onScreen, `first editors ${seen.firstEditors}, cells on screen ${seen.onScreen}`);
+      // The rest near the viewport follow; far cells stay as text.
+      await other.waitForFunction((n) => document.querySelectorAll('[data-testid=cell] .cm-editor').length > n, seen.firstEditors, { timeout: T });
+      assert(await other.locator('[data-testid=cell] .cm-editor').count() < 100, 'editors for far cells');
+      assert(await other.locator('[data-testid=cell]').nth(999).locator('[data-testid=editor]').textContent() === 'v997 = 997\nprint(v997)', 'a far cell shows its code');
+    } finally {
+      await other.close();
+      big.child.kill();
+    }
+  });
+
   await check('no script errors and nothing fetched from outside', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests: ${offsite.join(' ')}`);

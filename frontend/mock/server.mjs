@@ -12,22 +12,22 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBLAKE3 } from 'hash-wasm';
+import { createBLAKE2b } from 'hash-wasm';
 import { WebSocketServer } from 'ws';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
 const port = Number(process.argv[2] ?? 0);
 
-const b3 = await createBLAKE3();
+const b2 = await createBLAKE2b(256);
 const enc = new TextEncoder();
 const hex = (bytes) => {
-  b3.init();
-  b3.update(bytes);
-  return b3.digest('hex');
+  b2.init();
+  b2.update(bytes);
+  return b2.digest('hex');
 };
 // The contract's rule, written out again independently of src/integrity.ts:
-// BLAKE3 of the canonical JSON (keys in UTF-16 order, JSON.stringify's
+// BLAKE2b-256 of the canonical JSON (keys in UTF-16 order, JSON.stringify's
 // strings and numbers) of the bundle without its `hash`.
 const canon = (v) =>
   v === null || typeof v !== 'object' ? JSON.stringify(v)

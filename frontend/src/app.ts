@@ -180,6 +180,9 @@ export class NotebookView {
   private paintCells(state: NotebookState): void {
     const seen = new Set<number>();
     let cursor: Element | null = this.list.firstElementChild;
+    // The first paint of a notebook goes into the page in one insertion,
+    // not one per cell (1,000 cells: one style and layout pass, not many).
+    const batch = cursor === null ? document.createDocumentFragment() : null;
     for (const cell of state.cells) {
       seen.add(cell.id);
       let c = this.cells.get(cell.id);
@@ -189,9 +192,11 @@ export class NotebookView {
       } else {
         c.update(cell);
       }
-      if (c.root === cursor) cursor = cursor.nextElementSibling;
+      if (batch) batch.append(c.root);
+      else if (c.root === cursor) cursor = cursor.nextElementSibling;
       else this.list.insertBefore(c.root, cursor);
     }
+    if (batch) this.list.append(batch);
     for (const [id, c] of this.cells) {
       if (!seen.has(id)) {
         c.destroy();

@@ -144,6 +144,32 @@ if (typeof window !== 'undefined') {
 let observer: IntersectionObserver | null = null;
 const mounters = new WeakMap<Element, () => void>();
 
+// Editors near the viewport but not in it are mounted a few at a time
+// when the page is idle, so the ones on screen come first and the page
+// paints without waiting for the rest (each CodeMirror costs milliseconds).
+const nearby: Element[] = [];
+let draining = false;
+
+const whenIdle: (f: () => void) => void =
+  typeof requestIdleCallback === 'function' ? (f) => requestIdleCallback(f, { timeout: 500 }) : (f) => setTimeout(f, 0);
+
+function drainNearby(): void {
+  if (draining) return;
+  draining = true;
+  const step = () => {
+    const until = performance.now() + 8;
+    while (nearby.length && performance.now() < until) {
+      const e = nearby.shift()!;
+      const mount = mounters.get(e);
+      mounters.delete(e);
+      mount?.();
+    }
+    if (nearby.length) whenIdle(step);
+    else draining = false;
+  };
+  whenIdle(step);
+}
+
 function whenNearViewport(e: HTMLElement, mount: () => void): void {
   if (typeof IntersectionObserver === 'undefined') {
     mount();
@@ -154,8 +180,18 @@ function whenNearViewport(e: HTMLElement, mount: () => void): void {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer!.unobserve(entry.target);
-        mounters.get(entry.target)?.();
+        const r = entry.boundingClientRect;
+        // `rootBounds` includes the margin: the screen is the window.
+        const onScreen = r.bottom > 0 && r.top < innerHeight;
+        if (onScreen) {
+          const m = mounters.get(entry.target);
+          mounters.delete(entry.target);
+          m?.();
+        } else {
+          nearby.push(entry.target);
+        }
       }
+      if (nearby.length) drainNearby();
     },
     { rootMargin: '600px 0px' },
   );
@@ -402,6 +438,8 @@ export class CellComponent {
 
   destroy(): void {
     this.view?.destroy();
+    observer?.unobserve(this.root);
+    mounters.delete(this.root);
     this.root.remove();
   }
 

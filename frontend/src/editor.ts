@@ -72,6 +72,23 @@ export function createEditor(
   return new EditorView({ parent, state: EditorState.create({ doc, extensions }) });
 }
 
+/**
+ * Builds and drops one editor off screen: the first editor of a page pays
+ * for CodeMirror's one-time work (its style sheets, the Python grammar's
+ * first parse, facet set-up), tens of milliseconds. Called while the page
+ * waits for the notebook, so the cells on screen do not wait for it.
+ */
+export function prewarm(): void {
+  const box = document.createElement('div');
+  box.style.cssText = 'position:absolute;left:-10000px;top:0;width:600px;visibility:hidden';
+  document.body.append(box);
+  const noop = () => undefined;
+  const keys = { run: noop, runAndNext: noop, moveUp: noop, moveDown: noop, escape: noop };
+  const view = createEditor(box, 'x = f(1, "a")  # warm\n', true, keys, noop);
+  view.destroy();
+  box.remove();
+}
+
 /** Replaces the whole document (a change from the server, not an undoable edit of the person's). */
 export function setDoc(view: EditorView, doc: string, asPython: boolean): void {
   view.dispatch({

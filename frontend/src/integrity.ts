@@ -1,21 +1,23 @@
 // Integrity to the glass: every output MIME bundle and console chunk the
-// server sends may carry `hash`, the hex BLAKE3 of its data as defined in
-// docs/editor-protocol.md ("Integrity"). Nothing is painted until it is
-// recomputed here and matches; a mismatch is shown as an integrity error.
-// The same digest names code the browser sends (`code_hash`).
+// server sends may carry `hash`, the hex BLAKE2b-256 of its data as defined
+// in docs/editor-protocol.md ("Integrity"), computed by the Python worker
+// where the output was made. Nothing is painted until it is recomputed
+// here and matches; a mismatch is shown as an integrity error. The same
+// digest names code the browser sends (`code_hash`).
 
-import { createBLAKE3 } from 'hash-wasm';
+import { createBLAKE2b } from 'hash-wasm';
 import type { ConsoleChunk, MimeBundle } from './protocol';
 
-/** Hex BLAKE3 of some bytes, synchronous once loaded. */
+/** Hex BLAKE2b-256 of some bytes, synchronous once loaded. */
 export type Hasher = (data: Uint8Array) => string;
 
 let loaded: Hasher | null = null;
 
-/** Loads BLAKE3 (WebAssembly, bundled: no network) once. */
+/** Loads BLAKE2b-256 (WebAssembly, bundled: no network) once: Python's
+ * `hashlib.blake2b(digest_size=32)`, which the worker hashes with. */
 export async function loadHasher(): Promise<Hasher> {
   if (loaded) return loaded;
-  const h = await createBLAKE3();
+  const h = await createBLAKE2b(256);
   loaded = (data: Uint8Array) => {
     h.init();
     h.update(data);
@@ -34,8 +36,9 @@ export function hashText(hasher: Hasher, text: string): string {
  * The canonical JSON of a value (docs/editor-protocol.md, "Integrity"):
  * no whitespace, object keys in JavaScript's default `sort()` order
  * (UTF-16 code units), strings and numbers as `JSON.stringify` writes
- * them. The server writes exactly this from its parsed value
- * (`crates/server/src/hash.rs`); the bytes as sent would not survive
+ * them. The worker and the runtime write exactly this from their values
+ * (`python/weir/_integrity.py`, `crates/runtime/src/integrity.rs`); the
+ * bytes as sent would not survive
  * `JSON.parse`, so neither side hashes those.
  */
 export function canonicalJson(value: unknown): string {

@@ -3,11 +3,16 @@
 
 import './style.css';
 import { Controller } from './controller';
+import { prewarm } from './editor';
 import { loadHasher } from './integrity';
 import { showListing } from './listing';
 
 async function main(): Promise<void> {
   const root = document.getElementById('app')!;
+  // Compiled while the session is asked for, not after: it is on the way
+  // to the first paint of every notebook.
+  const hashing = loadHasher();
+  hashing.catch(() => undefined); // a listing never awaits it
   const params = new URLSearchParams(location.search);
   let notebook = params.get('notebook');
   if (!notebook) {
@@ -20,12 +25,15 @@ async function main(): Promise<void> {
       return;
     }
   }
-  const hasher = await loadHasher();
+  const hasher = await hashing;
   const ws = new URL(`/ws?notebook=${encodeURIComponent(notebook)}`, location.href);
   ws.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const controller = new Controller(notebook, hasher, ws.href);
   root.replaceChildren(controller.view.root);
   controller.start();
+  // While the notebook is on its way (a task of its own: a snapshot that
+  // is already here is not held up by it).
+  setTimeout(prewarm, 0);
   // A hook for browser tests and benchmarks (read-only use: state is immutable).
   (window as unknown as { weir: Controller }).weir = controller;
 }

@@ -8,7 +8,7 @@ export type RunStatus =
 export type RunMode = 'autorun' | 'lazy';
 export type StreamName = 'stdout' | 'stderr';
 
-/** `{"mimetype": data, ..., "hash"?: hex BLAKE3}` (docs/editor-protocol.md, "Integrity"). */
+/** `{"mimetype": data, ..., "hash"?: hex BLAKE2b-256}` (docs/editor-protocol.md, "Integrity"). */
 export type MimeBundle = Record<string, unknown>;
 
 export interface ConsoleChunk {

@@ -131,12 +131,19 @@ class _WorkerSink:
 
 
 class Worker:
-    def __init__(self, channel, fatal_fd=None):
+    def __init__(self, channel, fatal_fd=None, hashes=False):
         from ._capture import CellStream, track_origins
         from ._execute import Executor
         from ._fdio import FdForwarder
 
         self.channel = channel
+        # An editor session: every output and console chunk leaves with its
+        # integrity hash (weir._integrity); `weir exec` never pays for it.
+        self._stamp = None
+        if hashes:
+            from ._integrity import stamp
+
+            self._stamp = stamp
         self.interrupts = _Interrupts()
         self.current_cell = None
         self.cell_files = {}  # pseudo-filename -> cell id
@@ -204,6 +211,8 @@ class Worker:
         )
 
     def send(self, message):
+        if self._stamp is not None:
+            self._stamp(message)
         if threading.get_ident() != _MAIN_THREAD:
             self.channel.send(message)  # signal handlers run on the main thread
             return
@@ -631,10 +640,12 @@ def main() -> int:
     from . import _mohook
 
     _mohook.install("worker")
+    # Read and removed, so that cells and their subprocesses never see it.
+    hashes = os.environ.pop("WEIR_HASH_OUTPUTS", None) == "1"
     in_fd, out_fd, fatal_fd = _take_protocol_fds()
     channel = _wire.Channel(in_fd, out_fd)
     _wire.ACTIVE = channel
-    return Worker(channel, fatal_fd).serve()
+    return Worker(channel, fatal_fd, hashes).serve()
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ pub enum WorkerEvent {
         name: StreamName,
         source: StreamSource,
         text: String,
+        /// The worker's integrity hash of `text`, when it sent one.
+        hash: Option<String>,
     },
     /// `weir.output.append/replace/clear`.
     Output {

@@ -218,6 +218,8 @@ pub struct NotebookLaunch {
     /// Keep and show cells' last outputs in this store (an interactive
     /// kernel: `KernelConfig::snapshots`). `None`: no snapshots.
     pub snapshots: Option<StoreLocation>,
+    /// The worker hashes outputs at the source (`SessionConfig::hash_outputs`).
+    pub hash_outputs: bool,
 }
 
 /// A started session, and what the caller may want to report.
@@ -276,6 +278,7 @@ impl NotebookLaunch {
             persist: PersistRequest::Off,
             env: Environment::current(),
             snapshots: None,
+            hash_outputs: false,
         }
     }
 
@@ -294,6 +297,12 @@ impl NotebookLaunch {
     /// directory, else opened (created) when a cell first finishes.
     pub fn snapshots(mut self, store: StoreLocation) -> Self {
         self.snapshots = Some(store);
+        self
+    }
+
+    /// Have the worker hash every output and console chunk (an editor).
+    pub fn hash_outputs(mut self, on: bool) -> Self {
+        self.hash_outputs = on;
         self
     }
 
@@ -318,6 +327,7 @@ impl NotebookLaunch {
         }
         let mut config = SessionConfig::for_notebook(&self.notebook);
         config.python = Some(interpreter.path.clone());
+        config.hash_outputs = self.hash_outputs;
         let mut session =
             Session::start(project, config).map_err(|source| LaunchError::Worker {
                 notebook: self.notebook.clone(),

@@ -12,6 +12,7 @@
 pub mod error;
 pub mod events;
 pub mod frame;
+pub mod integrity;
 pub mod kernel;
 pub mod launch;
 pub mod message;

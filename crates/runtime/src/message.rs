@@ -274,6 +274,10 @@ pub enum FromWorker {
         #[serde(default)]
         source: crate::events::StreamSource,
         text: String,
+        /// The text's integrity hash (`crate::integrity::text_hash`), when
+        /// the session asked the worker for hashes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hash: Option<String>,
     },
     /// `weir.output.append/replace/clear` during a run.
     Output {

@@ -226,6 +226,7 @@ impl Io {
                         name,
                         source,
                         text,
+                        hash,
                     } = msg
                     else {
                         unreachable!("matched above")
@@ -235,6 +236,7 @@ impl Io {
                         name,
                         source,
                         text,
+                        hash,
                     });
                     return None;
                 }
@@ -285,6 +287,7 @@ impl Io {
                 name: StreamName::Stderr,
                 source: StreamSource::Fd,
                 text,
+                hash: None,
             });
             return Flow::Go;
         }

@@ -205,6 +205,7 @@ impl Snapshots {
                 .map(|c| ConsoleChunk {
                     stream: c.stream,
                     text: c.text,
+                    hash: c.hash,
                 })
                 .collect(),
             error: doc.error,
@@ -229,6 +230,7 @@ impl Snapshots {
                 .map(|c| StoredChunk {
                     stream: c.stream,
                     text: c.text.clone(),
+                    hash: c.hash.clone(),
                 })
                 .collect(),
             error: job.error.clone(),
@@ -341,6 +343,10 @@ pub struct SnapshotDoc {
 pub struct StoredChunk {
     pub stream: StreamName,
     pub text: String,
+    /// The worker's integrity hash, kept so a reopened page checks the
+    /// same hash (absent in older snapshots and for the runtime's notes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// A snapshot as read back.
@@ -458,20 +464,18 @@ impl SnapshotJob {
             } else {
                 let cut = floor_char_boundary(&chunk.text, room);
                 if cut > 0 {
-                    console.push(ConsoleChunk {
-                        stream: chunk.stream,
-                        text: chunk.text[..cut].to_owned(),
-                    });
+                    // Cut, so the worker's hash no longer covers it.
+                    console.push(ConsoleChunk::new(chunk.stream, &chunk.text[..cut]));
                 }
                 kept += cut;
                 dropped += (chunk.text.len() - cut) as u64;
             }
         }
         if dropped > 0 {
-            console.push(ConsoleChunk {
-                stream: StreamName::Stderr,
-                text: format!("\n[weir: {dropped} more bytes of console output were not kept]\n"),
-            });
+            console.push(ConsoleChunk::new(
+                StreamName::Stderr,
+                &format!("\n[weir: {dropped} more bytes of console output were not kept]\n"),
+            ));
         }
         SnapshotJob {
             key,
@@ -592,10 +596,10 @@ mod tests {
     #[test]
     fn console_is_bounded_on_a_char_boundary() {
         let run = CellRun {
-            console: vec![ConsoleChunk {
-                stream: StreamName::Stdout,
-                text: "é".repeat(MAX_SNAPSHOT_CONSOLE),
-            }],
+            console: vec![ConsoleChunk::new(
+                StreamName::Stdout,
+                &"é".repeat(MAX_SNAPSHOT_CONSOLE),
+            )],
             ..CellRun::idle(0, 0, "_".into())
         };
         let key = SnapshotKey::new(Path::new("/nb.py"), [0; 32], "_", 0);

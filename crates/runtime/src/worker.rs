@@ -37,6 +37,7 @@ mod ui;
 pub use batch::{BatchCell, BatchEnd, BatchEvent, BatchStats, display_of, has_private_names};
 pub use launch::{Launched, Launcher, WorkerProcess};
 pub use sink::UnsolicitedSink;
+pub(crate) use transfer::blake2b_hex;
 pub use transfer::{Captured, CapturedValue, RestoreBuffer};
 pub use ui::UiValueReply;
 
@@ -328,6 +329,7 @@ impl Worker {
             name,
             source,
             text,
+            hash,
         } = msg
         {
             self.stray(WorkerEvent::Stream {
@@ -335,6 +337,7 @@ impl Worker {
                 name,
                 source,
                 text,
+                hash,
             });
         }
     }
@@ -402,11 +405,13 @@ impl Worker {
                     name,
                     source,
                     text,
+                    hash,
                 } => on_event(WorkerEvent::Stream {
                     cell_id,
                     name,
                     source,
                     text,
+                    hash,
                 }),
                 FromWorker::Output {
                     cell_id,
@@ -737,6 +742,7 @@ pub(crate) fn stderr_event(running: Option<&str>, text: String) -> WorkerEvent {
         name: StreamName::Stderr,
         source: StreamSource::Fd,
         text,
+        hash: None,
     }
 }
 

@@ -55,12 +55,17 @@ proptest! {
     }
 
     #[test]
-    fn stream_messages_round_trip(text in ".*", cell in proptest::option::of("[a-z0-9]{1,8}")) {
+    fn stream_messages_round_trip(
+        text in ".*",
+        cell in proptest::option::of("[a-z0-9]{1,8}"),
+        hash in proptest::option::of("[0-9a-f]{64}"),
+    ) {
         let msg = FromWorker::Stream {
             cell_id: cell,
             name: StreamName::Stdout,
             source: weir_runtime::StreamSource::Python,
             text,
+            hash,
         };
         let payload = serde_json::to_vec(&msg).unwrap();
         let bytes = encode(FrameKind::Json, 0, &payload).unwrap();

@@ -230,10 +230,11 @@ fn merge(into: &mut Value, fields: Value) {
     }
 }
 
-/// Adds integrity hashes (see `hash.rs`) to a serialised kernel event.
+/// Fills in integrity hashes the runtime did not give (see `hash.rs`) in
+/// a serialised kernel event; the worker's own are left as they are.
 pub fn stamp_event(event: &mut Map<String, Value>) {
     match event.get("type").and_then(Value::as_str) {
-        Some("stream" | "console") => {
+        Some("stream" | "console") if !event.contains_key("hash") => {
             if let Some(Value::String(text)) = event.get("text") {
                 let hash = crate::hash::text_hash(text);
                 event.insert("hash".into(), Value::String(hash));
@@ -253,7 +254,7 @@ pub fn stamp_event(event: &mut Map<String, Value>) {
     }
 }
 
-/// Adds integrity hashes to every output and console chunk of a
+/// Fills in integrity hashes missing from outputs and console chunks of a
 /// serialised snapshot.
 pub fn stamp_snapshot(snapshot: &mut Map<String, Value>) {
     if let Some(Value::Array(cells)) = snapshot.get_mut("cells") {

@@ -71,10 +71,72 @@ async fn set_code_runs_the_cell_and_its_dependent_with_hashed_outputs() {
     };
     assert_eq!(
         output["hash"],
-        weir_server::hash::bundle_hash(bundle),
+        weir_runtime::integrity::object_hash(bundle),
         "{output}"
     );
     assert_eq!(output["hash"], hash(r#"{"text/plain":"11"}"#));
+    server.stop().await;
+}
+
+/// The first cell makes this worker report a hash of its own for text and
+/// bundles containing "marked" (what the page would refuse); the client
+/// must get exactly that: the worker's hash, not one the server made.
+const MARKING: &str = r#"import weir
+
+app = weir.App()
+
+
+@app.cell
+def _():
+    import gc
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Worker" and hasattr(obj, "_stamp"):
+            def marking(message, honest=obj._stamp):
+                honest(message)
+                if "marked" in str(message):
+                    if message["type"] == "stream":
+                        message["hash"] = "ab" * 32
+                    elif message.get("output"):
+                        message["output"]["hash"] = "cd" * 32
+            obj._stamp = marking
+    return
+
+
+@app.cell
+def _():
+    print("marked")
+    "marked"
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_gets_the_hash_the_worker_made_unchanged() {
+    let server = serve(MARKING).await;
+    let (mut client, _) = server.hello().await;
+    client.send(json!({"type": "run_all", "req": 1})).await;
+    let mut events = Vec::new();
+    client.reply(1, &mut events).await;
+    client.until_idle(&mut events).await;
+    let stream = events.iter().find(|e| e["type"] == "stream").unwrap();
+    assert_eq!(stream["text"], "marked\n");
+    assert_eq!(stream["hash"], "ab".repeat(32));
+    let finished = events
+        .iter()
+        .filter(|e| e["type"] == "finished")
+        .nth(1)
+        .unwrap();
+    assert_eq!(finished["outputs"][0]["text/plain"], "'marked'");
+    assert_eq!(finished["outputs"][0]["hash"], "cd".repeat(32));
+
+    // A tab opening now gets the same from the snapshot.
+    let (_, snapshot) = server.hello().await;
+    let cell = &snapshot["cells"][1];
+    assert_eq!(cell["console"][0]["hash"], "ab".repeat(32));
+    assert_eq!(cell["outputs"][0]["hash"], "cd".repeat(32));
     server.stop().await;
 }
 

@@ -96,6 +96,7 @@ fn start_session(
         .python(python)
         .persist(persist)
         .snapshots(weir_runtime::launch::StoreLocation::default())
+        .hash_outputs(true)
         .start_with(project)?;
     for warning in &launched.warnings {
         eprintln!("weir: warning: {warning}");

@@ -136,6 +136,9 @@ pub enum EventBody {
         id: u32,
         stream: StreamName,
         text: String,
+        /// The worker's integrity hash of `text`, when it sent one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hash: Option<String>,
     },
     /// Text for the notebook's own console, not a cell's: a thread started
     /// between cells, descriptor-level writes while no cell ran, the
@@ -143,6 +146,8 @@ pub enum EventBody {
     Console {
         stream: StreamName,
         text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hash: Option<String>,
     },
     Output {
         id: u32,
@@ -284,19 +289,24 @@ impl CellView {
             graph: GraphFacts::default(),
             variables: Vec::new(),
             ui_values: Default::default(),
-            console_kept: run.console.iter().map(|c| c.text.len()).sum(),
+            console_kept: run
+                .console
+                .iter()
+                .map(|c| ConsoleChunk::cost(&c.text, c.hash.as_deref()))
+                .sum(),
             console_dropped: 0,
         }
     }
 
     /// Console text of this cell: kept up to [`MAX_CELL_CONSOLE`], counted after.
-    fn keep(&mut self, stream: StreamName, text: &str) {
-        if self.console_kept + text.len() > MAX_CELL_CONSOLE {
+    fn keep(&mut self, stream: StreamName, text: &str, hash: Option<&str>) {
+        let cost = ConsoleChunk::cost(text, hash);
+        if self.console_kept + cost > MAX_CELL_CONSOLE {
             self.console_dropped += text.len() as u64;
             return;
         }
-        self.console_kept += text.len();
-        push_console(&mut self.console, stream, text);
+        self.console_kept += cost;
+        ConsoleChunk::push(&mut self.console, stream, text, hash);
     }
 
     fn clear_console(&mut self) {
@@ -440,11 +450,18 @@ impl KernelSnapshot {
                     super::restore::clear(cell);
                 }
             }
-            EventBody::Stream { id, stream, text } => match find(&mut self.cells, *id) {
-                Some(i) => self.cells[i].keep(*stream, text),
-                None => push_console(&mut self.console, *stream, text),
+            EventBody::Stream {
+                id,
+                stream,
+                text,
+                hash,
+            } => match find(&mut self.cells, *id) {
+                Some(i) => self.cells[i].keep(*stream, text, hash.as_deref()),
+                None => ConsoleChunk::push(&mut self.console, *stream, text, hash.as_deref()),
             },
-            EventBody::Console { stream, text } => push_console(&mut self.console, *stream, text),
+            EventBody::Console { stream, text, hash } => {
+                ConsoleChunk::push(&mut self.console, *stream, text, hash.as_deref())
+            }
             EventBody::Output { id, action, output } => {
                 if let Some(i) = find(&mut self.cells, *id) {
                     let outputs = &mut self.cells[i].outputs;
@@ -477,13 +494,13 @@ impl KernelSnapshot {
                     cell.restored_at = super::restore::restored_at_of(persist.as_deref());
                     if cell.console_dropped > 0 {
                         // As the record says it (scheduler/run.rs, `finish`).
-                        cell.console.push(ConsoleChunk {
-                            stream: StreamName::Stderr,
-                            text: format!(
+                        cell.console.push(ConsoleChunk::new(
+                            StreamName::Stderr,
+                            &format!(
                                 "\n[weir: {} more bytes of console output were not kept]\n",
                                 cell.console_dropped
                             ),
-                        });
+                        ));
                     }
                 }
             }
@@ -546,16 +563,6 @@ impl KernelSnapshot {
             | EventBody::UiValueRefused { .. }
             | EventBody::Idle => {}
         }
-    }
-}
-
-fn push_console(console: &mut Vec<ConsoleChunk>, stream: StreamName, text: &str) {
-    match console.last_mut() {
-        Some(last) if last.stream == stream => last.text.push_str(text),
-        _ => console.push(ConsoleChunk {
-            stream,
-            text: text.to_owned(),
-        }),
     }
 }
 

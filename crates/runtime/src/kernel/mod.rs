@@ -280,10 +280,11 @@ pub fn spawn(session: Session, config: KernelConfig) -> KernelHandle {
                 cell_id,
                 name,
                 text,
+                hash,
                 ..
             } = event
             {
-                sink_hub.publish(unsolicited(cell_id.as_deref(), name, text));
+                sink_hub.publish(unsolicited(cell_id.as_deref(), name, text, hash));
             }
         })));
     let thread = std::thread::Builder::new()
@@ -325,10 +326,20 @@ fn initial_snapshot(
 
 /// The event for text a worker sent on its own: its origin cell's console
 /// (worker cell ids are `c<id>`), else the notebook's.
-fn unsolicited(cell_id: Option<&str>, stream: crate::StreamName, text: String) -> EventBody {
+fn unsolicited(
+    cell_id: Option<&str>,
+    stream: crate::StreamName,
+    text: String,
+    hash: Option<String>,
+) -> EventBody {
     match cell_id.and_then(|c| c.strip_prefix('c')?.parse::<u32>().ok()) {
-        Some(id) => EventBody::Stream { id, stream, text },
-        None => EventBody::Console { stream, text },
+        Some(id) => EventBody::Stream {
+            id,
+            stream,
+            text,
+            hash,
+        },
+        None => EventBody::Console { stream, text, hash },
     }
 }
 
@@ -742,15 +753,20 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             index,
             stream,
             text,
+            hash,
             ..
         } => EventBody::Stream {
             id: id(index),
             stream: *stream,
             text: (*text).to_owned(),
+            hash: hash.map(str::to_owned),
         },
-        SessionEvent::Console { stream, text, .. } => EventBody::Console {
+        SessionEvent::Console {
+            stream, text, hash, ..
+        } => EventBody::Console {
             stream: *stream,
             text: (*text).to_owned(),
+            hash: hash.map(str::to_owned),
         },
         SessionEvent::Output {
             index,

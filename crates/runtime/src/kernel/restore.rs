@@ -71,15 +71,15 @@ impl Restoring {
                     } else {
                         "could not be read"
                     };
-                    initial.console.push(ConsoleChunk {
-                        stream: StreamName::Stderr,
-                        text: format!(
+                    initial.console.push(ConsoleChunk::new(
+                        StreamName::Stderr,
+                        &format!(
                             "weir: cell {index} (`{}`): its last output is not shown: the \
                              stored snapshot {what}: {}\n",
                             view.meta.name,
                             e.detail()
                         ),
-                    });
+                    ));
                 }
             }
         }
@@ -102,6 +102,7 @@ impl Restoring {
                 notices.publish(EventBody::Console {
                     stream: StreamName::Stderr,
                     text,
+                    hash: None,
                 });
             }));
         }

@@ -226,6 +226,8 @@ impl Kernel {
                 id: id_of(creator),
                 stream: crate::StreamName::Stderr,
                 text: format!("{error}\n"),
+                // Text the runtime wrote: the server hashes it.
+                hash: None,
             });
         }
         self.rerun_readers(&names, None);

@@ -66,6 +66,9 @@ pub struct ResultDoc {
 pub struct StoredChunk {
     pub stream: StreamName,
     pub text: String,
+    /// The integrity hash the chunk came with (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// Why an entry could not be used.
@@ -318,6 +321,7 @@ pub fn save(
             .map(|c| StoredChunk {
                 stream: c.stream,
                 text: c.text.clone(),
+                hash: c.hash.clone(),
             })
             .collect(),
     };

@@ -29,6 +29,8 @@ pub enum SessionEvent<'a> {
         stream: StreamName,
         source: StreamSource,
         text: &'a str,
+        /// The worker's integrity hash of `text`, when it sent one.
+        hash: Option<&'a str>,
     },
     /// Text for the notebook's own console, not a cell's: written by a
     /// thread started between cells, or at the descriptor level while no
@@ -37,6 +39,7 @@ pub enum SessionEvent<'a> {
         stream: StreamName,
         source: StreamSource,
         text: &'a str,
+        hash: Option<&'a str>,
     },
     /// `weir.output.append/replace/clear` (`output` is `None` for clear).
     Output {

@@ -478,6 +478,7 @@ impl Session {
             .map(|c| ConsoleChunk {
                 stream: c.stream,
                 text: c.text,
+                hash: c.hash,
             })
             .collect();
         state.run.duration = meta
@@ -510,6 +511,7 @@ impl Session {
                 stream: chunk.stream,
                 source: crate::events::StreamSource::Python,
                 text: &chunk.text,
+                hash: chunk.hash.as_deref(),
             });
         }
         on_event(SessionEvent::CellFinished {

@@ -311,11 +311,56 @@ impl Serialize for NotRunReason {
     }
 }
 
-/// Text a cell wrote, in order; consecutive writes to one stream are merged.
+/// Text a cell wrote, in order. Consecutive writes to one stream are
+/// merged, except text that carries the worker's integrity hash
+/// (an editor session, `SessionConfig::hash_outputs`): each such chunk is
+/// one message as the worker sent it, so its hash still covers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsoleChunk {
     pub stream: StreamName,
     pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+/// What a hashed chunk costs beyond its text, counted against a cell's
+/// console bound: unmerged chunks must not make the bound meaningless.
+pub const HASHED_CHUNK_COST: usize = 96;
+
+impl ConsoleChunk {
+    /// Text the runtime wrote itself: no worker hash.
+    pub fn new(stream: StreamName, text: &str) -> Self {
+        ConsoleChunk {
+            stream,
+            text: text.to_owned(),
+            hash: None,
+        }
+    }
+
+    /// Appends `text` (with its hash, if any) to a console: merged into
+    /// the last chunk when neither carries a hash.
+    pub fn push(
+        console: &mut Vec<ConsoleChunk>,
+        stream: StreamName,
+        text: &str,
+        hash: Option<&str>,
+    ) {
+        match console.last_mut() {
+            Some(last) if last.stream == stream && last.hash.is_none() && hash.is_none() => {
+                last.text.push_str(text)
+            }
+            _ => console.push(ConsoleChunk {
+                stream,
+                text: text.to_owned(),
+                hash: hash.map(str::to_owned),
+            }),
+        }
+    }
+
+    /// The bytes `text` (with or without a hash) counts for against a bound.
+    pub fn cost(text: &str, hash: Option<&str>) -> usize {
+        text.len() + if hash.is_some() { HASHED_CHUNK_COST } else { 0 }
+    }
 }
 
 /// One cell's latest run (or why it did not run).

@@ -469,24 +469,27 @@ pub(crate) fn route_event(
             name: stream,
             source,
             text,
+            hash,
         } if cell_id.as_deref() != Some(own_id) => {
             let origin = cell_id
                 .as_deref()
                 .and_then(|c| index_of_worker_cell(project, c));
             match origin {
                 Some(origin) => {
-                    keep_console(&mut states[origin], stream, &text);
+                    keep_console(&mut states[origin], stream, &text, hash.as_deref());
                     on_event(SessionEvent::Stream {
                         index: origin,
                         stream,
                         source,
                         text: &text,
+                        hash: hash.as_deref(),
                     });
                 }
                 None => on_event(SessionEvent::Console {
                     stream,
                     source,
                     text: &text,
+                    hash: hash.as_deref(),
                 }),
             }
         }
@@ -502,14 +505,16 @@ pub(crate) fn route_event(
             name: stream,
             source,
             text,
+            hash,
             ..
         } => {
-            keep_console(&mut states[index], stream, &text);
+            keep_console(&mut states[index], stream, &text, hash.as_deref());
             on_event(SessionEvent::Stream {
                 index,
                 stream,
                 source,
                 text: &text,
+                hash: hash.as_deref(),
             });
         }
         WorkerEvent::Output { action, output, .. } => {
@@ -601,19 +606,19 @@ pub(crate) fn reset(state: &mut CellState) {
     state.console_dropped = 0;
 }
 
-pub(crate) fn keep_console(state: &mut CellState, stream: crate::message::StreamName, text: &str) {
-    if state.console_bytes + text.len() > MAX_CONSOLE {
+pub(crate) fn keep_console(
+    state: &mut CellState,
+    stream: crate::message::StreamName,
+    text: &str,
+    hash: Option<&str>,
+) {
+    let cost = ConsoleChunk::cost(text, hash);
+    if state.console_bytes + cost > MAX_CONSOLE {
         state.console_dropped += text.len() as u64;
         return;
     }
-    state.console_bytes += text.len();
-    match state.run.console.last_mut() {
-        Some(last) if last.stream == stream => last.text.push_str(text),
-        _ => state.run.console.push(ConsoleChunk {
-            stream,
-            text: text.to_owned(),
-        }),
-    }
+    state.console_bytes += cost;
+    ConsoleChunk::push(&mut state.run.console, stream, text, hash);
 }
 
 pub(crate) fn finish(
@@ -623,13 +628,13 @@ pub(crate) fn finish(
     duration: Duration,
 ) {
     if state.console_dropped > 0 {
-        state.run.console.push(ConsoleChunk {
-            stream: crate::message::StreamName::Stderr,
-            text: format!(
+        state.run.console.push(ConsoleChunk::new(
+            crate::message::StreamName::Stderr,
+            &format!(
                 "\n[weir: {} more bytes of console output were not kept]\n",
                 state.console_dropped
             ),
-        });
+        ));
     }
     state.run.status = status;
     state.run.error = error;
@@ -700,13 +705,13 @@ mod tests {
             console_bytes: 0,
             console_dropped: 0,
         };
-        keep_console(&mut state, StreamName::Stdout, "a");
-        keep_console(&mut state, StreamName::Stdout, "b");
-        keep_console(&mut state, StreamName::Stderr, "c");
+        keep_console(&mut state, StreamName::Stdout, "a", None);
+        keep_console(&mut state, StreamName::Stdout, "b", None);
+        keep_console(&mut state, StreamName::Stderr, "c", None);
         assert_eq!(state.run.console.len(), 2);
         assert_eq!(state.run.text(StreamName::Stdout), "ab");
         let big = "x".repeat(MAX_CONSOLE);
-        keep_console(&mut state, StreamName::Stdout, &big);
+        keep_console(&mut state, StreamName::Stdout, &big, None);
         assert_eq!(state.console_dropped, MAX_CONSOLE as u64);
         finish(&mut state, RunStatus::Ok, None, Duration::ZERO);
         assert!(state.run.text(StreamName::Stderr).contains("not kept"));

@@ -64,6 +64,10 @@ pub struct SessionConfig {
     /// Starts the session's workers, its first and every restart's. `None`:
     /// a `python -m weir._worker` process from the fields above.
     pub launcher: Option<Arc<dyn Launcher>>,
+    /// Ask the worker to hash every output and console chunk where it is
+    /// made (`crate::integrity`), for a client that checks them (the
+    /// editor). Off for `weir exec`, which then pays nothing for it.
+    pub hash_outputs: bool,
 }
 
 impl SessionConfig {
@@ -77,6 +81,7 @@ impl SessionConfig {
             python_path_extra: default_python_path_extra(),
             notebook: Some(path.canonicalize().unwrap_or_else(|_| path.into())),
             launcher: None,
+            hash_outputs: false,
         }
     }
 
@@ -84,6 +89,12 @@ impl SessionConfig {
         let mut config = WorkerConfig::new(resolve_python(self.python.as_deref()));
         config.cwd = self.cwd.clone();
         config.python_path_extra = self.python_path_extra.clone();
+        if self.hash_outputs {
+            config.env.push((
+                crate::integrity::HASH_ENV.into(),
+                std::ffi::OsString::from("1"),
+            ));
+        }
         config
     }
 

@@ -159,11 +159,13 @@ impl Worker {
                     name,
                     source,
                     text,
+                    hash,
                 } => on_event(BatchEvent::Event(WorkerEvent::Stream {
                     cell_id,
                     name,
                     source,
                     text,
+                    hash,
                 })),
                 FromWorker::Output {
                     cell_id,

@@ -497,6 +497,7 @@ impl FakeWorker {
                             name: StreamName::Stdout,
                             source: StreamSource::Python,
                             text,
+                            hash: None,
                         };
                         if self.send(&stream).is_err() {
                             return Ended::Exit(1);

@@ -49,7 +49,11 @@ if __name__ == "__main__":
 
 pub fn start_session() -> StartSession {
     Arc::new(|path: &Path, project| {
-        Session::start(project, SessionConfig::for_notebook(path))
+        let config = SessionConfig {
+            hash_outputs: true,
+            ..SessionConfig::for_notebook(path)
+        };
+        Session::start(project, config)
             .map(Into::into)
             .map_err(|e| e.to_string())
     })
@@ -200,8 +204,9 @@ impl Client {
     }
 }
 
+/// The editor's text hash (`code_hash`), as the page computes it.
 pub fn hash(text: &str) -> String {
-    blake3::hash(text.as_bytes()).to_hex().to_string()
+    weir_runtime::integrity::text_hash(text)
 }
 
 /// The snapshot's cell at `index`: (id, version).

@@ -74,7 +74,7 @@ impl TextPrinter {
             }
             // Live console text: the running cell's, a finished cell's
             // thread's, the notebook's own console; printed as it comes.
-            EventBody::Stream { stream, text, .. } | EventBody::Console { stream, text } => {
+            EventBody::Stream { stream, text, .. } | EventBody::Console { stream, text, .. } => {
                 Msg::Stream {
                     stream: *stream,
                     text: text.clone(),
