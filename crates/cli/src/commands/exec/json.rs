@@ -20,6 +20,7 @@ struct CellLine<'a> {
     status: &'static str,
     reason: Option<&'a str>,
     reason_kind: Option<&'a str>,
+    #[serde(serialize_with = "mime_types_only")]
     outputs: &'a [MimeBundle],
     stdout: String,
     stderr: String,
@@ -58,6 +59,25 @@ struct SummaryLine<'a> {
     /// `checks_failed` / `repaired` (never silent).
     #[serde(skip_serializing_if = "Option::is_none")]
     persist: Option<&'a PersistTotals>,
+}
+
+/// The outputs' MIME types, without the editor's integrity `hash` a
+/// persisted result written by `weir edit` carries: the schema's outputs
+/// map MIME types to data and nothing else.
+fn mime_types_only<S: serde::Serializer>(
+    outputs: &&[MimeBundle],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(outputs.len()))?;
+    for bundle in outputs.iter() {
+        let types: std::collections::BTreeMap<&String, &serde_json::Value> = bundle
+            .iter()
+            .filter(|(k, _)| k.as_str() != "hash")
+            .collect();
+        seq.serialize_element(&types)?;
+    }
+    seq.end()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -123,4 +143,26 @@ fn print_line(value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut out, value)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outputs_integrity_hash_is_not_part_of_the_schema() {
+        let mut bundle = MimeBundle::new();
+        bundle.insert("text/plain".into(), "1".into());
+        bundle.insert("hash".into(), "ab".repeat(32).into());
+        #[derive(Serialize)]
+        struct Outputs<'a> {
+            #[serde(serialize_with = "mime_types_only")]
+            outputs: &'a [MimeBundle],
+        }
+        let text = serde_json::to_string(&Outputs {
+            outputs: std::slice::from_ref(&bundle),
+        })
+        .unwrap();
+        assert_eq!(text, r#"{"outputs":[{"text/plain":"1"}]}"#);
+    }
 }
