@@ -151,17 +151,42 @@ class Channel:
         self._send_lock = threading.Lock()
         self._send_seq = 0
         self._recv_seq = 0
+        # Frames `send_later` encoded, written ahead of the next frame.
+        self._pending = b""
 
     # -- sending ---------------------------------------------------------
     def send(self, message: dict) -> None:
         with self._send_lock:
             frame = encode_message(self._send_seq, message)
+            if self._pending:
+                frame = self._pending + frame
+                self._pending = b""
             self._write_all(frame)
             self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    def send_later(self, message: dict) -> None:
+        """Encode a message now (it takes its sequence number here, so the
+        order of frames is the order of calls) and write it with the next
+        frame or `flush`: one write, and one wake-up of the reader, for
+        two messages.  The caller must make sure one of those comes soon."""
+        with self._send_lock:
+            self._pending += encode_message(self._send_seq, message)
+            self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    def flush(self) -> None:
+        """Write what `send_later` holds."""
+        with self._send_lock:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, b""
+            self._write_all(pending)
 
     def send_raw(self, data: bytes, advance_seq: bool = True) -> None:
         """Write bytes as they are.  Only for tests of the peer's checks."""
         with self._send_lock:
+            self._flush_pending()
             self._write_all(data)
             if advance_seq:
                 self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
@@ -172,6 +197,7 @@ class Channel:
         is split across frames; an empty one is one empty frame.  Buffers
         are written as they are (memoryviews: no copy)."""
         with self._send_lock:
+            self._flush_pending()
             frame = encode_message(self._send_seq, message)
             self._write_all(frame)
             self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF

@@ -24,6 +24,8 @@ import types
 EXIT_PROTOCOL_ERROR = 65
 
 _MISSING = object()
+# Values whose release runs no user code (no `__del__`, no contents).
+_PLAIN = frozenset((int, float, complex, bool, str, bytes, type(None)))
 # Signal handlers run on the main thread; only its sends defer SIGINT.
 _MAIN_THREAD = threading.main_thread().ident
 
@@ -215,6 +217,25 @@ class Worker:
             interrupts.delivered = True
             raise KeyboardInterrupt()
 
+    def send_later(self, message):
+        """`send`, written together with the next frame (`Channel.send_later`),
+        for a channel that can; the caller sends or flushes soon."""
+        later = getattr(self.channel, "send_later", None)
+        if later is None:
+            self.send(message)
+        else:
+            later(message)
+
+    def flush(self):
+        flush = getattr(self.channel, "flush", None)
+        if flush is not None:
+            interrupts = self.interrupts
+            interrupts.critical += 1
+            try:
+                flush()
+            finally:
+                interrupts.critical -= 1
+
     def send_with_buffers(self, message, buffers):
         """A message and its binary frames, as one critical section."""
         interrupts = self.interrupts
@@ -364,7 +385,12 @@ class Worker:
                     halted = True
                     break
                 cell_id = str(entry.get("cell_id"))
-                self._forget(cell_id, entry.get("delete"))
+                delete = entry.get("delete")
+                if not self._forget_is_quiet(cell_id, delete):
+                    # The last `done` goes out first: a destructor that
+                    # hangs or crashes the worker must not hold it back.
+                    self.flush()
+                self._forget(cell_id, delete)
                 ran += 1
                 if any(statuses.get(r, "ok") != "ok" for r in entry.get("requires") or ()):
                     statuses[cell_id] = "skipped"
@@ -372,8 +398,12 @@ class Worker:
                 program = self._held(cell_id, entry)
                 if program.compiled is None:
                     compiled += 1
+                # Each `done` but the last is written with the next
+                # `started` (or `batch_done`): one write and one wake-up of
+                # the runtime's reader per cell instead of two.
                 status = self._execute(
-                    cell_id, program.filename, program.code, program.prepare, program.source
+                    cell_id, program.filename, program.code, program.prepare, program.source,
+                    later=True,
                 )
                 statuses[cell_id] = status
                 if status == "interrupted":
@@ -381,6 +411,7 @@ class Worker:
         finally:
             interrupts.batch = False
             interrupts.stop = False
+            self.flush()
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
 
     def _halt_waiting(self):
@@ -427,6 +458,19 @@ class Worker:
             program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
         return program
 
+    def _forget_is_quiet(self, cell_id, delete):
+        """Whether `_forget` only drops values that run no code when freed
+        (numbers, strings, bytes, None): then the worker runs nothing of
+        the user's between a cell's `done` and the next cell's `started`,
+        and may write the two together."""
+        if self.private.get(cell_id):
+            return False
+        namespace = self.namespace
+        for stale in delete or ():
+            if isinstance(stale, str) and type(namespace.get(stale)) not in _PLAIN:
+                return False
+        return True
+
     def _forget(self, cell_id, delete):
         """Before a cell runs (or is skipped): what it defined last time,
         and the private names it kept, leave the namespace."""
@@ -437,10 +481,10 @@ class Worker:
         if self.private:
             self._drop_private(cell_id)
 
-    def _execute(self, cell_id, filename, code, prepare, source=None):
+    def _execute(self, cell_id, filename, code, prepare, source=None, later=False):
         """Run one cell: `prepare()` gives its compiled code (raising the
-        cell's SyntaxError).  Sends `started`, output, `done`; returns the
-        status."""
+        cell's SyntaxError).  Sends `started`, output, `done` (`later`: with
+        the next frame, `send_later`); returns the status."""
         parts = self._parts
         if parts is None:
             # Imported once, at the first cell: not at start-up, which every
@@ -517,7 +561,7 @@ class Worker:
         self.stderr.flush()
         ORIGIN.reset(origin)
         self.current_cell = None
-        self.send(
+        (self.send_later if later else self.send)(
             {
                 "type": "done",
                 "cell_id": cell_id,
