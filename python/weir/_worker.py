@@ -408,10 +408,12 @@ class Worker:
                 statuses[cell_id] = status
                 if status == "interrupted":
                     break
+        except BaseException:
+            self.flush()  # what was sent stays in order before the failure
+            raise
         finally:
             interrupts.batch = False
             interrupts.stop = False
-            self.flush()
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
 
     def _halt_waiting(self):
