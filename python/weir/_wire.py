@@ -85,11 +85,37 @@ def _json_safe(value, depth=0):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _refuse(value):
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+def _one_shot_encoder():
+    """`_ENCODER.encode` without its cost per call: `JSONEncoder` builds a
+    new C encoder for every message, most of the time a small message
+    takes.  No circular-reference markers: a cycle ends in RecursionError,
+    which `encode_message` handles as it handles too deep a value.  Used
+    only where it writes what `_ENCODER` writes."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        encoder = c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", False, False, False)
+        sample = {"a": [1, 2.5, None, True, "é\n\u2028"], "b": {"c": -0.0}}
+        if "".join(encoder(sample, 0)) != _ENCODER.encode(sample):
+            return _ENCODER.encode
+    except Exception:
+        return _ENCODER.encode
+    join = "".join
+    return lambda message: join(encoder(message, 0))
+
+
+_to_json = _one_shot_encoder()
+
+
 def encode_message(seq: int, message: dict) -> bytes:
     # allow_nan=False: Python would write NaN, which the Rust side (rightly)
     # refuses as not JSON, and a refused frame ends the worker.
     try:
-        text = _ENCODER.encode(message)
+        text = _to_json(message)
     except (ValueError, RecursionError):
         text = json.dumps(
             _json_safe(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False

@@ -385,14 +385,14 @@ class Worker:
                     halted = True
                     break
                 cell_id = str(entry.get("cell_id"))
-                delete = entry.get("delete")
-                if not self._forget_is_quiet(cell_id, delete):
-                    # The last `done` goes out first: a destructor that
-                    # hangs or crashes the worker must not hold it back.
-                    self.flush()
-                self._forget(cell_id, delete)
+                self._forget(cell_id, entry.get("delete"), quietly=True)
                 ran += 1
-                if any(statuses.get(r, "ok") != "ok" for r in entry.get("requires") or ()):
+                blocked = False
+                for required in entry.get("requires") or ():
+                    if statuses.get(required, "ok") != "ok":
+                        blocked = True
+                        break
+                if blocked:
                     statuses[cell_id] = "skipped"
                     continue
                 program = self._held(cell_id, entry)
@@ -460,26 +460,27 @@ class Worker:
             program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
         return program
 
-    def _forget_is_quiet(self, cell_id, delete):
-        """Whether `_forget` only drops values that run no code when freed
-        (numbers, strings, bytes, None): then the worker runs nothing of
-        the user's between a cell's `done` and the next cell's `started`,
-        and may write the two together."""
-        if self.private.get(cell_id):
-            return False
-        namespace = self.namespace
-        for stale in delete or ():
-            if isinstance(stale, str) and type(namespace.get(stale)) not in _PLAIN:
-                return False
-        return True
-
-    def _forget(self, cell_id, delete):
+    def _forget(self, cell_id, delete, quietly=False):
         """Before a cell runs (or is skipped): what it defined last time,
-        and the private names it kept, leave the namespace."""
+        and the private names it kept, leave the namespace.  `quietly`: a
+        `done` held back (`send_later`) is written before anything is
+        freed that may run user code (`__del__`): such code must not delay
+        it, nor a crash in it lose it.  Numbers, strings, bytes and None
+        run nothing when freed; then the `done` waits for the next frame."""
         namespace = self.namespace
+        dropped = []
         for stale in delete or ():
             if isinstance(stale, str) and not stale.startswith("__"):
-                namespace.pop(stale, None)
+                dropped.append(namespace.pop(stale, None))
+        if quietly:
+            for value in dropped:
+                if type(value) not in _PLAIN:
+                    self.flush()
+                    break
+            else:
+                if self.private.get(cell_id):
+                    self.flush()
+        dropped = None
         if self.private:
             self._drop_private(cell_id)
 
