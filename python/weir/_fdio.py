@@ -1,10 +1,10 @@
 """fd-level output inside the worker: what reaches fds 1 and 2 (`os.write`,
 C extensions, subprocesses) becomes `stream` messages with source "fd".
 
-Each cell gets a pipe of its own, made by the worker: while the cell runs,
-fds 1 and 2 point at it; when it ends they point back at the notebook's
-console pipe.  One forwarding thread polls every open pipe and sends what
-it reads, tagged with the pipe's cell.  So:
+Each cell gets a pipe that no other cell's writer can reach: while the
+cell runs, fds 1 and 2 point at it; when it ends they point back at the
+notebook's console pipe.  One forwarding thread polls every open pipe and
+sends what it reads, tagged with the pipe's cell.  So:
 
 - at a cell's end the main thread reads the cell's pipe until it is empty
   (under the same lock the forwarder reads with) before it sends `done`:
@@ -14,6 +14,11 @@ it reads, tagged with the pipe's cell.  So:
   what it prints later is still attributed to that cell (sent on its own,
   after `done`) and never shown under whatever cell runs then.  The pipe is
   closed when its last writer has gone;
+- a pipe whose cell left no writer at all (reading it dry at the cell's
+  end reached end of file: no child, no kept `os.dup`, anywhere) is given
+  to the next cell, with a new write end opened through /proc/self/fd
+  (Linux): a fresh pipe per cell cost more than the rest of this module's
+  work.  Only end of file proves no one can write to it later;
 - what is written at the fd level between cells (a C thread, a child of a
   request that was not a cell) is the notebook's own console (`cell_id`
   null).  A C-level thread started by a cell writes to fds 1/2 as they are
