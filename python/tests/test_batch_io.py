@@ -130,6 +130,27 @@ class FdPipeReuseTest(unittest.TestCase):
         self.assertEqual(w.wait_for("late from the child"), "b")
         self.assertNotEqual(pipe_of(w, "b"), pipe_of(w, "d"))
 
+    def test_a_forked_child_printing_late_is_shown_under_the_cell_that_forked_it(self):
+        w = self.worker
+        fork = textwrap.dedent(
+            """\
+            gate_r, gate_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(gate_w)
+                os.read(gate_r, 1)  # end of file once the parent closes it
+                print("late from the fork", flush=True)
+                os._exit(0)
+            os.close(gate_r)
+            """
+        )
+        w.batch([("a", PIPE_OF_FD1), ("b", PIPE_OF_FD1 + "\n" + fork), ("c", PIPE_OF_FD1)])
+        self.assertEqual(pipe_of(w, "a"), pipe_of(w, "b"))
+        self.assertNotEqual(pipe_of(w, "b"), pipe_of(w, "c"))
+        w.batch([("d", "os.close(gate_w)\nos.waitpid(pid, 0)"), ("e", PIPE_OF_FD1)])
+        self.assertEqual(w.wait_for("late from the fork"), "b")
+        self.assertNotIn("late", w.printed("c") + w.printed("d") + w.printed("e"))
+
     def test_a_kept_duplicate_of_fd_1_keeps_the_pipe_with_its_cell(self):
         w = self.worker
         w.batch([("a", PIPE_OF_FD1 + "\nkept = os.dup(1)"), ("b", PIPE_OF_FD1)])

@@ -482,3 +482,79 @@ fn push_console(console: &mut Vec<ConsoleChunk>, stream: StreamName, text: &str)
 pub(crate) fn id_of(id: CellId) -> u32 {
     id.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(id: u32) -> CellMeta {
+        CellMeta {
+            id,
+            name: "_".into(),
+            code: String::new(),
+            hide_code: false,
+            disabled: false,
+            version: 1,
+        }
+    }
+
+    /// The hint only says where to look first: events for cells far from
+    /// it, and cells that moved or went away under it, find the right cell.
+    #[test]
+    fn events_reach_their_cell_wherever_the_last_one_was() {
+        let mut snapshot = KernelSnapshot {
+            seq: 0,
+            mode: RunMode::Autorun,
+            cells: Vec::new(),
+            running: None,
+            console: Vec::new(),
+            find_hint: FindHint::default(),
+        };
+        let mut seq = 0;
+        let mut apply = |snapshot: &mut KernelSnapshot, body: EventBody| {
+            seq += 1;
+            snapshot.apply(&KernelEvent { seq, body });
+        };
+        for id in 0..6 {
+            apply(
+                &mut snapshot,
+                EventBody::CellInserted {
+                    index: id as usize,
+                    cell: meta(id),
+                },
+            );
+        }
+        let status = |s: &KernelSnapshot| -> Vec<(u32, RunStatus)> {
+            s.cells.iter().map(|c| (c.meta.id, c.status)).collect()
+        };
+        apply(&mut snapshot, EventBody::Queued { id: 4 });
+        apply(&mut snapshot, EventBody::Queued { id: 1 });
+        apply(&mut snapshot, EventBody::Queued { id: 5 });
+        // The hint points at cell 5 (index 5); cell 5 moves to the front.
+        apply(&mut snapshot, EventBody::CellMoved { id: 5, index: 0 });
+        apply(&mut snapshot, EventBody::Started { id: 5 });
+        apply(&mut snapshot, EventBody::CellDeleted { id: 0 });
+        apply(
+            &mut snapshot,
+            EventBody::Dequeued {
+                id: 4,
+                status: RunStatus::Idle,
+            },
+        );
+        apply(&mut snapshot, EventBody::Started { id: 1 });
+        assert_eq!(
+            status(&snapshot),
+            vec![
+                (5, RunStatus::Running),
+                (1, RunStatus::Running),
+                (2, RunStatus::Idle),
+                (3, RunStatus::Idle),
+                (4, RunStatus::Idle),
+            ]
+        );
+        // An event for a cell that is gone changes nothing.
+        let before = snapshot.clone();
+        apply(&mut snapshot, EventBody::Queued { id: 0 });
+        assert_eq!(status(&snapshot), status(&before));
+    }
+}
