@@ -13,7 +13,9 @@
 //! sending a `SetCode` of the root until the last dependent's `Finished`
 //! event reaches a subscriber, p50/p95 over `--changes` changes), `rerun`
 //! (warm `RunAll` of a 1,000-cell chain, per cell). Memory runs first so
-//! the other phases' allocations do not count against it.
+//! the other phases' allocations do not count against it. `latency` and
+//! `rerun` also report CPU time (user + system, from `/proc`) of this
+//! process and of the worker: on a shared machine the steadier figure.
 //!
 //! Not criterion: what matters is the latency a client sees through the
 //! whole path (inbox, planning, worker round trips, the event hub), with
