@@ -104,6 +104,7 @@ class FdForwarder:
         # off where the write end cannot be reopened.
         self._spare = None
         self._reusable = True
+        self._read_failed = False
         os.dup2(self._console_w, 1)
         os.dup2(self._console_w, 2)
         self._thread = threading.Thread(target=self._loop, name="weir-fd-forwarder", daemon=True)
@@ -154,6 +155,8 @@ class FdForwarder:
             os.close(r)
             self._reusable = False  # no /proc: a fresh pipe per cell
             return None, None, None
+        # `r` is still the pipe: a cell that closed or replaced it would
+        # have made `end_cell`'s epoll `unregister` fail before it was kept.
         return r, w, identity
 
     def end_cell(self):
@@ -195,12 +198,13 @@ class FdForwarder:
         if r is not None:
             with self._lock:
                 keep = self._reusable and self._epoll is not None
+                self._read_failed = False
                 while self._read(r, watched=False, keep=keep):
                     pass
                 if r in self._readers:
                     if self._epoll is not None:
                         self._epoll.register(r, select.EPOLLIN)
-                elif keep:
+                elif keep and not self._read_failed:
                     # End of file: no descriptor anywhere (no child, no
                     # `os.dup` the cell kept) can write to this pipe any
                     # more, so the next cell may have it; nothing written
@@ -271,6 +275,8 @@ class FdForwarder:
             return False
         except OSError:
             data = b""
+            keep = False  # not a pipe that ended well: closed, never reused
+            self._read_failed = True
         decoder = reader.decoder
         if data:
             if decoder is None:

@@ -373,45 +373,26 @@ mod fast {
     use super::{CellError, CellStatus, FromWorker, MimeBundle, OutputAction, StreamName};
     use crate::events::StreamSource;
 
+    /// Every field of the messages this path takes, in one pass. An
+    /// `Option` field is `None` when missing or null, then required or not
+    /// per type as the enum says; the enum's defaulted fields are defaulted
+    /// here too (so null is refused, as there). A field of another type's
+    /// that does not fit makes the general path decide.
     #[derive(Deserialize)]
-    struct Kind<'a> {
+    struct Hot<'a> {
         #[serde(rename = "type", borrow)]
         kind: Cow<'a, str>,
-    }
-
-    #[derive(Deserialize)]
-    struct Started {
-        cell_id: String,
-    }
-
-    #[derive(Deserialize)]
-    struct Stream {
         cell_id: Option<String>,
-        name: StreamName,
+        name: Option<StreamName>,
         #[serde(default)]
         source: StreamSource,
-        text: String,
-    }
-
-    #[derive(Deserialize)]
-    struct Output {
-        cell_id: String,
-        action: OutputAction,
+        text: Option<String>,
+        action: Option<OutputAction>,
         output: Option<MimeBundle>,
-    }
-
-    #[derive(Deserialize)]
-    struct Done {
-        cell_id: String,
-        status: CellStatus,
-        output: Option<MimeBundle>,
+        status: Option<CellStatus>,
         error: Option<CellError>,
-        duration_ns: u64,
-    }
-
-    #[derive(Deserialize)]
-    struct BatchDone {
-        ran: usize,
+        duration_ns: Option<u64>,
+        ran: Option<usize>,
         #[serde(default)]
         halted: bool,
         #[serde(default)]
@@ -423,47 +404,34 @@ mod fast {
         if payload.trim_ascii_start().first() != Some(&b'{') {
             return None;
         }
-        let kind: Kind = serde_json::from_slice(payload).ok()?;
-        Some(match &*kind.kind {
-            "started" => {
-                let m: Started = serde_json::from_slice(payload).ok()?;
-                FromWorker::Started { cell_id: m.cell_id }
-            }
-            "stream" => {
-                let m: Stream = serde_json::from_slice(payload).ok()?;
-                FromWorker::Stream {
-                    cell_id: m.cell_id,
-                    name: m.name,
-                    source: m.source,
-                    text: m.text,
-                }
-            }
-            "output" => {
-                let m: Output = serde_json::from_slice(payload).ok()?;
-                FromWorker::Output {
-                    cell_id: m.cell_id,
-                    action: m.action,
-                    output: m.output,
-                }
-            }
-            "done" => {
-                let m: Done = serde_json::from_slice(payload).ok()?;
-                FromWorker::Done {
-                    cell_id: m.cell_id,
-                    status: m.status,
-                    output: m.output,
-                    error: m.error,
-                    duration_ns: m.duration_ns,
-                }
-            }
-            "batch_done" => {
-                let m: BatchDone = serde_json::from_slice(payload).ok()?;
-                FromWorker::BatchDone {
-                    ran: m.ran,
-                    halted: m.halted,
-                    compiled: m.compiled,
-                }
-            }
+        let m: Hot = serde_json::from_slice(payload).ok()?;
+        Some(match &*m.kind {
+            "started" => FromWorker::Started {
+                cell_id: m.cell_id?,
+            },
+            "stream" => FromWorker::Stream {
+                cell_id: m.cell_id,
+                name: m.name?,
+                source: m.source,
+                text: m.text?,
+            },
+            "output" => FromWorker::Output {
+                cell_id: m.cell_id?,
+                action: m.action?,
+                output: m.output,
+            },
+            "done" => FromWorker::Done {
+                cell_id: m.cell_id?,
+                status: m.status?,
+                output: m.output,
+                error: m.error,
+                duration_ns: m.duration_ns?,
+            },
+            "batch_done" => FromWorker::BatchDone {
+                ran: m.ran?,
+                halted: m.halted,
+                compiled: m.compiled,
+            },
             _ => return None,
         })
     }
@@ -510,6 +478,11 @@ mod tests {
             br#"{"type":"started","type":"done","cell_id":"a"}"#,
             br#"{"type":"done","cell_id":"a","status":"maybe","output":null,"error":null,"duration_ns":1}"#,
             br#"{"type":"batch_done","ran":-1}"#,
+            br#"{"type":"batch_done","ran":1,"halted":null}"#,
+            br#"{"type":"stream","cell_id":"a","name":"stdout","source":null,"text":"x"}"#,
+            br#"{"type":"stream","cell_id":"a","name":"stdout"}"#,
+            br#"{"type":"done","cell_id":null,"status":"ok","output":null,"error":null,"duration_ns":1}"#,
+            br#"{"type":"done","cell_id":"a","status":"ok","output":null,"error":null,"duration_ns":1,"text":5}"#,
             br#"{"type":"deleted","names_removed":["x"]}"#,
             br#"{"type":7}"#,
             br#"{"type":"nope"}"#,
