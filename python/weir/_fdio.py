@@ -1,10 +1,10 @@
 """fd-level output inside the worker: what reaches fds 1 and 2 (`os.write`,
 C extensions, subprocesses) becomes `stream` messages with source "fd".
 
-Each cell gets a pipe of its own, made by the worker: while the cell runs,
-fds 1 and 2 point at it; when it ends they point back at the notebook's
-console pipe.  One forwarding thread polls every open pipe and sends what
-it reads, tagged with the pipe's cell.  So:
+Each cell gets a pipe that no other cell's writer can reach: while the
+cell runs, fds 1 and 2 point at it; when it ends they point back at the
+notebook's console pipe.  One forwarding thread polls every open pipe and
+sends what it reads, tagged with the pipe's cell.  So:
 
 - at a cell's end the main thread reads the cell's pipe until it is empty
   (under the same lock the forwarder reads with) before it sends `done`:
@@ -14,6 +14,11 @@ it reads, tagged with the pipe's cell.  So:
   what it prints later is still attributed to that cell (sent on its own,
   after `done`) and never shown under whatever cell runs then.  The pipe is
   closed when its last writer has gone;
+- a pipe whose cell left no writer at all (reading it dry at the cell's
+  end reached end of file: no child, no kept `os.dup`, anywhere) is given
+  to the next cell, with a new write end opened through /proc/self/fd
+  (Linux): a fresh pipe per cell cost more than the rest of this module's
+  work.  Only end of file proves no one can write to it later;
 - what is written at the fd level between cells (a C thread, a child of a
   request that was not a cell) is the notebook's own console (`cell_id`
   null).  A C-level thread started by a cell writes to fds 1/2 as they are
@@ -94,6 +99,12 @@ class FdForwarder:
         self._cell_r = None
         self._cell_w = None
         self._cell_identity = None
+        # (read fd, identity) of the last cell's pipe when it ended with no
+        # writer left (`end_cell`), for the next cell; `_reusable` turns
+        # off where the write end cannot be reopened.
+        self._spare = None
+        self._reusable = True
+        self._read_failed = False
         os.dup2(self._console_w, 1)
         os.dup2(self._console_w, 2)
         self._thread = threading.Thread(target=self._loop, name="weir-fd-forwarder", daemon=True)
@@ -103,13 +114,18 @@ class FdForwarder:
     def private_fds(self):
         """Descriptors a forked child must not keep reading or waking."""
         fds = [self._wake_r, self._wake_w] + list(self._readers)
+        if self._spare is not None:
+            fds.append(self._spare[0])
         if self._epoll is not None:
             fds.append(self._epoll.fileno())
         return fds
 
     # -- the main thread, around each cell --------------------------------
     def begin_cell(self, cell_id):
-        r, w = _pipe()
+        r, w, identity = self._reuse()
+        if r is None:
+            r, w = _pipe()
+            identity = None
         with self._lock:
             self._readers[r] = _Reader(cell_id)
             if self._epoll is not None:
@@ -118,9 +134,30 @@ class FdForwarder:
             if self._owned[fd]:
                 os.dup2(w, fd)
         self._cell_r, self._cell_w = r, w
-        self._cell_identity = _identity(w)
+        self._cell_identity = identity if identity is not None else _identity(w)
         if self._epoll is None:
             self._wake()
+
+    def _reuse(self):
+        """The pipe the last cell left with no writer anywhere, with a new
+        write end (Linux: opening `/proc/self/fd/N` of a pipe's read end
+        gives a write end of the same pipe), or (None, None, None).  A
+        fresh pipe costs more (`pipe`, the 1 MiB `F_SETPIPE_SZ`, two
+        `close`s) than the rest of the worker's per-cell fd work."""
+        spare = self._spare
+        if spare is None:
+            return None, None, None
+        self._spare = None
+        r, identity = spare
+        try:
+            w = os.open("/proc/self/fd/%d" % r, os.O_WRONLY | os.O_CLOEXEC)
+        except OSError:
+            os.close(r)
+            self._reusable = False  # no /proc: a fresh pipe per cell
+            return None, None, None
+        # `r` is still the pipe: a cell that closed or replaced it would
+        # have made `end_cell`'s epoll `unregister` fail before it was kept.
+        return r, w, identity
 
     def end_cell(self):
         """Point fds 1/2 back at the console and read the cell's pipe dry.
@@ -160,10 +197,19 @@ class FdForwarder:
             os.close(w)
         if r is not None:
             with self._lock:
-                while self._read(r, watched=False):
+                keep = self._reusable and self._epoll is not None
+                self._read_failed = False
+                while self._read(r, watched=False, keep=keep):
                     pass
-                if r in self._readers and self._epoll is not None:
-                    self._epoll.register(r, select.EPOLLIN)
+                if r in self._readers:
+                    if self._epoll is not None:
+                        self._epoll.register(r, select.EPOLLIN)
+                elif keep and not self._read_failed:
+                    # End of file: no descriptor anywhere (no child, no
+                    # `os.dup` the cell kept) can write to this pipe any
+                    # more, so the next cell may have it; nothing written
+                    # later can be shown under that cell by mistake.
+                    self._spare = (r, self._cell_identity)
         return notes
 
     # -- the forwarding thread --------------------------------------------
@@ -215,10 +261,11 @@ class FdForwarder:
         with self._lock:
             self._read(fd)
 
-    def _read(self, fd, watched=True):
-        """One read of `fd` (lock held): forward it; at end of file, close
-        the pipe (`watched`: the forwarder's epoll still has it).  Returns
-        whether there may be more."""
+    def _read(self, fd, watched=True, keep=False):
+        """One read of `fd` (lock held): forward it; at end of file, stop
+        reading the pipe and close it, unless `keep` (`watched`: the
+        forwarder's epoll still has it).  Returns whether there may be
+        more."""
         reader = self._readers.get(fd)
         if reader is None:
             return False
@@ -228,6 +275,8 @@ class FdForwarder:
             return False
         except OSError:
             data = b""
+            keep = False  # not a pipe that ended well: closed, never reused
+            self._read_failed = True
         decoder = reader.decoder
         if data:
             if decoder is None:
@@ -238,7 +287,8 @@ class FdForwarder:
             del self._readers[fd]
             if watched and self._epoll is not None:
                 self._epoll.unregister(fd)
-            os.close(fd)
+            if not keep:
+                os.close(fd)
         if text:
             self._send(
                 {

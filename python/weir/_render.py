@@ -145,10 +145,17 @@ def _matplotlib_png(value):
     return buffer.getvalue()
 
 
+# Exact built-in scalars: no display methods, not a figure, so their bundle
+# is their repr alone; the checks below cost more than the cell did.
+_SCALARS = frozenset((int, float, complex, bool, str, bytes))
+
+
 def render(value):
     """The MIME bundle for `value`, or None when `value` is None."""
     if value is None:
         return None
+    if type(value) in _SCALARS:
+        return {"text/plain": _data("text/plain", repr(value))}
     bundle = {}
     notes = []
 

@@ -91,11 +91,37 @@ def _json_safe(value, depth=0):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _refuse(value):
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+def _one_shot_encoder():
+    """`_ENCODER.encode` without its cost per call: `JSONEncoder` builds a
+    new C encoder for every message, most of the time a small message
+    takes.  No circular-reference markers: a cycle ends in RecursionError,
+    which `encode_message` handles as it handles too deep a value.  Used
+    only where it writes what `_ENCODER` writes."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        encoder = c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", False, False, False)
+        sample = {"a": [1, 2.5, None, True, "é\n\u2028"], "b": {"c": -0.0}}
+        if "".join(encoder(sample, 0)) != _ENCODER.encode(sample):
+            return _ENCODER.encode
+    except Exception:
+        return _ENCODER.encode
+    join = "".join
+    return lambda message: join(encoder(message, 0))
+
+
+_to_json = _one_shot_encoder()
+
+
 def encode_message(seq: int, message: dict) -> bytes:
     # allow_nan=False: Python would write NaN, which the Rust side (rightly)
     # refuses as not JSON, and a refused frame ends the worker.
     try:
-        text = _ENCODER.encode(message)
+        text = _to_json(message)
     except (ValueError, RecursionError):
         text = json.dumps(
             _json_safe(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False
@@ -174,6 +200,8 @@ class Channel:
         self._send_lock = threading.Lock()
         self._send_seq = 0
         self._recv_seq = 0
+        # Frames `send_later` encoded, written ahead of the next frame.
+        self._pending = b""
 
     def isolate(self) -> bool:
         """Move the input descriptor out of the shared descriptor table,
@@ -230,12 +258,35 @@ class Channel:
     def send(self, message: dict) -> None:
         with self._send_lock:
             frame = encode_message(self._send_seq, message)
+            if self._pending:
+                frame = self._pending + frame
+                self._pending = b""
             self._write_all(frame)
             self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    def send_later(self, message: dict) -> None:
+        """Encode a message now (it takes its sequence number here, so the
+        order of frames is the order of calls) and write it with the next
+        frame or `flush`: one write, and one wake-up of the reader, for
+        two messages.  The caller must make sure one of those comes soon."""
+        with self._send_lock:
+            self._pending += encode_message(self._send_seq, message)
+            self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
+
+    def flush(self) -> None:
+        """Write what `send_later` holds."""
+        with self._send_lock:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, b""
+            self._write_all(pending)
 
     def send_raw(self, data: bytes, advance_seq: bool = True) -> None:
         """Write bytes as they are.  Only for tests of the peer's checks."""
         with self._send_lock:
+            self._flush_pending()
             self._write_all(data)
             if advance_seq:
                 self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF
@@ -246,6 +297,7 @@ class Channel:
         is split across frames; an empty one is one empty frame.  Buffers
         are written as they are (memoryviews: no copy)."""
         with self._send_lock:
+            self._flush_pending()
             frame = encode_message(self._send_seq, message)
             self._write_all(frame)
             self._send_seq = (self._send_seq + 1) & 0xFFFFFFFF

@@ -24,6 +24,8 @@ import types
 EXIT_PROTOCOL_ERROR = 65
 
 _MISSING = object()
+# Values whose release runs no user code (no `__del__`, no contents).
+_PLAIN = frozenset((int, float, complex, bool, str, bytes, type(None)))
 # Signal handlers run on the main thread; only its sends defer SIGINT.
 _MAIN_THREAD = threading.main_thread().ident
 
@@ -227,6 +229,27 @@ class Worker:
             interrupts.delivered = True
             raise KeyboardInterrupt()
 
+    def send_later(self, message):
+        """`send`, written together with the next frame (`Channel.send_later`),
+        for a channel that can; the caller sends or flushes soon."""
+        later = getattr(self.channel, "send_later", None)
+        if later is None:
+            self.send(message)
+        else:
+            if self._stamp is not None:
+                self._stamp(message)
+            later(message)
+
+    def flush(self):
+        flush = getattr(self.channel, "flush", None)
+        if flush is not None:
+            interrupts = self.interrupts
+            interrupts.critical += 1
+            try:
+                flush()
+            finally:
+                interrupts.critical -= 1
+
     def send_with_buffers(self, message, buffers):
         """A message and its binary frames, as one critical section."""
         interrupts = self.interrupts
@@ -388,22 +411,34 @@ class Worker:
                     halted = True
                     break
                 cell_id = str(entry.get("cell_id"))
-                self._forget(cell_id, entry.get("delete"))
+                self._forget(cell_id, entry.get("delete"), quietly=True)
                 ran += 1
-                if any(statuses.get(r, "ok") != "ok" for r in entry.get("requires") or ()):
+                blocked = False
+                for required in entry.get("requires") or ():
+                    if statuses.get(required, "ok") != "ok":
+                        blocked = True
+                        break
+                if blocked:
                     statuses[cell_id] = "skipped"
                     continue
                 program = self._held(cell_id, entry)
                 if program.compiled is None:
                     compiled += 1
+                # Each `done` but the last is written with the next
+                # `started` (or `batch_done`): one write and one wake-up of
+                # the runtime's reader per cell instead of two.
                 status = self._execute(
-                    cell_id, program.filename, program.code, program.prepare, program.source
+                    cell_id, program.filename, program.code, program.prepare, program.source,
+                    later=True,
                 )
                 statuses[cell_id] = status
                 if status == "interrupted":
                     break
                 if entry.get("summarize"):
                     self._send_variables(cell_id, entry.get("summarize"))
+        except BaseException:
+            self.flush()  # what was sent stays in order before the failure
+            raise
         finally:
             interrupts.batch = False
             interrupts.stop = False
@@ -455,20 +490,34 @@ class Worker:
             program = Program.missing(code_hash, self._filename(cell_id, entry), cell_id)
         return program
 
-    def _forget(self, cell_id, delete):
+    def _forget(self, cell_id, delete, quietly=False):
         """Before a cell runs (or is skipped): what it defined last time,
-        and the private names it kept, leave the namespace."""
+        and the private names it kept, leave the namespace.  `quietly`: a
+        `done` held back (`send_later`) is written before anything is
+        freed that may run user code (`__del__`): such code must not delay
+        it, nor a crash in it lose it.  Numbers, strings, bytes and None
+        run nothing when freed; then the `done` waits for the next frame."""
         namespace = self.namespace
+        dropped = []
         for stale in delete or ():
             if isinstance(stale, str) and not stale.startswith("__"):
-                namespace.pop(stale, None)
+                dropped.append(namespace.pop(stale, None))
+        if quietly:
+            for value in dropped:
+                if type(value) not in _PLAIN:
+                    self.flush()
+                    break
+            else:
+                if self.private.get(cell_id):
+                    self.flush()
+        dropped = None
         if self.private:
             self._drop_private(cell_id)
 
-    def _execute(self, cell_id, filename, code, prepare, source=None):
+    def _execute(self, cell_id, filename, code, prepare, source=None, later=False):
         """Run one cell: `prepare()` gives its compiled code (raising the
-        cell's SyntaxError).  Sends `started`, output, `done`; returns the
-        status."""
+        cell's SyntaxError).  Sends `started`, output, `done` (`later`: with
+        the next frame, `send_later`); returns the status."""
         parts = self._parts
         if parts is None:
             # Imported once, at the first cell: not at start-up, which every
@@ -559,7 +608,7 @@ class Worker:
             from ._uiflow import after_cell
 
             after_cell(self, done, compiled)
-        self.send(done)
+        (self.send_later if later else self.send)(done)
         return status
 
     def _free_temporaries(self, cell_id, compiled):

@@ -13,7 +13,9 @@
 //! sending a `SetCode` of the root until the last dependent's `Finished`
 //! event reaches a subscriber, p50/p95 over `--changes` changes), `rerun`
 //! (warm `RunAll` of a 1,000-cell chain, per cell). Memory runs first so
-//! the other phases' allocations do not count against it.
+//! the other phases' allocations do not count against it. `latency` and
+//! `rerun` also report CPU time (user + system, from `/proc`) of this
+//! process and of the worker: on a shared machine the steadier figure.
 //!
 //! Not criterion: what matters is the latency a client sees through the
 //! whole path (inbox, planning, worker round trips, the event hub), with
@@ -251,7 +253,11 @@ fn latency(args: &Args, shape: Shape, dependents: usize) -> Result<Value, String
     bench.run_all()?;
     let deps: HashSet<u32> = bench.ids[1..].iter().copied().collect();
     let mut ms = Vec::with_capacity(args.changes);
+    let mut cpu_start = None;
     for k in 0..args.warmup + args.changes {
+        if k == args.warmup {
+            cpu_start = Some(Cpu::now(bench.worker_pid)?);
+        }
         // Alternating values: every change really changes the code.
         let start = Instant::now();
         bench.set_root((k + 1) % 2)?;
@@ -264,9 +270,14 @@ fn latency(args: &Args, shape: Shape, dependents: usize) -> Result<Value, String
             ms.push(took.as_secs_f64() * 1e3);
         }
     }
+    let cpu = Cpu::now(bench.worker_pid)?.since(cpu_start.ok_or("no timed change")?);
     bench.kernel.shutdown();
     ms.sort_by(f64::total_cmp);
+    let per_change = |secs: f64| secs * 1e3 / args.changes as f64;
     Ok(json!({
+        "cpu_ms_per_change": per_change(cpu.runtime + cpu.worker),
+        "runtime_cpu_ms_per_change": per_change(cpu.runtime),
+        "worker_cpu_ms_per_change": per_change(cpu.worker),
         "shape": match shape { Shape::Chain => "chain", Shape::FanOut => "fan-out" },
         "dependents": dependents,
         "changes": ms.len(),
@@ -283,11 +294,14 @@ fn rerun(args: &Args) -> Result<Value, String> {
     bench.run_all()?;
     let cold = start.elapsed().as_secs_f64();
     let mut per_cell_us = Vec::with_capacity(args.reruns);
+    let cpu_start = Cpu::now(bench.worker_pid)?;
     for _ in 0..args.reruns {
         let start = Instant::now();
         bench.run_all()?;
         per_cell_us.push(start.elapsed().as_secs_f64() * 1e6 / cells as f64);
     }
+    let cpu = Cpu::now(bench.worker_pid)?.since(cpu_start);
+    let per_cell = |secs: f64| secs * 1e6 / (cells * args.reruns) as f64;
     bench.kernel.shutdown();
     per_cell_us.sort_by(f64::total_cmp);
     let session_us = session_rerun(args, cells)?;
@@ -297,6 +311,9 @@ fn rerun(args: &Args) -> Result<Value, String> {
         "first_run_ms": cold * 1e3,
         "per_cell_p50_us": percentile(&per_cell_us, 50.0),
         "per_cell_p95_us": percentile(&per_cell_us, 95.0),
+        "cpu_us_per_cell": per_cell(cpu.runtime + cpu.worker),
+        "runtime_cpu_us_per_cell": per_cell(cpu.runtime),
+        "worker_cpu_us_per_cell": per_cell(cpu.worker),
         "session_per_cell_p50_us": session_us,
     }))
 }
@@ -332,6 +349,51 @@ fn session_rerun(args: &Args, cells: usize) -> Result<f64, String> {
     let _ = session.shutdown();
     per_cell_us.sort_by(f64::total_cmp);
     Ok(percentile(&per_cell_us, 50.0))
+}
+
+/// CPU time (user + system, all threads) used so far by this process (the
+/// runtime and kernel) and by the worker, in seconds: the steady figure on
+/// a busy machine, where wall time measures the load.
+#[derive(Clone, Copy)]
+struct Cpu {
+    runtime: f64,
+    worker: f64,
+}
+
+impl Cpu {
+    fn now(worker_pid: u32) -> Result<Cpu, String> {
+        Ok(Cpu {
+            runtime: cpu_seconds("self")?,
+            worker: cpu_seconds(&worker_pid.to_string())?,
+        })
+    }
+
+    fn since(self, start: Cpu) -> Cpu {
+        Cpu {
+            runtime: self.runtime - start.runtime,
+            worker: self.worker - start.worker,
+        }
+    }
+}
+
+/// `utime + stime` of `/proc/<pid>/stat`, in seconds.
+fn cpu_seconds(pid: &str) -> Result<f64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("reading /proc/{pid}/stat: {e}"))?;
+    // After the command name (in parentheses, may hold spaces): state is
+    // field 3, utime 14 and stime 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| -> Result<f64, String> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .map(|t| t as f64)
+            .ok_or_else(|| format!("no CPU times in /proc/{pid}/stat"))
+    };
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Ok((tick(11)? + tick(12)?) / hz)
 }
 
 /// `VmRSS` of a process, in KiB.

@@ -42,6 +42,10 @@ struct QueueState {
     lagged: bool,
     /// The kernel is gone, or the subscriber was dropped.
     closed: bool,
+    /// Threads asleep on `ready`: only then is it notified. A `Condvar`
+    /// notify is a system call even with no one waiting, and the kernel
+    /// publishes a few events per cell.
+    waiters: usize,
 }
 
 /// What a subscriber receives next.
@@ -83,6 +87,7 @@ impl Subscription {
             if q.closed {
                 return Some(Delivery::Closed);
             }
+            q.waiters += 1;
             q = match deadline {
                 None => self
                     .queue
@@ -101,6 +106,7 @@ impl Subscription {
                         .0
                 }
             };
+            q.waiters -= 1;
         }
     }
 
@@ -150,8 +156,11 @@ impl Hub {
                 return false;
             }
             q.events.push_back(Arc::clone(&event));
+            let waiting = q.waiters > 0;
             drop(q);
-            queue.ready.notify_all();
+            if waiting {
+                queue.ready.notify_all();
+            }
             true
         });
         event.seq

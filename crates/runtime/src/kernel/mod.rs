@@ -321,6 +321,7 @@ fn initial_snapshot(
         cells,
         running: None,
         console: Vec::new(),
+        find_hint: Default::default(),
     }
 }
 

@@ -220,6 +220,7 @@ mod tests {
             cells: vec![view],
             running: None,
             console: Vec::new(),
+            find_hint: Default::default(),
         }
     }
 

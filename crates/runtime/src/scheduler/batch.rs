@@ -69,14 +69,25 @@ impl Session {
         on_event: &mut OnEvent,
     ) -> (usize, Option<Ran>) {
         let project = &self.project;
-        let position: HashMap<String, usize> = cells
+        // Each cell's worker id made once (a `format!` each), and looked
+        // up by graph id while the entries are built.
+        let ids: Vec<String> = cells
+            .iter()
+            .map(|&index| worker_cell_id(project.cell_id(index)))
+            .collect();
+        let by_cell: HashMap<CellId, usize> = cells
             .iter()
             .enumerate()
-            .map(|(k, &index)| (worker_cell_id(project.cell_id(index)), k))
+            .map(|(k, &index)| (project.cell_id(index), k))
+            .collect();
+        let position: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.as_str(), k))
             .collect();
         let mut defs: Vec<BTreeSet<String>> = Vec::with_capacity(cells.len());
         let mut batch = Vec::with_capacity(cells.len());
-        for &index in cells {
+        for (k, &index) in cells.iter().enumerate() {
             let id = project.cell_id(index);
             let analysis = project.analysis(index);
             let code = project.cells()[index].code.clone();
@@ -89,8 +100,7 @@ impl Session {
                 .graph()
                 .parents(id)
                 .into_iter()
-                .map(worker_cell_id)
-                .filter(|w| position.contains_key(w))
+                .filter_map(|p| by_cell.get(&p).map(|&j| ids[j].clone()))
                 .collect();
             let display = display_of(
                 &code,
@@ -99,7 +109,7 @@ impl Session {
                     .map(|r| (r.start().to_usize(), r.end().to_usize())),
             );
             batch.push(BatchCell {
-                cell_id: worker_cell_id(id),
+                cell_id: ids[k].clone(),
                 filename: Some(filename(index, id, &name)),
                 name,
                 private: has_private_names(&code),
@@ -164,7 +174,7 @@ impl Session {
         };
         let result = worker.run_batch(batch, halt, &mut |event| match event {
             BatchEvent::Event(WorkerEvent::Started { cell_id }) => {
-                let Some(&k) = position.get(&cell_id) else {
+                let Some(&k) = position.get(cell_id.as_str()) else {
                     return;
                 };
                 decide_skips(states, &mut next, k, on_event);
@@ -188,7 +198,7 @@ impl Session {
                 );
             }
             BatchEvent::Event(WorkerEvent::Variables { cell_id, variables }) => {
-                if let Some(&k) = position.get(&cell_id) {
+                if let Some(&k) = position.get(cell_id.as_str()) {
                     on_event(crate::scheduler::SessionEvent::Variables {
                         index: cells[k],
                         variables: &variables,
@@ -197,13 +207,12 @@ impl Session {
             }
             BatchEvent::Event(event) => match running {
                 Some(k) => {
-                    let own = worker_cell_id(project.cell_id(cells[k]));
                     route_event(
                         project,
                         states,
                         interrupter,
                         cells[k],
-                        &own,
+                        &ids[k],
                         event,
                         on_event,
                     );
