@@ -11,6 +11,7 @@ import { type Hasher, verifyBundle } from './integrity';
 import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
 import { renderConsole, renderOutput } from './output';
 import type { MimeBundle } from './protocol';
+import { typesetMath } from './math';
 import { renderMarkdown } from './render-markdown';
 import type { Cell } from './state';
 
@@ -530,6 +531,7 @@ export class CellComponent {
       if (this.mdView.dataset.source !== text) {
         this.mdView.dataset.source = text;
         this.mdView.innerHTML = renderMarkdown(text);
+        void typesetMath(this.mdView);
       }
     }
   }
