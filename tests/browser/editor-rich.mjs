@@ -1,0 +1,107 @@
+// Rich outputs in the live editor: an Altair chart, a Plotly figure and
+// LaTeX in markdown, made by real altair and plotly in a real worker
+// (crates/cli/tests/editor_rich_browser.rs starts `weir edit` on
+// crates/cli/tests/fixtures/rich_outputs.py), drawn from the libraries
+// weir serves. Every request that is not to the server is recorded and
+// refused, and any is a failure.
+//   node editor-rich.mjs <URL with token>
+// Prints one line per check and `N passed, N failed` last.
+
+import { chromium } from 'playwright-core';
+import { checker, launch } from './chromium.mjs';
+
+const [url] = process.argv.slice(2);
+if (!url) {
+  console.error('usage: node editor-rich.mjs <URL with token>');
+  process.exit(2);
+}
+const base = new URL(url).origin;
+const T = 60_000;
+
+const { context, userDataDir } = await launch(chromium, 'editor-rich');
+const page = context.pages()[0] ?? (await context.newPage());
+const pageErrors = [];
+const offsite = [];
+const served = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+page.on('console', (m) => {
+  if (m.type() === 'error' && !m.location().url.startsWith('about:srcdoc')) pageErrors.push(m.text());
+});
+await context.route('**/*', (route) => {
+  const u = route.request().url();
+  if (u.startsWith(base)) {
+    served.push(new URL(u).pathname);
+    return route.continue();
+  }
+  if (u.startsWith('data:') || u.startsWith('about:') || u.startsWith('blob:')) return route.continue();
+  offsite.push(u);
+  return route.abort();
+});
+
+const checks = checker({ lines: 6 });
+const { check } = checks;
+const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
+
+try {
+  await check('the notebook opens and runs', async () => {
+    await page.goto(url, { waitUntil: 'load' });
+    await page.locator('[data-testid=cell]').nth(3).waitFor({ timeout: T });
+  });
+
+  await check('an Altair chart draws as SVG from the bundled Vega, interactive', async () => {
+    const chart = page.locator("[data-testid=chart][data-chart='vega-lite'][data-rendered='true']");
+    await chart.locator('svg .mark-rect path').first().waitFor({ timeout: T });
+    const bars = await chart.locator('svg .mark-rect path').count();
+    assert(bars === 3, `${bars} bars, wanted 3`);
+    const text = await chart.innerText().catch(() => '');
+    const svgText = await chart.locator('svg').textContent();
+    assert(svgText.includes('altair fruit') && svgText.includes('banana'), `chart text: ${svgText.slice(0, 200)} ${text}`);
+    // The point selection works (no eval needed): clicking a bar dims the others.
+    await chart.locator('svg .mark-rect path').nth(0).click();
+    await page.waitForFunction(() => {
+      const paths = [...document.querySelectorAll("[data-chart='vega-lite'] svg .mark-rect path")];
+      return paths.some((p) => p.getAttribute('opacity') === '0.3' || p.style.opacity === '0.3' || p.getAttribute('fill-opacity') === '0.3');
+    }, null, { timeout: T });
+  });
+
+  await check('a Plotly figure draws from the bundled plotly.js', async () => {
+    const fig = page.locator("[data-testid=chart][data-chart='plotly'][data-rendered='true']");
+    await fig.locator('svg.main-svg').first().waitFor({ timeout: T });
+    await fig.locator('.scatterlayer .trace').first().waitFor({ timeout: T });
+    const title = await fig.locator('.gtitle').textContent();
+    assert(title === 'plotly line', `title: ${title}`);
+  });
+
+  await check('LaTeX in markdown is typeset by KaTeX (inline, \\( \\) and display)', async () => {
+    const md = page.locator('.markdown').filter({ hasText: 'Euler' });
+    await md.locator(".weir-math[data-typeset='true'] .katex").first().waitFor({ timeout: T });
+    const inline = await md.locator("span.weir-math[data-display='false'] .katex-html").count();
+    assert(inline === 2, `${inline} inline formulas, wanted 2`);
+    assert((await md.locator('.katex-display').count()) === 1, 'no display formula');
+    const raw = await md.innerText();
+    assert(!raw.includes('\\frac') && !raw.includes('$'), `TeX source still shows: ${raw}`);
+    // The fonts came inline with the CSS (data: URIs), so they loaded.
+    const fonts = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.includes('KaTeX') && f.status === 'loaded').length;
+    });
+    assert(fonts > 0, 'no KaTeX font loaded');
+  });
+
+  await check('the libraries came from weir, each once, only when needed', async () => {
+    for (const file of ['/assets/rich/vega.js', '/assets/rich/plotly.js', '/assets/rich/katex.js', '/assets/rich/katex.css']) {
+      const n = served.filter((p) => p === file).length;
+      assert(n === 1, `${file} requested ${n} times`);
+    }
+  });
+
+  await check('nothing was requested outside the server, and no page error', async () => {
+    assert(offsite.length === 0, `off-server requests: ${offsite.join(', ')}`);
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+  });
+} finally {
+  await context.close().catch(() => {});
+  const { rmSync } = await import('node:fs');
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+process.exit(checks.report() ? 0 : 1);
