@@ -38,7 +38,16 @@ await context.route('**/*', (route) => {
   return route.abort();
 });
 
-const checks = checker({ lines: 6 });
+const checks = checker({
+  lines: 6,
+  // What the page held then, to tell a kernel answer from a page bug.
+  onFail: async () => {
+    const seen = await page.evaluate(() => window.weir?.state?.cells?.map((c) => ({
+      id: c.id, status: c.status, stale: c.stale, mimes: c.outputs.map((o) => Object.keys(o)), error: c.error?.message, reason: c.reason,
+    }))).catch((err) => String(err));
+    console.log(`     page state: ${JSON.stringify(seen)}`);
+  },
+});
 const { check } = checks;
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 
@@ -46,6 +55,12 @@ try {
   await check('the notebook opens and runs', async () => {
     await page.goto(url, { waitUntil: 'load' });
     await page.locator('[data-testid=cell]').nth(3).waitFor({ timeout: T });
+    await page.locator('[data-testid=run-all]').click();
+    await page.waitForFunction(
+      () => window.weir?.state?.cells?.length === 4 && window.weir.state.cells.every((c, i) => c.status === 'ok' && (i === 0 || c.outputs.length > 0)),
+      null,
+      { timeout: T },
+    );
   });
 
   await check('an Altair chart draws as SVG from the bundled Vega, interactive', async () => {
