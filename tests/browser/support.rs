@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 #[path = "../support/skip.rs"]
-mod skip;
+pub mod skip;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -9,8 +9,6 @@
 //! fails the test (under CI always; elsewhere only `WEIR_SKIP_BROWSER=1`
 //! skips it).
 
-#[path = "../../../tests/support/skip.rs"]
-mod skip;
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
@@ -33,7 +31,7 @@ fn charts_and_math_render_offline_in_the_live_editor() {
         return;
     }
     let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        skip::skip_or_fail(
+        support::skip::skip_or_fail(
             "charts_and_math_render_offline_in_the_live_editor",
             "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
         );

@@ -6,8 +6,6 @@
 //! skips it. To look at the same page yourself:
 //! `cargo run -p weir-cli -- export html examples/intro.py -o /tmp/intro.html`.
 
-#[path = "../../../tests/support/skip.rs"]
-mod skip;
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
@@ -109,7 +107,7 @@ fn altair_plotly_and_latex_export_in_chromium() {
         return;
     }
     let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        skip::skip_or_fail(
+        support::skip::skip_or_fail(
             "altair_plotly_and_latex_export_in_chromium",
             "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
         );

@@ -112,14 +112,14 @@ fn convert(text: &str) -> String {
         } else {
             None
         };
-        if let Some((close, dollars)) = pair {
-            if let Some(end) = rest[2..].find(close) {
-                out.push_str(dollars);
-                out.push_str(rest[2..2 + end].trim());
-                out.push_str(dollars);
-                rest = &rest[2 + end + 2..];
-                continue;
-            }
+        if let Some((close, dollars)) = pair
+            && let Some(end) = rest[2..].find(close)
+        {
+            out.push_str(dollars);
+            out.push_str(rest[2..2 + end].trim());
+            out.push_str(dollars);
+            rest = &rest[2 + end + 2..];
+            continue;
         }
         let c = rest.chars().next().unwrap_or_default();
         out.push(c);

@@ -103,7 +103,7 @@ fn an_altair_chart_is_inline_vega_lite_without_cdn_html() {
         2
     );
     assert!(
-        output.get("text/html").is_none(),
+        !output.contains_key("text/html"),
         "no CDN-loading HTML: {output:?}"
     );
 }
@@ -129,7 +129,7 @@ fn a_plotly_figure_is_plotly_json_without_cdn_html() {
     // numpy data arrives as JSON (plotly may encode it as a typed array).
     assert!(!fig["data"][0]["x"].is_null(), "{fig}");
     assert!(
-        output.get("text/html").is_none(),
+        !output.contains_key("text/html"),
         "no CDN-loading HTML: {output:?}"
     );
 }
