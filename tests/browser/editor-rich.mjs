@@ -54,17 +54,17 @@ const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 try {
   await check('the notebook opens and runs', async () => {
     await page.goto(url, { waitUntil: 'load' });
-    await page.locator('[data-testid=cell]').nth(3).waitFor({ timeout: T });
+    await page.locator('[data-testid=cell]').nth(4).waitFor({ timeout: T });
     await page.locator('[data-testid=run-all]').click();
     await page.waitForFunction(
-      () => window.weir?.state?.cells?.length === 4 && window.weir.state.cells.every((c, i) => c.status === 'ok' && (i === 0 || c.outputs.length > 0)),
+      () => window.weir?.state?.cells?.length === 5 && window.weir.state.cells.every((c, i) => c.status === 'ok' && (i === 0 || c.outputs.length > 0)),
       null,
       { timeout: T },
     );
   });
 
   await check('an Altair chart draws as SVG from the bundled Vega, interactive', async () => {
-    const chart = page.locator("[data-testid=chart][data-chart='vega-lite'][data-rendered='true']");
+    const chart = page.locator("[data-testid=chart][data-chart='vega-lite'][data-rendered='true']").first();
     await chart.locator('svg .mark-rect path').first().waitFor({ timeout: T });
     const bars = await chart.locator('svg .mark-rect path').count();
     assert(bars === 3, `${bars} bars, wanted 3`);
@@ -101,6 +101,13 @@ try {
       return [...document.fonts].filter((f) => f.family.includes('KaTeX') && f.status === 'loaded').length;
     });
     assert(fonts > 0, 'no KaTeX font loaded');
+  });
+
+  await check('a chart whose data is a URL fetches nothing and says why', async () => {
+    const note = page.locator('[data-testid=chart-refused]');
+    await note.waitFor({ timeout: T });
+    const text = await note.textContent();
+    assert(text.includes('https://example.invalid/cars.json') && text.includes('never loads anything from the network'), text);
   });
 
   await check('the libraries came from weir, each once, only when needed', async () => {

@@ -149,7 +149,12 @@ fn altair_plotly_and_latex_export_in_chromium() {
                 ".weir-chart[data-chart='plotly'][data-rendered='true'] svg.main-svg",
                 ".weir-math[data-typeset='true'] .katex",
             ]),
-            texts: strings(&["altair fruit", "banana", "plotly line"]),
+            texts: strings(&[
+                "altair fruit",
+                "banana",
+                "plotly line",
+                "This chart asks to load https://example.invalid/cars.json",
+            ]),
             absent: strings(&["Could not draw", "\\frac", "$e^"]),
             selectors: vec![
                 (
