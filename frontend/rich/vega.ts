@@ -20,7 +20,8 @@ export interface Rendered {
   finalize(): void;
 }
 
-function refusingLoader(refused: string[]) {
+/** A Vega loader that refuses every URL, noting each in `refused`. */
+export function refusingLoader(refused: string[]) {
   const refuse = async (uri: unknown): Promise<never> => {
     const url = String(uri);
     refused.push(url);
@@ -29,8 +30,8 @@ function refusingLoader(refused: string[]) {
   return { load: refuse, sanitize: refuse, http: refuse, file: refuse };
 }
 
-/** Renders a Vega-Lite spec into `container` as SVG. */
-export async function render(container: HTMLElement, spec: unknown): Promise<Rendered> {
+/** Renders a Vega-Lite spec into `container` as SVG (headless without one). */
+export async function render(container: HTMLElement | undefined, spec: unknown): Promise<Rendered> {
   const refused: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const vgSpec = compile(spec as any).spec;
@@ -40,7 +41,7 @@ export async function render(container: HTMLElement, spec: unknown): Promise<Ren
     expr: expressionInterpreter as any,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     loader: refusingLoader(refused) as any,
-    renderer: 'svg',
+    renderer: container ? 'svg' : 'none',
     container,
     hover: true,
     logLevel: Warn,
