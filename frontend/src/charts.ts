@@ -56,6 +56,24 @@ interface VegaGlobal {
 }
 interface PlotlyGlobal {
   newPlot(el: HTMLElement, data: unknown, layout: unknown, config: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+}
+
+// Drawn charts and how to release them (Vega views and responsive Plotly
+// figures keep listeners): swept when the next chart is made, as output.ts
+// sweeps its frames, so no hook in the cell code is needed.
+const drawn = new Map<HTMLElement, () => void>();
+
+function sweep(): void {
+  for (const [wrap, release] of drawn) {
+    if (wrap.isConnected) continue;
+    drawn.delete(wrap);
+    try {
+      release();
+    } catch {
+      // Already gone: nothing to release.
+    }
+  }
 }
 
 function note(cls: string, text: string): HTMLElement {
@@ -79,7 +97,8 @@ async function draw(kind: ChartKind, box: HTMLElement, data: Record<string, unkn
   if (kind === 'vega-lite') {
     await loadRichScript('vega.js');
     const vega = (window as unknown as { WeirVega: VegaGlobal }).WeirVega;
-    const { refused } = await vega.render(box, data);
+    const { refused, finalize } = await vega.render(box, data);
+    drawn.set(wrap, finalize);
     if (refused.length) wrap.prepend(note('chart-refused', refusedMessage(refused)));
   } else {
     await loadRichScript('plotly.js');
@@ -94,12 +113,14 @@ async function draw(kind: ChartKind, box: HTMLElement, data: Record<string, unkn
       showEditInChartStudio: false,
       typesetMath: false,
     });
+    drawn.set(wrap, () => plotly.purge(box));
   }
   wrap.dataset.rendered = 'true';
 }
 
 /** The element for one chart output; the chart draws once its library is loaded. */
 export function renderChart(mime: string, data: Record<string, unknown>): HTMLElement {
+  sweep();
   const kind = chartKind(mime) as ChartKind;
   const wrap = document.createElement('div');
   wrap.className = `chart chart-${kind}`;

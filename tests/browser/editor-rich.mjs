@@ -117,6 +117,19 @@ try {
     }
   });
 
+  await check('a chart replaced by an edit draws afresh (the old view released without error)', async () => {
+    const last = page.locator('[data-testid=cell]').nth(4);
+    await last.locator('.cm-content').click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('alt.Chart(pd.DataFrame({"a": [1, 2], "b": [3, 4]})).mark_point().encode(x="a:Q", y="b:Q")');
+    await page.keyboard.press('Shift+Enter');
+    const chart = last.locator("[data-testid=chart][data-rendered='true']");
+    await chart.locator('svg .mark-symbol path').nth(1).waitFor({ timeout: T });
+    assert((await last.locator('[data-testid=chart-refused]').count()) === 0, 'the old chart (and its note) is still there');
+    assert((await last.locator('[data-testid=chart]').count()) === 1, 'more than one chart in the cell');
+  });
+
   await check('nothing was requested outside the server, and no page error', async () => {
     assert(offsite.length === 0, `off-server requests: ${offsite.join(', ')}`);
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
