@@ -13,7 +13,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: false,
     reportCompressedSize: true,
-    // One file on purpose (the server embeds it; no lazy chunks to fetch).
+    // One file on purpose (the server embeds it). The chart and math
+    // libraries are not chunks of it: scripts/build-rich.mjs builds them as
+    // classic scripts in dist/assets/rich/ (loaded on demand; the HTML
+    // export inlines the same files).
     chunkSizeWarningLimit: 800,
     rollupOptions: {
       output: {

@@ -36,11 +36,13 @@ step "the editor's front end: dist/ built from its sources, unit and browser tes
 bash scripts/check-frontend.sh
 
 step "a Python with matplotlib and pandas (rich-output tests)"
-# The worker renders matplotlib figures and DataFrames when the user has
-# them; crates/runtime/tests/worker_rich.rs checks that with real libraries.
+# The worker renders matplotlib figures, DataFrames, Altair charts and Plotly
+# figures when the user has them; crates/runtime/tests/worker_rich.rs and the
+# rich browser tests (editor_rich_browser.rs, export_browser.rs) check that
+# with real libraries.
 mkdir -p target
 [ -x target/rich-venv/bin/python ] || python3 -m venv target/rich-venv
-target/rich-venv/bin/pip install --quiet --disable-pip-version-check matplotlib pandas numpy
+target/rich-venv/bin/pip install --quiet --disable-pip-version-check matplotlib pandas numpy altair plotly
 export WEIR_TEST_RICH_PYTHON="$PWD/target/rich-venv/bin/python"
 
 step "format and lints"

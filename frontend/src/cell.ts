@@ -13,6 +13,7 @@ import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
 import { renderConsole, renderOutput } from './output';
 import { syncValues } from './elements';
 import type { MimeBundle } from './protocol';
+import { typesetMath } from './math';
 import { renderMarkdown } from './render-markdown';
 import type { Cell } from './state';
 
@@ -573,6 +574,7 @@ export class CellComponent {
       if (this.mdView.dataset.source !== text) {
         this.mdView.dataset.source = text;
         this.mdView.innerHTML = renderMarkdown(text);
+        void typesetMath(this.mdView);
       }
     }
   }

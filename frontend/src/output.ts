@@ -6,6 +6,8 @@ import { MAX_FRAME_HEIGHT, frameDocument } from './frame';
 import { type Hasher, verifyBundle, verifyChunk } from './integrity';
 import { LAYOUT_MIME, parseLayout, renderLayout } from './layout';
 import type { ConsoleChunk, MimeBundle } from './protocol';
+import { chooseChartMime, renderChart } from './charts';
+import { typesetMath } from './math';
 import { renderMarkdown } from './render-markdown';
 import { type ElementContext, UI_MIME, parseElement, renderElement } from './elements';
 
@@ -16,6 +18,10 @@ export const MIME_ORDER = [
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 
 export function chooseMime(bundle: MimeBundle): string | null {
+  // A chart's own JSON beats the HTML its library also offers (which would
+  // load the library from a CDN: charts.ts).
+  const chart = chooseChartMime(bundle);
+  if (chart) return chart;
   for (const mime of MIME_ORDER) {
     if (!(mime in bundle)) continue;
     const data = bundle[mime];
@@ -104,6 +110,10 @@ export function renderOutput(hasher: Hasher, bundle: MimeBundle, ui: ElementCont
     return wrap;
   }
   const data = bundle[mime];
+  if (mime.startsWith('application/vnd.')) {
+    wrap.append(renderChart(mime, data as Record<string, unknown>));
+    return wrap;
+  }
   switch (mime) {
     case 'text/html': {
       listenForFrameHeights();
@@ -135,6 +145,7 @@ export function renderOutput(hasher: Hasher, bundle: MimeBundle, ui: ElementCont
     case 'text/markdown': {
       const md = el('div', 'markdown');
       md.innerHTML = renderMarkdown(data as string);
+      void typesetMath(md);
       wrap.append(md);
       break;
     }

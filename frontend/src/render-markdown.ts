@@ -6,12 +6,14 @@
 
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
+import { mathExtension } from './math';
 
 let hooked = false;
 
 export function renderMarkdown(text: string): string {
   if (!hooked) {
     hooked = true;
+    marked.use(mathExtension());
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
       if (node.tagName === 'A') {
         node.setAttribute('target', '_blank');

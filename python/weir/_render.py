@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import sys
 
 # A single repr larger than this is cut: a frame's payload is capped at
@@ -150,6 +151,28 @@ def _matplotlib_png(value):
 _SCALARS = frozenset((int, float, complex, bool, str, bytes))
 
 
+def _chart(value):
+    """(mimetype, spec) for an Altair chart or a Plotly figure when their
+    library is already loaded, else None.  Both libraries' own HTML loads
+    the library from a CDN; the front end and the export render these
+    JSON types with the libraries Weir bundles instead."""
+    altair = sys.modules.get("altair")
+    top = getattr(altair, "TopLevelMixin", None) if altair is not None else None
+    if top is not None and isinstance(value, top):
+        # to_dict() applies the data transformer: data inline, as required.
+        spec = value.to_dict()
+        match = re.search(r"/vega-lite/v(\d+)", str(spec.get("$schema", "")))
+        return "application/vnd.vegalite.v%s+json" % (match.group(1) if match else "5"), spec
+    basedatatypes = sys.modules.get("plotly.basedatatypes")
+    base = getattr(basedatatypes, "BaseFigure", None) if basedatatypes is not None else None
+    if base is not None and isinstance(value, base):
+        import plotly.io
+
+        # plotly's encoder turns numpy arrays and dates into JSON.
+        return "application/vnd.plotly.v1+json", json.loads(plotly.io.to_json(value, validate=False))
+    return None
+
+
 def render(value):
     """The MIME bundle for `value`, or None when `value` is None."""
     if value is None:
@@ -170,6 +193,18 @@ def render(value):
             notes.append("<_mime_ output %s: %s>" % (mimetype, why))
         except Exception as exc:
             notes.append(_failure("_mime_", exc))
+
+    chart = None
+    try:
+        chart = _chart(value)
+        if chart is not None:
+            data = _data(chart[0], chart[1])
+            if data is not None:
+                bundle[chart[0]] = data
+    except Refused as why:
+        notes.append("<chart: %s>" % why)
+    except Exception as exc:
+        notes.append(_failure("chart", exc))
 
     try:
         png = _matplotlib_png(value)
@@ -213,6 +248,10 @@ def render(value):
                 notes.append("<%s output: %s>" % (method, why))
             except Exception as exc:
                 notes.append(_failure(method, exc))
+
+    if chart is not None and chart[0] in bundle:
+        # The library's own HTML loads the library from a CDN: never shown.
+        bundle.pop("text/html", None)
 
     try:
         plain = _data("text/plain", repr(value))

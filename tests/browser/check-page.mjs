@@ -8,7 +8,8 @@
 //        "selectors": [{"selector": "table td", "min": 2}, ...],  // count >= min, first visible
 //        "no_selectors": ["script"],              // none of these may match
 //        "title": "Page title",                   // document.title, if given
-//        "min_images": 1}                         // at least this many <img>, every one decoded
+//        "min_images": 1,                         // at least this many <img>, every one decoded
+//        "wait_for": ["svg.marks"]}               // wait (30 s each) for what scripts draw after load
 // Exits 0 when every check holds, 1 with one line per failure otherwise,
 // 2 when the browser cannot be started.
 import { readFileSync, rmSync } from 'node:fs';
@@ -42,6 +43,13 @@ try {
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(pageUrl, { waitUntil: 'load', timeout: 60_000 });
+  for (const selector of spec.wait_for ?? []) {
+    try {
+      await page.waitForSelector(selector, { state: 'attached', timeout: 30_000 });
+    } catch {
+      failures.push(`never appeared: ${selector}`);
+    }
+  }
 
   const text = await page.locator('body').innerText();
   for (const wanted of spec.texts ?? []) {

@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 #[path = "../support/skip.rs"]
-mod skip;
+pub mod skip;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,6 +28,9 @@ pub struct PageCheck {
     pub title: Option<String>,
     /// At least this many `<img>`; every image must have decoded.
     pub min_images: usize,
+    /// CSS selectors to wait for (up to 30 s each) before checking: what a
+    /// script on the page draws after `load` (charts, math).
+    pub wait_for: Vec<String>,
 }
 
 /// The repository root: every crate including this file is `crates/NAME`.
@@ -100,6 +103,7 @@ pub fn check_in_chromium(page: &Path, check: &PageCheck) {
         "no_selectors": check.no_selectors,
         "title": check.title,
         "min_images": check.min_images,
+        "wait_for": check.wait_for,
     });
     let spec_path = page.with_extension("check.json");
     std::fs::write(&spec_path, spec.to_string()).expect("write the check spec");

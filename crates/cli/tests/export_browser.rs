@@ -97,3 +97,75 @@ fn every_output_kind_in_chromium() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Real altair and plotly (the rich test interpreter): the exported page
+/// draws the chart, the figure and the math from the libraries inlined in
+/// it, and requests nothing but itself.
+#[test]
+fn altair_plotly_and_latex_export_in_chromium() {
+    if support::skipped() {
+        return;
+    }
+    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
+        support::skip::skip_or_fail(
+            "altair_plotly_and_latex_export_in_chromium",
+            "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
+        );
+        return;
+    };
+    let dir = support::fresh_dir("cli-browser-rich");
+    let page = dir.join("rich.html");
+    let result = Command::new(env!("CARGO_BIN_EXE_weir"))
+        // No code: the TeX source must not show anywhere once typeset.
+        .args([
+            "export",
+            "html",
+            "crates/cli/tests/fixtures/rich_outputs.py",
+            "--no-code",
+            "--python",
+        ])
+        .arg(&python)
+        .arg("-o")
+        .arg(&page)
+        .current_dir(support::repo_root())
+        .output()
+        .expect("run weir");
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("<script src=") && !html.contains("src=\"http"),
+        "a CDN-loading HTML output made it into the page"
+    );
+    support::check_in_chromium(
+        &page,
+        &support::PageCheck {
+            wait_for: strings(&[
+                ".weir-chart[data-chart='vega-lite'][data-rendered='true'] svg .mark-rect path",
+                ".weir-chart[data-chart='plotly'][data-rendered='true'] svg.main-svg",
+                ".weir-math[data-typeset='true'] .katex",
+            ]),
+            texts: strings(&[
+                "altair fruit",
+                "banana",
+                "plotly line",
+                "This chart asks to load https://example.invalid/cars.json",
+            ]),
+            absent: strings(&["Could not draw", "\\frac", "$e^"]),
+            selectors: vec![
+                (
+                    ".weir-chart[data-chart='plotly'] .scatterlayer .trace".into(),
+                    1,
+                ),
+                ("span.weir-math[data-display='false'] .katex-html".into(), 2),
+                (".weir-math .katex-display".into(), 1),
+            ],
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

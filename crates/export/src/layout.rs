@@ -14,8 +14,9 @@ use serde_json::Value;
 
 use crate::document::MimeBundle;
 use crate::escape::{escape_html, push_escaped, push_pre};
-use crate::markdown::render_markdown;
+use crate::markdown::render_markdown_math;
 use crate::mime::render_output;
+use crate::rich::Needs;
 
 pub const LAYOUT_MIME: &str = "application/vnd.weir.layout+json";
 
@@ -53,7 +54,12 @@ fn parse(value: &Value) -> Option<Layout<'_>> {
 
 /// Appends the layout in `bundle` and returns true, or returns false (and
 /// appends nothing) when the bundle holds no valid layout.
-pub fn render_layout_output(out: &mut String, bundle: &MimeBundle, depth: usize) -> bool {
+pub fn render_layout_output(
+    out: &mut String,
+    needs: &mut Needs,
+    bundle: &MimeBundle,
+    depth: usize,
+) -> bool {
     let Some(layout) = bundle.get(LAYOUT_MIME).and_then(parse) else {
         return false;
     };
@@ -65,7 +71,7 @@ pub fn render_layout_output(out: &mut String, bundle: &MimeBundle, depth: usize)
     if depth >= MAX_DEPTH {
         push_pre(out, "weir-note", "(layout nested too deeply to show)");
     } else {
-        render(out, &layout, depth + 1);
+        render(out, needs, &layout, depth + 1);
     }
     out.push_str("</div>\n");
     true
@@ -94,21 +100,21 @@ fn keyword(props: &serde_json::Map<String, Value>, key: &str) -> Option<&'static
     }
 }
 
-fn child(out: &mut String, layout: &Layout, index: usize, depth: usize) {
+fn child(out: &mut String, needs: &mut Needs, layout: &Layout, index: usize, depth: usize) {
     if let Some(bundle) = layout.children.get(index) {
-        render_child(out, bundle, depth);
+        render_child(out, needs, bundle, depth);
     }
 }
 
 /// One child: a layout through this module (depth counted), anything else
 /// through the ordinary output renderer.
-fn render_child(out: &mut String, bundle: &MimeBundle, depth: usize) {
-    if !render_layout_output(out, bundle, depth) {
-        render_output(out, bundle);
+fn render_child(out: &mut String, needs: &mut Needs, bundle: &MimeBundle, depth: usize) {
+    if !render_layout_output(out, needs, bundle, depth) {
+        render_output(out, needs, bundle);
     }
 }
 
-fn render(out: &mut String, layout: &Layout, depth: usize) {
+fn render(out: &mut String, needs: &mut Needs, layout: &Layout, depth: usize) {
     let p = layout.props;
     let count = layout.children.len();
     match layout.kind {
@@ -142,7 +148,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
                     }
                     None => out.push_str("<div style=\"min-width:0\">"),
                 }
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
                 out.push_str("</div>");
             }
             out.push_str("</div>");
@@ -154,7 +160,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
                 "<div style=\"display:flex;justify-content:{justify}\">"
             );
             for i in 0..count {
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
             }
             out.push_str("</div>");
         }
@@ -184,7 +190,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
                 });
                 push_escaped(out, &label);
                 out.push_str("</summary>");
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
                 out.push_str("</details>");
             }
         }
@@ -207,7 +213,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
                 out.push_str("</strong>");
             }
             for i in 0..count {
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
             }
             out.push_str("</div>");
         }
@@ -237,7 +243,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
                 out.push_str("</div>");
             }
             for i in 0..count {
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
             }
             out.push_str("</div>");
         }
@@ -288,11 +294,12 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
             }
         }
         "markdown" => {
-            let html = render_markdown(&text(p, "text").unwrap_or_default());
+            let (html, math) = render_markdown_math(&text(p, "text").unwrap_or_default());
+            needs.math |= math;
             out.push_str("<div class=\"weir-markdown\">");
             out.push_str(&fill_slots(&html, |out, i| {
                 out.push_str("<span class=\"weir-inline\" style=\"display:inline-block;vertical-align:middle\">");
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
                 out.push_str("</span>");
             }));
             out.push_str("</div>");
@@ -300,7 +307,7 @@ fn render(out: &mut String, layout: &Layout, depth: usize) {
         other => {
             push_pre(out, "weir-note", &format!("(layout {other})"));
             for i in 0..count {
-                child(out, layout, i, depth);
+                child(out, needs, layout, i, depth);
             }
         }
     }
@@ -346,7 +353,12 @@ mod tests {
 
     fn html(value: Value) -> String {
         let mut out = String::new();
-        assert!(render_layout_output(&mut out, &bundle(value), 0));
+        assert!(render_layout_output(
+            &mut out,
+            &mut Needs::default(),
+            &bundle(value),
+            0
+        ));
         out
     }
 
@@ -413,6 +425,7 @@ mod tests {
         let mut out = String::new();
         assert!(!render_layout_output(
             &mut out,
+            &mut Needs::default(),
             &bundle(json!({"kind": 1})),
             0
         ));

@@ -4,7 +4,8 @@
 //! builds an [`ExportDocument`]; [`render_html`] turns it into a string.
 //! No I/O, no clock, no processes, so the same document always renders to
 //! the same bytes. The page fetches nothing: CSS is inline, images are
-//! `data:` URIs, there are no scripts of Weir's own. See docs/export.md.
+//! `data:` URIs, and the only scripts are the chart and math libraries a
+//! page uses, inlined (`rich`). See docs/export.md.
 //!
 //! ```
 //! use weir_export::{ExportCell, ExportDocument, HtmlOptions, render_html, verify};
@@ -27,12 +28,13 @@ mod layout;
 mod markdown;
 mod mime;
 mod page;
+mod rich;
 
 pub use document::{ExportCell, ExportDocument, ExportError, HtmlOptions, MimeBundle};
 pub use element::{UI_MIME, render_element};
 pub use escape::escape_html;
 pub use integrity::{BODY_END, BODY_START, IntegrityError, content_hash, hashed_region, verify};
 pub use layout::LAYOUT_MIME;
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, render_markdown_math};
 pub use mime::{MIME_ORDER, choose_mime};
 pub use page::{WEIR_VERSION, render_html, summary};

@@ -6,13 +6,17 @@
 //! base64, a text type that is not a string) is passed over for the next.
 //! A bundle with none of these shows a note naming the types it had. An
 //! interactive element (`application/vnd.weir.ui+json`) comes before all of
-//! them, as a disabled control showing its value (`element.rs`).
+//! them, as a disabled control showing its value (`element.rs`), then a
+//! layout (`layout.rs`); then a chart's own JSON (Vega-Lite of any version,
+//! Plotly) when its data is an object: the HTML those libraries also offer
+//! loads the library from a CDN (see `rich`).
 
 use std::fmt::Write;
 
 use crate::document::MimeBundle;
 use crate::escape::push_pre;
-use crate::markdown::render_markdown;
+use crate::markdown::render_markdown_math;
+use crate::rich::{Needs, chart_kind, push_chart};
 
 /// The MIME types rendered, richest first.
 pub const MIME_ORDER: &[&str] = &[
@@ -27,11 +31,22 @@ pub const MIME_ORDER: &[&str] = &[
 ];
 
 /// The type [`render_output`] will use for this bundle, if any.
-pub fn choose_mime(bundle: &MimeBundle) -> Option<&'static str> {
+pub fn choose_mime(bundle: &MimeBundle) -> Option<&str> {
+    if let Some(chart) = choose_chart(bundle) {
+        return Some(chart);
+    }
     MIME_ORDER
         .iter()
         .copied()
         .find(|mime| bundle.get(*mime).is_some_and(|data| usable(mime, data)))
+}
+
+/// The first chart type (by name, so the choice is stable) whose data is an object.
+fn choose_chart(bundle: &MimeBundle) -> Option<&str> {
+    bundle
+        .iter()
+        .find(|(mime, data)| chart_kind(mime).is_some() && data.is_object())
+        .map(|(mime, _)| mime.as_str())
 }
 
 fn usable(mime: &str, data: &serde_json::Value) -> bool {
@@ -60,7 +75,8 @@ fn is_base64(data: &str) -> bool {
 }
 
 /// Appends one output, wrapped in `<div class="weir-output" data-mime=...>`.
-pub fn render_output(out: &mut String, bundle: &MimeBundle) {
+/// `needs` learns which libraries the output uses.
+pub fn render_output(out: &mut String, needs: &mut Needs, bundle: &MimeBundle) {
     // An interactive element is data, rendered as a static control.
     if let Some(data) = bundle.get(crate::element::UI_MIME)
         && crate::element::render_element(out, data)
@@ -70,7 +86,7 @@ pub fn render_output(out: &mut String, bundle: &MimeBundle) {
     // A layout renders its children itself (crate::layout); before the
     // richest-type choice, so interactive children are not lost to a
     // fallback.
-    if crate::layout::render_layout_output(out, bundle, 0) {
+    if crate::layout::render_layout_output(out, needs, bundle, 0) {
         return;
     }
     let Some(mime) = choose_mime(bundle) else {
@@ -87,6 +103,15 @@ pub fn render_output(out: &mut String, bundle: &MimeBundle) {
     };
     let _ = write!(out, "<div class=\"weir-output\" data-mime=\"{mime}\">");
     let data = &bundle[mime];
+    if let Some(kind) = chart_kind(mime) {
+        match kind {
+            "plotly" => needs.plotly = true,
+            _ => needs.vega = true,
+        }
+        push_chart(out, kind, data);
+        out.push_str("</div>\n");
+        return;
+    }
     match mime {
         // The notebook's own markup, embedded as it is (docs/export.md).
         "text/html" | "image/svg+xml" => {
@@ -106,7 +131,9 @@ pub fn render_output(out: &mut String, bundle: &MimeBundle) {
         }
         "text/markdown" => {
             out.push_str("<div class=\"weir-markdown\">");
-            out.push_str(&render_markdown(data.as_str().unwrap_or_default()));
+            let (html, math) = render_markdown_math(data.as_str().unwrap_or_default());
+            needs.math |= math;
+            out.push_str(&html);
             out.push_str("</div>");
         }
         "application/json" => {
@@ -178,7 +205,11 @@ mod tests {
     #[test]
     fn png_is_a_data_uri() {
         let mut out = String::new();
-        render_output(&mut out, &bundle(&[("image/png", json!("iVBO\nRw0K"))]));
+        render_output(
+            &mut out,
+            &mut Needs::default(),
+            &bundle(&[("image/png", json!("iVBO\nRw0K"))]),
+        );
         assert!(
             out.contains("<img alt=\"output image\" src=\"data:image/png;base64,iVBORw0K\">"),
             "{out}"
@@ -190,6 +221,7 @@ mod tests {
         let mut out = String::new();
         render_output(
             &mut out,
+            &mut Needs::default(),
             &bundle(&[("text/plain", json!("</pre><script>x</script>"))]),
         );
         assert!(out.contains("&lt;/pre&gt;&lt;script&gt;"), "{out}");
@@ -197,6 +229,7 @@ mod tests {
         let mut out = String::new();
         render_output(
             &mut out,
+            &mut Needs::default(),
             &bundle(&[("application/json", json!({"k": "</pre>"}))]),
         );
         assert!(
@@ -208,7 +241,11 @@ mod tests {
     #[test]
     fn unknown_types_are_named() {
         let mut out = String::new();
-        render_output(&mut out, &bundle(&[("application/x-thing", json!("?"))]));
+        render_output(
+            &mut out,
+            &mut Needs::default(),
+            &bundle(&[("application/x-thing", json!("?"))]),
+        );
         assert!(
             out.contains("(output of type application/x-thing not shown)"),
             "{out}"

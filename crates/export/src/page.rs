@@ -8,6 +8,7 @@ use crate::document::{ExportCell, ExportDocument, HtmlOptions};
 use crate::escape::{push_escaped, push_pre, slug};
 use crate::integrity::{BODY_END, BODY_START, content_hash};
 use crate::mime::render_output;
+use crate::rich::{self, Needs};
 
 /// The version printed in the page's metadata.
 pub const WEIR_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -27,10 +28,16 @@ const STATUSES: &[&str] = &[
 /// Renders a whole, self-contained page. Deterministic: the same document
 /// and options always give the same bytes.
 pub fn render_html(doc: &ExportDocument, options: &HtmlOptions) -> String {
-    let body = render_body(doc, options);
+    let mut needs = Needs::default();
+    let body = render_body(doc, options, &mut needs);
     let hash = content_hash(&body);
     let mut out = String::with_capacity(body.len() + STYLE.len() + 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        rich::CSP
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
         out,
@@ -41,11 +48,15 @@ pub fn render_html(doc: &ExportDocument, options: &HtmlOptions) -> String {
     push_escaped(&mut out, &title(doc));
     out.push_str("</title>\n<style>\n");
     out.push_str(STYLE);
-    out.push_str("</style>\n</head>\n<body>\n");
+    out.push_str("</style>\n");
+    rich::push_styles(&mut out, needs);
+    out.push_str("</head>\n<body>\n");
     out.push_str(BODY_START);
     out.push_str(&body);
     out.push_str(BODY_END);
-    out.push_str("\n</body>\n</html>\n");
+    out.push('\n');
+    rich::push_scripts(&mut out, needs);
+    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -58,7 +69,7 @@ fn title(doc: &ExportDocument) -> String {
 }
 
 /// Everything between the body markers: what the content hash covers.
-fn render_body(doc: &ExportDocument, options: &HtmlOptions) -> String {
+fn render_body(doc: &ExportDocument, options: &HtmlOptions, needs: &mut Needs) -> String {
     let mut out = String::new();
     out.push_str("\n<div class=\"weir-page\">\n<header class=\"weir-header\">\n<h1>");
     push_escaped(&mut out, &title(doc));
@@ -77,7 +88,7 @@ fn render_body(doc: &ExportDocument, options: &HtmlOptions) -> String {
     push_escaped(&mut out, &summary(doc));
     out.push_str("</p>\n</header>\n<main>\n");
     for (index, cell) in doc.cells.iter().enumerate() {
-        render_cell(&mut out, index, cell, options);
+        render_cell(&mut out, index, cell, options, needs);
     }
     out.push_str("</main>\n<footer class=\"weir-footer\">");
     out.push_str("A static export: outputs as they were when the notebook ran. ");
@@ -110,7 +121,13 @@ pub fn summary(doc: &ExportDocument) -> String {
     }
 }
 
-fn render_cell(out: &mut String, index: usize, cell: &ExportCell, options: &HtmlOptions) {
+fn render_cell(
+    out: &mut String,
+    index: usize,
+    cell: &ExportCell,
+    options: &HtmlOptions,
+    needs: &mut Needs,
+) {
     let status_class = slug(&cell.status);
     let _ = write!(
         out,
@@ -149,7 +166,7 @@ fn render_cell(out: &mut String, index: usize, cell: &ExportCell, options: &Html
     if !cell.outputs.is_empty() {
         out.push_str("<div class=\"weir-outputs\">\n");
         for bundle in &cell.outputs {
-            render_output(out, bundle);
+            render_output(out, needs, bundle);
         }
         out.push_str("</div>\n");
     }

@@ -114,3 +114,86 @@ fn exported_page_renders_in_chromium() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Vega-Lite chart, a Plotly figure and LaTeX in markdown, drawn from the
+/// libraries inlined into the page (no request leaves it; the CSP has no
+/// 'unsafe-eval', so Vega must run on its interpreter).
+#[test]
+fn charts_and_math_render_offline_in_chromium() {
+    if support::skipped() {
+        return;
+    }
+    let cells = vec![
+        ExportCell {
+            name: "chart".into(),
+            status: "ok".into(),
+            outputs: vec![one(
+                "application/vnd.vegalite.v6+json",
+                json!({
+                    "data": {"values": [{"k": "alpha", "v": 3}, {"k": "beta", "v": 5}]},
+                    "mark": "bar",
+                    "params": [{"name": "pick", "select": {"type": "point", "fields": ["k"]}}],
+                    "encoding": {
+                        "x": {"field": "k", "type": "nominal"},
+                        "y": {"field": "v", "type": "quantitative"},
+                        "opacity": {"condition": {"param": "pick", "value": 1}, "value": 0.3}
+                    }
+                }),
+            )],
+            ..Default::default()
+        },
+        ExportCell {
+            name: "fig".into(),
+            status: "ok".into(),
+            outputs: vec![one(
+                "application/vnd.plotly.v1+json",
+                json!({"data": [{"type": "scatter", "x": [1, 2, 3], "y": [2, 1, 3]}],
+                       "layout": {"title": {"text": "plotly title"}}}),
+            )],
+            ..Default::default()
+        },
+        ExportCell {
+            name: "math".into(),
+            status: "ok".into(),
+            outputs: vec![one(
+                "text/markdown",
+                json!(
+                    "Inline $e^{i\\pi} + 1 = 0$ and display:\n\n$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n"
+                ),
+            )],
+            ..Default::default()
+        },
+    ];
+    let doc = ExportDocument {
+        title: "Rich check".into(),
+        cells,
+        ..Default::default()
+    };
+    let html = render_html(&doc, &HtmlOptions::default());
+    let dir = support::fresh_dir("export-browser-rich");
+    let page = dir.join("page.html");
+    std::fs::write(&page, &html).unwrap();
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    support::check_in_chromium(
+        &page,
+        &support::PageCheck {
+            wait_for: strings(&[
+                ".weir-chart[data-chart='vega-lite'][data-rendered='true'] svg .mark-rect path",
+                ".weir-chart[data-chart='plotly'][data-rendered='true'] svg.main-svg",
+                ".weir-math[data-typeset='true'] .katex",
+            ]),
+            texts: strings(&["alpha", "beta", "plotly title"]),
+            absent: strings(&["Could not draw", "\\int_0"]),
+            selectors: vec![
+                (
+                    ".weir-chart[data-chart='plotly'] .scatterlayer .trace".into(),
+                    1,
+                ),
+                (".weir-math .katex-html".into(), 2),
+                (".weir-math[data-display='true'] .katex-display".into(), 1),
+            ],
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

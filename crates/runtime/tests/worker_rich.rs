@@ -68,3 +68,68 @@ fn a_pandas_dataframe_is_an_html_table() {
     assert!(html.contains("Oslo") && html.contains("Lima"), "{html}");
     assert!(output.contains_key("text/plain"));
 }
+
+#[test]
+fn an_altair_chart_is_inline_vega_lite_without_cdn_html() {
+    let Some(mut worker) = rich_worker("an_altair_chart_is_inline_vega_lite_without_cdn_html")
+    else {
+        return;
+    };
+    run(
+        &mut worker,
+        "c0",
+        "import altair as alt\nimport pandas as pd",
+    );
+    let ran = run(
+        &mut worker,
+        "c1",
+        "alt.Chart(pd.DataFrame({'x': [1, 2], 'y': [3, 4]})).mark_bar().encode(x='x', y='y')",
+    );
+    let output = ran.outcome.output.expect("the chart is the cell's output");
+    let (mime, spec) = output
+        .iter()
+        .find(|(k, _)| k.starts_with("application/vnd.vegalite.v"))
+        .expect("a Vega-Lite spec in the bundle");
+    assert!(mime.ends_with("+json"), "{mime}");
+    assert_eq!(
+        spec["mark"]["type"].as_str().or(spec["mark"].as_str()),
+        Some("bar"),
+        "{spec}"
+    );
+    // The data is inline (the page fetches nothing).
+    let datasets = spec["datasets"].as_object().expect("inline datasets");
+    assert_eq!(
+        datasets.values().next().unwrap().as_array().unwrap().len(),
+        2
+    );
+    assert!(
+        !output.contains_key("text/html"),
+        "no CDN-loading HTML: {output:?}"
+    );
+}
+
+#[test]
+fn a_plotly_figure_is_plotly_json_without_cdn_html() {
+    let Some(mut worker) = rich_worker("a_plotly_figure_is_plotly_json_without_cdn_html") else {
+        return;
+    };
+    run(
+        &mut worker,
+        "c0",
+        "import numpy as np\nimport plotly.graph_objects as go",
+    );
+    let ran = run(
+        &mut worker,
+        "c1",
+        "go.Figure(go.Scatter(x=np.arange(3), y=[3, 1, 2]))",
+    );
+    let output = ran.outcome.output.expect("the figure is the cell's output");
+    let fig = &output["application/vnd.plotly.v1+json"];
+    assert_eq!(fig["data"][0]["type"], "scatter", "{output:?}");
+    // numpy data arrives as JSON (plotly may encode it as a typed array).
+    assert!(!fig["data"][0]["x"].is_null(), "{fig}");
+    assert!(
+        !output.contains_key("text/html"),
+        "no CDN-loading HTML: {output:?}"
+    );
+}

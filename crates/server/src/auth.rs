@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src 'self' blob: data:; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; \
 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /// 32 random bytes, hex.

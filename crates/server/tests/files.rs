@@ -91,7 +91,7 @@ async fn every_request_needs_the_token_then_the_cookie() {
         header(&response, "content-security-policy"),
         Some(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'"
         )
     );
