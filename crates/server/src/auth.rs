@@ -21,9 +21,45 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+/// The policy on every response (docs/editor-protocol.md, *Security*).
+/// `script-src` lists, beside `'self'`, the hashes of the few inline
+/// scripts the front end itself writes (the output frames' sizer): an
+/// `<iframe srcdoc>` inherits this policy, so the sizer runs by its hash
+/// while an output's own inline scripts stay blocked. The hashes come from
+/// the build (`frontend/dist/csp.json`), so they can never drift from the
+/// bundle the binary serves.
+pub fn csp() -> &'static str {
+    static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let hashes = script_hashes(include_str!("../../../frontend/dist/csp.json"));
+        format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'"
+        )
+    });
+    &CSP
+}
+
+/// ` 'sha256-…'` for each well-formed hash in the build's `csp.json`; a
+/// malformed entry is left out (the sizer then does not run: frames keep
+/// their default height, nothing else is allowed).
+fn script_hashes(json: &str) -> String {
+    let parsed: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let mut out = String::new();
+    for hash in parsed["script_src_hashes"].as_array().into_iter().flatten() {
+        if let Some(h) = hash.as_str()
+            && h.starts_with("'sha256-")
+            && h.ends_with('\'')
+            && h[8..h.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        {
+            out.push(' ');
+            out.push_str(h);
+        }
+    }
+    out
+}
 
 /// 32 random bytes, hex.
 pub fn new_token() -> Result<String, getrandom::Error> {
@@ -134,7 +170,7 @@ pub async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(csp()),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -87,12 +87,20 @@ async fn every_request_needs_the_token_then_the_cookie() {
     let cookie = format!("{cookie_name}={}", server.token);
     let (status, response) = http(port, "/", &[("Cookie", &cookie)]).await;
     assert_eq!(status, 200);
+    // The output frames' sizer runs by the hash the build recorded; no
+    // other inline script and no eval.
+    let recorded: serde_json::Value =
+        serde_json::from_str(include_str!("../../../frontend/dist/csp.json")).unwrap();
+    let sizer = recorded["script_src_hashes"][0].as_str().unwrap();
     assert_eq!(
         header(&response, "content-security-policy"),
         Some(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+            format!(
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {sizer}; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'"
+            )
+            .as_str()
         )
     );
     // The page is the front end's built `index.html`, served from the binary.
