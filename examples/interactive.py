@@ -34,6 +34,7 @@ def _(weir):
 @app.cell
 def _(points, squared):
     values = [{"x": i, "y": i * i if squared.value else i} for i in range(points.value)]
+    print(f"{len(values)} points, the last at y = {values[-1]['y']}")
     return (values,)
 
 
