@@ -220,7 +220,14 @@ fn lazy_mode_marks_stale_and_runs_only_when_asked() {
 #[test]
 fn an_edit_to_a_queued_cell_is_picked_up_before_it_runs() {
     let gate = Gate::new("queued");
-    let slow = format!("{}\nx = 1", gate.wait_code());
+    // After the gate, the cell also waits for the kernel's `halt` to reach
+    // the worker's protocol descriptor: the edit below makes the kernel send
+    // one, and without this wait the test would race the kernel's 2 ms halt
+    // poll against the gate (the worker could start `b` first).
+    let slow = format!(
+        "{}\nimport select, weir._wire as _w\nselect.select([_w.ACTIVE._in_fd], [], [], 60)\nx = 1",
+        gate.wait_code()
+    );
     let kernel = start(&[&slow, "print(x + 100)"], RunMode::Autorun);
     let mut client = Client::connect(&kernel);
     kernel.send(Command::RunAll).unwrap();
