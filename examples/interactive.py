@@ -2,7 +2,6 @@ import weir
 
 app = weir.App()
 
-
 @app.cell
 def _():
     import weir
