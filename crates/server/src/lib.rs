@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use weir_project::Project;
 use weir_runtime::Session;
 
@@ -146,7 +147,16 @@ impl Server {
         let state = Arc::clone(&self.state);
         let app = router(Arc::clone(&state));
         let stop = state.stop.clone();
-        let served = axum::serve(self.listener, app)
+        // Every message is small and answered at once: with Nagle's
+        // algorithm a reply written in two pieces (a WebSocket frame's
+        // header and body, two events) waits for the browser's delayed
+        // ACK, up to 40 ms on loopback. TCP_NODELAY sends each as written.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                eprintln!("weir: cannot set TCP_NODELAY on a connection: {e}");
+            }
+        });
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop.send(true);
