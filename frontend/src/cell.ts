@@ -9,7 +9,7 @@ import { button as domButton, el } from './dom';
 import { createEditor, setDoc } from './editor';
 import { type Hasher, verifyBundle } from './integrity';
 import { LAYOUT_MIME } from './layout';
-import { detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
+import { cleandoc, detectMarkdown, markdownCode, type MarkdownCell } from './markdown';
 import { renderConsole, renderOutput } from './output';
 import { syncValues } from './elements';
 import type { MimeBundle } from './protocol';
@@ -382,6 +382,9 @@ export class CellComponent {
   draft(): { code: string } | { error: string } {
     const doc = this.currentDoc();
     if (this.editsBody && this.md) {
+      // An untouched body is the code as it is: re-wrapping it could
+      // differ in layout and send a no-op edit (a new version, "unsaved").
+      if (doc === this.docFor(this.baseCode)) return { code: this.baseCode };
       const code = markdownCode(this.md, doc);
       if (code === null) {
         return { error: `This text contains ${this.md.quote}, which would end the string: edit the cell as Python.` };
@@ -570,7 +573,7 @@ export class CellComponent {
     this.mdView.hidden = !mdShown;
     this.root.classList.toggle('is-markdown', !!this.md);
     if (mdShown && this.md) {
-      const text = this.markdownText(this.md);
+      const text = cleandoc(this.markdownText(this.md));
       if (this.mdView.dataset.source !== text) {
         this.mdView.dataset.source = text;
         this.mdView.innerHTML = renderMarkdown(text);

@@ -153,3 +153,24 @@ export function decodeEscapes(s: string): string {
   }
   return out;
 }
+
+/**
+ * Python's `inspect.cleandoc`, which marimo's `md` (and `weir.md`) apply
+ * to their text: tabs expanded, the first line's leading whitespace and
+ * the other lines' common indentation removed, blank lines at both ends
+ * dropped. So a markdown cell's body, indented inside its cell, shows as
+ * the run would show it, not as a code block.
+ */
+export function cleandoc(text: string): string {
+  const lines = text.replace(/\t/g, '        ').split('\n');
+  let margin = Infinity;
+  for (const line of lines.slice(1)) {
+    const content = line.trimStart().length;
+    if (content) margin = Math.min(margin, line.length - content);
+  }
+  lines[0] = lines[0].trimStart();
+  if (margin !== Infinity) for (let i = 1; i < lines.length; i++) lines[i] = lines[i].slice(margin);
+  while (lines.length && !lines[0]) lines.shift();
+  while (lines.length && !lines[lines.length - 1]) lines.pop();
+  return lines.join('\n');
+}

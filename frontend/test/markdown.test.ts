@@ -82,3 +82,12 @@ describe('what marimo notebooks write', () => {
     }
   });
 });
+
+describe('cleandoc (marimo md)', () => {
+  it('drops the common indentation of an indented triple-quoted body, as inspect.cleandoc', async () => {
+    const { cleandoc } = await import('../src/markdown');
+    expect(cleandoc('\n        # Title\n\n        text\n          more\n        ')).toBe('# Title\n\ntext\n  more');
+    expect(cleandoc('first\n    second\n      third')).toBe('first\nsecond\n  third');
+    expect(cleandoc(cleandoc('a\n  b'))).toBe(cleandoc('a\n  b'));
+  });
+});

@@ -128,6 +128,16 @@ class EmbeddedMarkdownTest(unittest.TestCase):
         b = render(weir.md(f"a {weir.Html('<b>x</b>')} b"))
         self.assertEqual(b["text/markdown"], "a <b>x</b> b")
 
+    def test_md_cleans_its_text_as_marimo_does(self):
+        # marimo's md applies inspect.cleandoc: an indented triple-quoted
+        # body is not a code block.
+        text = weir.md("""
+            # Title
+
+            body
+            """).text
+        self.assertEqual(text, "# Title\n\nbody")
+
     def test_plain_markdown_is_unchanged(self):
         self.assertEqual(render(weir.md("**x** 1"))["text/markdown"], "**x** 1")
         # Forged markers from user text are not objects.

@@ -63,8 +63,12 @@ class Markdown:
 def md(text: str) -> Markdown:
     """Markdown output: `weir.md(f"**y** is {y}")`.  Objects formatted
     into the text (a layout, an element: `weir.md(f"pick {slider}")`) stay
-    themselves, live (`_layout.EmbeddedMarkdown`)."""
-    text = str(text)
+    themselves, live (`_layout.EmbeddedMarkdown`).  The text is cleaned
+    as marimo's `md` cleans it (`inspect.cleandoc`: the common indentation
+    of a triple-quoted string in an indented cell is not a code block)."""
+    from inspect import cleandoc  # lazily: the worker starts without `inspect`
+
+    text = cleandoc(str(text))
     if "data-weir-embed" in text:
         from ._layout import EmbeddedMarkdown, has_embeds
 
