@@ -122,3 +122,79 @@ pub fn check_in_chromium(page: &Path, check: &PageCheck) {
         out.status
     );
 }
+
+/// `weir edit --headless --port 0` for the binary `weir` (the calling
+/// test's `env!("CARGO_BIN_EXE_weir")`), with this checkout's Python
+/// package; the caller adds its flags, then the notebook, then starts it
+/// with [`EditServer::start`].
+pub fn edit_command(weir: &str) -> Command {
+    let mut command = Command::new(weir);
+    command
+        .args(["edit", "--headless", "--port", "0"])
+        .env("WEIR_PYTHONPATH", repo_root().join("python"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    command
+}
+
+/// A running `weir edit` and the URL (with its token) it printed; killed
+/// when dropped, so a failing test leaves no server behind.
+pub struct EditServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl EditServer {
+    pub fn start(mut command: Command) -> EditServer {
+        use std::io::{BufRead, BufReader};
+        let mut child = command.spawn().expect("start weir edit");
+        let stdout = child.stdout.take().expect("weir edit's stdout is piped");
+        let mut server = EditServer {
+            child,
+            url: String::new(),
+        };
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        server.url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
+            .to_string();
+        server
+    }
+}
+
+impl Drop for EditServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl EditServer {
+    /// Stops it as Ctrl-C would (SIGTERM: kernels shut down, pending
+    /// writes done) and waits for a successful exit, at most 60 s.
+    pub fn stop(self) {
+        let pid = self.child.id().to_string();
+        let signal = |name: &str| {
+            Command::new("kill")
+                .args([name, &pid])
+                .status()
+                .expect("run kill")
+        };
+        assert!(signal("-TERM").success(), "SIGTERM to weir edit");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut server = self;
+        std::thread::spawn(move || {
+            let _ = tx.send(server.child.wait().map(|s| s.success()));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(status) => assert!(status.unwrap(), "weir edit exited with a failure"),
+            Err(_) => {
+                signal("-KILL");
+                panic!("weir edit did not stop within 60 s of SIGTERM");
+            }
+        }
+    }
+}

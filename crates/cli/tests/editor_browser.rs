@@ -12,18 +12,7 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-/// Kills `weir edit` however the test ends, so no server or worker outlives it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::Command;
 
 const NOTEBOOK: &str = r#"import weir
 
@@ -55,7 +44,7 @@ fn the_editor_works_in_a_real_browser_against_a_real_server() {
     if support::skipped() {
         return;
     }
-    let (root, browser_dir, _) = support::prerequisites();
+    let (_, browser_dir, _) = support::prerequisites();
 
     let dir = support::fresh_dir("editor-browser");
     let notebook = dir.join("live.py");
@@ -63,25 +52,12 @@ fn the_editor_works_in_a_real_browser_against_a_real_server() {
     let scratch = dir.join("scratch");
     std::fs::create_dir_all(&scratch).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["edit", "--headless", "--port", "0"])
+    let mut command = support::edit_command(env!("CARGO_BIN_EXE_weir"));
+    command
         .arg(&notebook)
-        .env("WEIR_PYTHONPATH", root.join("python"))
-        .env("WEIR_DEBUG_CORRUPT_MARK", CORRUPT_MARK)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start weir edit");
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
-        .to_string();
+        .env("WEIR_DEBUG_CORRUPT_MARK", CORRUPT_MARK);
+    let server = support::EditServer::start(command);
+    let url = server.url.clone();
 
     let out = Command::new("node")
         .arg(browser_dir.join("editor-live.mjs"))

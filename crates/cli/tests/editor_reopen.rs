@@ -11,71 +11,20 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Kills `weir edit` however the test ends, so no server or worker outlives it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Server {
-    fn start(notebook: &Path, store: &Path, key: &Path, root: &Path) -> (Server, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
-            .args(["edit", "--headless", "--port", "0"])
-            .arg(notebook)
-            .env("WEIR_PYTHONPATH", root.join("python"))
-            .env("WEIR_STORE", store)
-            .env("WEIR_STORE_KEY_FILE", key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start weir edit");
-        let stdout = child.stdout.take().unwrap();
-        let server = Server(child);
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
-            .to_string();
-        (server, url)
-    }
-
-    /// Stops it as Ctrl-C would (kernels shut down, snapshot writes done),
-    /// waiting for it to exit.
-    fn stop(self) {
-        let pid = self.0.id().to_string();
-        let signal = |name: &str| {
-            Command::new("kill")
-                .args([name, &pid])
-                .status()
-                .expect("run kill")
-        };
-        assert!(signal("-TERM").success(), "SIGTERM to weir edit");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let mut server = self;
-        std::thread::spawn(move || {
-            let status = server.0.wait();
-            let _ = tx.send(status.map(|s| s.success()));
-        });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(status) => assert!(status.unwrap(), "weir edit exited with a failure"),
-            Err(_) => {
-                signal("-KILL");
-                panic!("weir edit did not stop within 60 s of SIGTERM");
-            }
-        }
-    }
+/// `weir edit` on the notebook with this test's store and key file.
+fn start(notebook: &Path, store: &Path, key: &Path) -> (support::EditServer, String) {
+    let mut command = support::edit_command(env!("CARGO_BIN_EXE_weir"));
+    command
+        .arg(notebook)
+        .env("WEIR_STORE", store)
+        .env("WEIR_STORE_KEY_FILE", key);
+    let server = support::EditServer::start(command);
+    let url = server.url.clone();
+    (server, url)
 }
 
 fn now_ms() -> u128 {
@@ -107,7 +56,7 @@ fn a_reopened_notebook_shows_its_last_outputs_restored_until_recomputed() {
     if support::skipped() {
         return;
     }
-    let (root, browser_dir, _) = support::prerequisites();
+    let (_, browser_dir, _) = support::prerequisites();
     let dir = support::fresh_dir("editor-reopen");
     let notebook = dir.join("reopen.py");
     let runs = dir.join("runs.txt");
@@ -147,13 +96,13 @@ if __name__ == "__main__":
     let key = dir.join("store.key");
     let runs_arg = runs.to_str().unwrap();
 
-    let (server, url) = Server::start(&notebook, &store, &key, &root);
+    let (server, url) = start(&notebook, &store, &key);
     let before = now_ms().to_string();
     node(&browser_dir, &["run", &url, runs_arg]);
     let after = now_ms().to_string();
     server.stop();
 
-    let (server, url) = Server::start(&notebook, &store, &key, &root);
+    let (server, url) = start(&notebook, &store, &key);
     node(&browser_dir, &["reopen", &url, runs_arg, &before, &after]);
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);

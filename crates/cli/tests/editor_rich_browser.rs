@@ -12,18 +12,7 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-/// Kills `weir edit` however the test ends, so no server or worker outlives it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::Command;
 
 #[test]
 fn charts_and_math_render_offline_in_the_live_editor() {
@@ -46,25 +35,10 @@ fn charts_and_math_render_offline_in_the_live_editor() {
     )
     .unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["edit", "--headless", "--port", "0", "--python"])
-        .arg(&python)
-        .arg(&notebook)
-        .env("WEIR_PYTHONPATH", root.join("python"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start weir edit");
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("weir edit printed no URL: {line:?}"))
-        .to_string();
+    let mut command = support::edit_command(env!("CARGO_BIN_EXE_weir"));
+    command.arg("--python").arg(&python).arg(&notebook);
+    let server = support::EditServer::start(command);
+    let url = server.url.clone();
 
     let out = Command::new("node")
         .arg(browser_dir.join("editor-rich.mjs"))
