@@ -35,15 +35,17 @@ fi
 step "the editor's front end: dist/ built from its sources, unit and browser tests"
 bash scripts/check-frontend.sh
 
-step "a Python with matplotlib and pandas (rich-output tests)"
+step "a Python with matplotlib, pandas, Altair, Plotly and DuckDB (rich-output and mo.sql tests)"
 # The worker renders matplotlib figures, DataFrames, Altair charts and Plotly
 # figures when the user has them; crates/runtime/tests/worker_rich.rs and the
 # rich browser tests (editor_rich_browser.rs, export_browser.rs) check that
 # with real libraries.
 mkdir -p target
 [ -x target/rich-venv/bin/python ] || python3 -m venv target/rich-venv
-target/rich-venv/bin/pip install --quiet --disable-pip-version-check matplotlib pandas numpy altair plotly
+target/rich-venv/bin/pip install --quiet --disable-pip-version-check matplotlib pandas numpy altair plotly duckdb
 export WEIR_TEST_RICH_PYTHON="$PWD/target/rich-venv/bin/python"
+# `mo.sql` over the cell's frames (python/tests/test_marimo_compat.py).
+export WEIR_TEST_DUCKDB_PYTHON="$WEIR_TEST_RICH_PYTHON"
 
 step "format and lints"
 cargo fmt --all -- --check

@@ -180,8 +180,8 @@ class MarimoCompatTest(unittest.TestCase):
         self.assertIn("pip install duckdb", out)
 
     def test_sql_queries_frames_in_the_callers_scope(self):
-        python = os.environ.get("WEIR_TEST_DUCKDB_PYTHON", "/tmp/mocompat-venv/bin/python")
-        if not os.path.exists(python):
+        python = os.environ.get("WEIR_TEST_DUCKDB_PYTHON", "")
+        if not python or not os.path.exists(python):
             skip_or_fail(self, "no Python with duckdb and pandas (set WEIR_TEST_DUCKDB_PYTHON)")
         out = run(
             """
