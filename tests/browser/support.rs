@@ -198,3 +198,30 @@ impl EditServer {
         }
     }
 }
+
+/// Runs `node <browser_dir>/<script> <args…>` (with `env`) in
+/// `browser_dir`, prints what it printed, and fails the test, naming
+/// `what`, unless it succeeded.
+pub fn run_browser_script(
+    browser_dir: &Path,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    what: &str,
+) {
+    let out = Command::new("node")
+        .arg(browser_dir.join(script))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(browser_dir)
+        .output()
+        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{what} failed in Chromium ({}):\n{stderr}\n{stdout}",
+        out.status
+    );
+}

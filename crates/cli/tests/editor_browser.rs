@@ -12,8 +12,6 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::process::Command;
-
 const NOTEBOOK: &str = r#"import weir
 
 app = weir.App()
@@ -59,23 +57,13 @@ fn the_editor_works_in_a_real_browser_against_a_real_server() {
     let server = support::EditServer::start(command);
     let url = server.url.clone();
 
-    let out = Command::new("node")
-        .arg(browser_dir.join("editor-live.mjs"))
-        .arg(&url)
-        .arg(&notebook)
-        .arg(&scratch)
-        .env("WEIR_CORRUPT_MARK", CORRUPT_MARK)
-        .current_dir(&browser_dir)
-        .output()
-        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
-    drop(server);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the editor failed in Chromium ({}):\n{stderr}\n{stdout}",
-        out.status
+    support::run_browser_script(
+        &browser_dir,
+        "editor-live.mjs",
+        &[url.as_ref(), notebook.as_ref(), scratch.as_ref()],
+        &[("WEIR_CORRUPT_MARK", CORRUPT_MARK)],
+        "the editor",
     );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,7 +12,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `weir edit` on the notebook with this test's store and key file.
@@ -35,20 +34,8 @@ fn now_ms() -> u128 {
 }
 
 fn node(browser_dir: &Path, args: &[&str]) {
-    let out = Command::new("node")
-        .arg(browser_dir.join("editor-reopen.mjs"))
-        .args(args)
-        .current_dir(browser_dir)
-        .output()
-        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the editor failed in Chromium ({}):\n{stderr}\n{stdout}",
-        out.status
-    );
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    support::run_browser_script(browser_dir, "editor-reopen.mjs", &args, &[], "the editor");
 }
 
 #[test]

@@ -12,8 +12,6 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::process::Command;
-
 #[test]
 fn charts_and_math_render_offline_in_the_live_editor() {
     if support::skipped() {
@@ -40,20 +38,13 @@ fn charts_and_math_render_offline_in_the_live_editor() {
     let server = support::EditServer::start(command);
     let url = server.url.clone();
 
-    let out = Command::new("node")
-        .arg(browser_dir.join("editor-rich.mjs"))
-        .arg(&url)
-        .current_dir(&browser_dir)
-        .output()
-        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
-    drop(server);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        out.status.success(),
-        "rich outputs failed in Chromium ({}):\n{stderr}\n{stdout}",
-        out.status
+    support::run_browser_script(
+        &browser_dir,
+        "editor-rich.mjs",
+        &[url.as_ref()],
+        &[],
+        "rich outputs",
     );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

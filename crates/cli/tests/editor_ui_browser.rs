@@ -12,8 +12,6 @@
 #[path = "../../../tests/browser/support.rs"]
 mod support;
 
-use std::process::Command;
-
 const NOTEBOOK: &str = r#"import weir
 
 app = weir.App()
@@ -113,20 +111,13 @@ fn elements_drive_their_dependents_in_a_real_browser() {
     let server = support::EditServer::start(command);
     let url = server.url.clone();
 
-    let out = Command::new("node")
-        .arg(browser_dir.join("editor-ui.mjs"))
-        .arg(&url)
-        .current_dir(&browser_dir)
-        .output()
-        .expect("run node (install Node.js, or set WEIR_SKIP_BROWSER=1)");
-    drop(server);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the elements failed in Chromium ({}):\n{stderr}\n{stdout}",
-        out.status
+    support::run_browser_script(
+        &browser_dir,
+        "editor-ui.mjs",
+        &[url.as_ref()],
+        &[],
+        "the elements",
     );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
