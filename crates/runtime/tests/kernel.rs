@@ -8,7 +8,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::Gate;
+
+use std::path::Path;
 use std::time::Duration;
 
 use weir_graph::CellId;
@@ -125,35 +127,6 @@ fn set_code(kernel: &KernelHandle, cell: CellId, code: &str) {
     );
 }
 
-struct Gate(PathBuf);
-
-impl Gate {
-    fn new(label: &str) -> Gate {
-        let path =
-            std::env::temp_dir().join(format!("weir-kernel-gate-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        Gate(path)
-    }
-
-    /// Python that waits until the gate opens.
-    fn wait_code(&self) -> String {
-        format!(
-            "import os as _os, time as _time\nwhile not _os.path.exists({:?}):\n    _time.sleep(0.002)",
-            self.0.to_string_lossy()
-        )
-    }
-
-    fn open(&self) {
-        std::fs::write(&self.0, b"open").unwrap();
-    }
-}
-
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 fn path_exists(p: &Path) -> bool {
     p.exists()
 }
@@ -268,7 +241,7 @@ fn an_edit_to_the_running_cell_makes_it_stale_and_autorun_runs_it_again() {
     assert_eq!(client.cell(0).meta.code, "x = 5");
     assert_eq!(client.started_since(0, a), 2, "{:#?}", client.seen);
     assert_eq!(client.stdout(1), "105\n");
-    assert!(path_exists(&gate.0));
+    assert!(path_exists(gate.path()));
     kernel.shutdown();
 }
 

@@ -8,7 +8,8 @@
 
 mod common;
 
-use std::path::PathBuf;
+use common::Gate;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -293,34 +294,6 @@ fn a_state_setter_reruns_the_getters_readers_but_not_its_caller() {
         "the caller reads get but is not re-run"
     );
     assert_eq!(client.started_since(from, 0), 0);
-}
-
-struct Gate(PathBuf);
-
-impl Gate {
-    fn new(label: &str) -> Gate {
-        let path =
-            std::env::temp_dir().join(format!("weir-ui-gate-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        Gate(path)
-    }
-
-    fn wait_code(&self) -> String {
-        format!(
-            "import os as _os, time as _time\nwhile not _os.path.exists({:?}):\n    _time.sleep(0.002)",
-            self.0.to_string_lossy()
-        )
-    }
-
-    fn open(&self) {
-        std::fs::write(&self.0, b"open").unwrap();
-    }
-}
-
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 #[test]

@@ -103,3 +103,37 @@ pub fn fake_config() -> (SessionConfig, weir_runtime::worker::fake::FakeLauncher
     };
     (config, launcher)
 }
+
+/// A file a cell waits for (`wait_code`) until the test `open`s it: how a
+/// test holds a cell running while it sends the kernel commands.
+pub struct Gate(PathBuf);
+
+impl Gate {
+    pub fn new(label: &str) -> Gate {
+        let path = std::env::temp_dir().join(format!("weir-gate-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Gate(path)
+    }
+
+    /// Python that waits until the gate opens.
+    pub fn wait_code(&self) -> String {
+        format!(
+            "import os as _os, time as _time\nwhile not _os.path.exists({:?}):\n    _time.sleep(0.002)",
+            self.0.to_string_lossy()
+        )
+    }
+
+    pub fn open(&self) {
+        std::fs::write(&self.0, b"open").unwrap();
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
