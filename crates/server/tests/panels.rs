@@ -69,13 +69,8 @@ async fn an_edit_sends_the_graph_facts_it_changed_and_a_late_client_sees_them() 
     let (z, version) = cell(&snapshot, 2);
     client.send(set_code(1, z, version, "w = y * 2")).await;
     let mut events = Vec::new();
-    let reply = client.reply(1, &mut events).await;
+    let reply = client.settle(1, &mut events).await;
     assert_eq!(reply["type"], "ok", "{reply}");
-    // The reply comes from the kernel's answer, the events from its feed:
-    // the run the edit started may have ended (`idle`) before the reply.
-    if !events.iter().any(|e| e["type"] == "idle") {
-        client.until_idle(&mut events).await;
-    }
     let at = |kind: &str| events.iter().position(|e| e["type"] == kind);
     let graph = &events[at("graph").expect("a graph event")];
     assert!(at("cell_code") < at("graph"), "after the change it follows");
@@ -108,8 +103,7 @@ async fn a_run_reports_each_cells_variables_and_a_delete_takes_them_away() {
     let (z, _) = cell(&snapshot, 2);
     client.send(json!({"type": "run_all", "req": 1})).await;
     let mut events = Vec::new();
-    client.reply(1, &mut events).await;
-    client.until_idle(&mut events).await;
+    client.settle(1, &mut events).await;
     let vars = |id: u64| {
         events
             .iter()
@@ -159,8 +153,7 @@ async fn a_run_reports_each_cells_variables_and_a_delete_takes_them_away() {
         .send(json!({"type": "delete", "id": x, "req": 2}))
         .await;
     let mut events = Vec::new();
-    assert_eq!(client.reply(2, &mut events).await["type"], "ok");
-    client.until_idle(&mut events).await;
+    assert_eq!(client.settle(2, &mut events).await["type"], "ok");
     let graph = events
         .iter()
         .find(|e| e["type"] == "graph")
@@ -191,8 +184,7 @@ async fn a_graph_error_names_every_cell_involved() {
     let all: Vec<u64> = (0..3).map(|i| cell(&snapshot, i).0).collect();
     client.send(json!({"type": "run_all", "req": 1})).await;
     let mut events = Vec::new();
-    client.reply(1, &mut events).await;
-    client.until_idle(&mut events).await;
+    client.settle(1, &mut events).await;
     let (_late, later) = server.hello().await;
     for (i, &id) in all.iter().enumerate() {
         let skipped = events

@@ -40,9 +40,8 @@ async fn set_code_runs_the_cell_and_its_dependent_with_hashed_outputs() {
     let (y, _) = cell(&snapshot, 1);
     client.send(set_code(1, x, version, "x = 10")).await;
     let mut events = Vec::new();
-    let reply = client.reply(1, &mut events).await;
+    let reply = client.settle(1, &mut events).await;
     assert_eq!(reply["type"], "ok", "{reply}");
-    client.until_idle(&mut events).await;
     consecutive_from(&events, 1);
 
     let code = events.iter().find(|e| e["type"] == "cell_code").unwrap();
@@ -119,8 +118,7 @@ async fn the_client_gets_the_hash_the_worker_made_unchanged() {
     let (mut client, _) = server.hello().await;
     client.send(json!({"type": "run_all", "req": 1})).await;
     let mut events = Vec::new();
-    client.reply(1, &mut events).await;
-    client.until_idle(&mut events).await;
+    client.settle(1, &mut events).await;
     let stream = events.iter().find(|e| e["type"] == "stream").unwrap();
     assert_eq!(stream["text"], "marked\n");
     assert_eq!(stream["hash"], "ab".repeat(32));
@@ -151,8 +149,7 @@ async fn reconnecting_with_since_gets_exactly_the_missed_events() {
     let (mut leaving, _) = server.hello().await;
     watcher.send(set_code(1, x, version, "x = 2")).await;
     let mut seen = Vec::new();
-    watcher.reply(1, &mut seen).await;
-    watcher.until_idle(&mut seen).await;
+    watcher.settle(1, &mut seen).await;
     let mut left_seen = Vec::new();
     leaving.until_idle(&mut left_seen).await;
     let since = left_seen.last().unwrap()["seq"].as_u64().unwrap();
@@ -163,8 +160,7 @@ async fn reconnecting_with_since_gets_exactly_the_missed_events() {
         .send(set_code(2, z, z_version, "z = 6\nprint(z)"))
         .await;
     let mut missed = Vec::new();
-    watcher.reply(2, &mut missed).await;
-    watcher.until_idle(&mut missed).await;
+    watcher.settle(2, &mut missed).await;
     assert!(missed.iter().any(|e| e["type"] == "stream"));
 
     let mut back = server.client().await;
@@ -194,8 +190,7 @@ async fn reconnecting_with_since_gets_exactly_the_missed_events() {
     back.send(json!({"type": "run", "req": 8, "ids": [z]}))
         .await;
     let mut live = Vec::new();
-    assert_eq!(back.reply(8, &mut live).await["type"], "ok");
-    back.until_idle(&mut live).await;
+    assert_eq!(back.settle(8, &mut live).await["type"], "ok");
     consecutive_from(&live, last + 1);
     server.stop().await;
 }
@@ -285,9 +280,8 @@ async fn malformed_messages_get_errors_and_the_session_keeps_working() {
     );
     let (x, version) = cell(&snapshot, 0);
     client.send(set_code(5, x, version, "x = 3")).await;
-    assert_eq!(client.reply(5, &mut Vec::new()).await["type"], "ok");
     let mut events = Vec::new();
-    client.until_idle(&mut events).await;
+    assert_eq!(client.settle(5, &mut events).await["type"], "ok");
     assert!(events.iter().any(|e| e["type"] == "finished"));
 
     // Oversized: an error, then the connection closes (1009); the

@@ -31,29 +31,10 @@ def _(s):
     return
 "#;
 
-/// The reply to `req` and every event up to the next `idle`, whichever
-/// comes first: a reply the kernel sends once it applied a value may reach
-/// the socket after the events of the run it started. The kernel was idle
-/// before the request, so the first `idle` after it ends that work.
-async fn reply_and_idle(client: &mut Client, req: u64, events: &mut Vec<Value>) -> Value {
-    let mut reply = None;
-    let mut idle = false;
-    while reply.is_none() || !idle {
-        let message = client.next().await.expect("closed while waiting");
-        if message["type"] == "event" {
-            idle |= message["event"]["type"] == "idle";
-            events.push(message["event"].clone());
-        } else if message["req"] == req {
-            reply = Some(message);
-        }
-    }
-    reply.unwrap()
-}
-
 async fn run_all(client: &mut Client) -> Vec<Value> {
     let mut events = Vec::new();
     client.send(json!({"type": "run_all", "req": 1})).await;
-    reply_and_idle(client, 1, &mut events).await;
+    client.settle(1, &mut events).await;
     events
 }
 
@@ -81,7 +62,7 @@ async fn a_value_runs_the_readers_and_a_new_client_sees_it() {
         .send(json!({"type": "set_ui_value", "req": 2, "element_id": element, "value": 6}))
         .await;
     let mut events = Vec::new();
-    let reply = reply_and_idle(&mut client, 2, &mut events).await;
+    let reply = client.settle(2, &mut events).await;
     assert_eq!(reply["type"], "ok", "{reply}");
     assert_eq!(reply["element_id"], element.as_str());
     let value = events
@@ -127,7 +108,7 @@ async fn stale_ids_invalid_values_and_malformed_messages_are_refused() {
         .send(json!({"type": "set_ui_value", "req": 3, "element_id": old, "value": 99}))
         .await;
     // A refused value is a command handled: an `idle` follows it.
-    let reply = reply_and_idle(&mut client, 3, &mut events).await;
+    let reply = client.settle(3, &mut events).await;
     assert_eq!(
         (&reply["type"], &reply["reason"]),
         (&json!("refused"), &json!("invalid_value"))
@@ -144,7 +125,7 @@ async fn stale_ids_invalid_values_and_malformed_messages_are_refused() {
         .send(json!({"type": "run", "req": 4, "ids": [creator]}))
         .await;
     events.clear();
-    reply_and_idle(&mut client, 4, &mut events).await;
+    client.settle(4, &mut events).await;
     let new = element_of(&events, creator);
     assert_ne!(new, old);
     client

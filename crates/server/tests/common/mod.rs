@@ -188,6 +188,19 @@ impl Client {
         }
     }
 
+    /// The reply to request `req`, then the events until the work it
+    /// started is idle. The reply comes from the kernel's answer and the
+    /// events from its feed, so that `idle` may arrive before the reply:
+    /// one collected on the way counts, else this waits for it.
+    pub async fn settle(&mut self, req: u64, events: &mut Vec<Value>) -> Value {
+        let from = events.len();
+        let reply = self.reply(req, events).await;
+        if !events[from..].iter().any(|e| e["type"] == "idle") {
+            self.until_idle(events).await;
+        }
+        reply
+    }
+
     /// Events until (and with) the next `idle` event.
     pub async fn until_idle(&mut self, events: &mut Vec<Value>) {
         loop {
