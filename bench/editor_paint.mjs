@@ -15,9 +15,11 @@
 // page receives it (capture phase, before either editor's handler), or the
 // navigation start for an open; the end is when the awaited text is in the
 // DOM (MutationObserver / per-frame check: "dom") and then the end of the
-// next frame (requestAnimationFrame, then a message-channel task, which runs
-// after that frame's paint: "paint"). Playwright's round trips are outside
-// both.
+// frame that shows it ("paint"): for a change made in an ordinary task, the
+// next requestAnimationFrame and then a message-channel task, which runs
+// after that frame's paint; for a change made inside an animation-frame
+// callback, that same frame, so a message-channel task queued at once.
+// Playwright's round trips are outside both.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -170,24 +172,39 @@ const initScript = () => {
   addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey)) window.__bench.key = performance.now();
   }, true);
+  // A page may change its DOM inside an animation-frame callback (Weir's
+  // does, batching events per frame); that frame then paints the change.
+  // So every callback is followed by a check, made while still inside the
+  // frame's rendering steps.
+  const raf = window.requestAnimationFrame.bind(window);
+  window.__afterFrameCallback = null;
+  window.requestAnimationFrame = (f) => raf((ts) => {
+    try { f(ts); } finally { window.__afterFrameCallback?.(); }
+  });
   // Resolves with the time the condition first holds ("dom") and the time
-  // the frame after it has been painted ("paint").
+  // the frame showing it has been painted ("paint"): a message-channel task
+  // queued inside a frame's callbacks runs after that frame's paint; one
+  // queued from an ordinary task waits for the next frame first.
   window.__until = (cond) => new Promise((resolveP) => {
     let done = false;
-    const finish = () => {
+    const afterPaint = (dom) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => resolveP({ dom, paint: performance.now() });
+      ch.port2.postMessage(0);
+    };
+    const finish = (inFrame) => {
       if (done || !cond()) return;
       done = true;
       obs.disconnect();
+      window.__afterFrameCallback = null;
       const dom = performance.now();
-      requestAnimationFrame(() => {
-        const ch = new MessageChannel();
-        ch.port1.onmessage = () => resolveP({ dom, paint: performance.now() });
-        ch.port2.postMessage(0);
-      });
+      if (inFrame) afterPaint(dom);
+      else raf(() => afterPaint(dom));
     };
-    const obs = new MutationObserver(finish);
+    const obs = new MutationObserver(() => finish(false));
     obs.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
-    finish();
+    window.__afterFrameCallback = () => finish(true);
+    finish(false);
   });
 };
 

@@ -145,10 +145,10 @@ function handle(ws, msg) {
       dirty = true;
       publish({ type: 'cell_code', id: c.id, code: c.code, version: c.version });
       reply({ type: 'ok', id: c.id, version: c.version });
-      if (mode === 'lazy') {
-        c.stale = true;
-        publish({ type: 'stale', ids: [c.id] });
-      }
+      c.stale = true;
+      publish({ type: 'stale', ids: [c.id] });
+      // As the kernel: in autorun an edit runs the cell (and its dependents) at once.
+      if (mode === 'autorun') runCells([c.id]);
       return;
     }
     case 'run':

@@ -158,23 +158,34 @@ export class Controller implements AppActions {
     return this.conn.send(msg);
   }
 
-  /** Sends a cell's edit, if it has one; false when it cannot be sent. */
-  private flushEdit(id: number): boolean {
+  /** Sends a cell's edit, if it has one: `false` when it cannot be sent,
+   * else whether an edit went. */
+  private sendEdit(id: number): 'sent' | 'none' | false {
     const c = this.view.cell(id);
     const edit = c?.edit();
-    if (!edit) return true;
+    if (!edit) return 'none';
     if ('error' in edit) {
       this.dispatch({ type: 'notice', notice: { kind: 'error', text: edit.error } });
       return false;
     }
     this.send({ type: 'set_code', id, code: edit.code, base_version: edit.baseVersion, code_hash: hashText(this.hasher, edit.code) });
-    return true;
+    return 'sent';
+  }
+
+  /** Sends a cell's edit, if it has one; false when it cannot be sent. */
+  private flushEdit(id: number): boolean {
+    return this.sendEdit(id) !== false;
   }
 
   // ---- actions (AppActions) ----
 
   run(id: number): void {
-    if (this.flushEdit(id)) this.send({ type: 'run', ids: [id] });
+    const edit = this.sendEdit(id);
+    if (edit === false) return;
+    // In autorun the kernel runs an edited cell and its dependents as soon
+    // as the edit lands: a `run` after it could run them all twice.
+    if (edit === 'sent' && this.state.mode === 'autorun') return;
+    this.send({ type: 'run', ids: [id] });
   }
 
   runAndFocusNext(id: number): void {
