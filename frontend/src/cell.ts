@@ -316,6 +316,11 @@ export class CellComponent {
       this.editing = true;
       this.paintCode();
       this.focus();
+      // The cursor goes to the end of the text, set by the editor itself:
+      // the browser's own caret from focusing a just-shown editor reaches
+      // CodeMirror a moment later and could undo a key pressed meanwhile.
+      const view = this.view;
+      view?.dispatch({ selection: { anchor: view.state.doc.length } });
     });
     this.editorBox.addEventListener('focusout', (e) => {
       // Leaving a markdown cell's editor shows it rendered again; after the
