@@ -187,6 +187,45 @@ fn a_failing_notebook_exits_1_and_says_why() {
     assert!(!text(&out.stderr).contains('\x1b'));
 }
 
+/// Each cell's printed text comes right under its own header, whether the
+/// cells around it print or not (the printer learns of a silent cell only
+/// at its end; a printing one before its text).
+#[test]
+fn printed_text_sits_under_its_own_cells_header() {
+    let path = temp_notebook(
+        "prints.py",
+        &[
+            "a = 1",
+            "print('from b')",
+            "c = 3",
+            "import sys\nprint('to err', file=sys.stderr)\nprint('from d')",
+            "e = 5",
+        ],
+    );
+    let out = exec(&path, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("── cell") || l.starts_with("from"))
+        .map(|l| l.split(" ─ ").next().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "── cell 0 `_`",
+            "── cell 1 `_`",
+            "from b",
+            "── cell 2 `_`",
+            "── cell 3 `_`",
+            "from d",
+            "── cell 4 `_`",
+        ],
+        "{stdout}"
+    );
+    assert_eq!(text(&out.stderr), "to err\n");
+}
+
 #[test]
 fn json_lines_carry_results_and_reasons() {
     let path = temp_notebook(

@@ -28,10 +28,20 @@ const MAX_HELD: usize = 64 * 1024;
 const TICK: Duration = Duration::from_millis(100);
 
 enum Msg {
-    Started { index: usize, name: String },
-    Stream { stream: StreamName, text: String },
+    Started {
+        id: u32,
+        index: usize,
+        name: String,
+        since: Instant,
+    },
+    Stream {
+        stream: StreamName,
+        text: String,
+    },
     Done(Box<Done>),
-    End { summary: String },
+    End {
+        summary: String,
+    },
 }
 
 /// A finished or skipped cell, owned so it can cross to the printer.
@@ -44,6 +54,12 @@ struct Done {
 pub struct TextPrinter {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
+    progress: bool,
+    /// A cell's start, held back until it matters to the printer: without
+    /// a progress line, only a cell that prints needs it before its end.
+    /// One wake-up of the printer per cell instead of two, for the common
+    /// cell that prints nothing.
+    started: std::cell::RefCell<Option<Msg>>,
 }
 
 impl TextPrinter {
@@ -58,6 +74,8 @@ impl TextPrinter {
         Ok(TextPrinter {
             tx,
             thread: Some(thread),
+            progress,
+            started: std::cell::RefCell::new(None),
         })
     }
 
@@ -67,14 +85,22 @@ impl TextPrinter {
         let msg = match body {
             EventBody::Started { id } => {
                 let Some(index) = position(*id) else { return };
-                Msg::Started {
+                let started = Msg::Started {
+                    id: *id,
                     index,
                     name: state.cells[index].meta.name.clone(),
+                    since: Instant::now(),
+                };
+                if !self.progress {
+                    *self.started.borrow_mut() = Some(started);
+                    return;
                 }
+                started
             }
             // Live console text: the running cell's, a finished cell's
             // thread's, the notebook's own console; printed as it comes.
             EventBody::Stream { stream, text, .. } | EventBody::Console { stream, text, .. } => {
+                self.send_started(None);
                 Msg::Stream {
                     stream: *stream,
                     text: text.clone(),
@@ -82,10 +108,26 @@ impl TextPrinter {
             }
             EventBody::Finished { id, .. } | EventBody::Skipped { id, .. } => {
                 let Some(index) = position(*id) else { return };
+                self.send_started(Some(*id));
                 Msg::Done(Box::new(done(index, &state.cells[index])))
             }
             _ => return,
         };
+        self.send(msg);
+    }
+
+    /// Sends the held start of a cell, unless it is `ending`'s own: the
+    /// printer then learns of that cell at its end, as it needs no more.
+    fn send_started(&self, ending: Option<u32>) {
+        let held = self.started.borrow_mut().take();
+        match held {
+            Some(Msg::Started { id, .. }) if Some(id) == ending => {}
+            Some(started) => self.send(started),
+            None => {}
+        }
+    }
+
+    fn send(&self, msg: Msg) {
         // The printer only stops after `End`; a send error means it
         // panicked, and there is nobody left to print for.
         let _ = self.tx.send(msg);
@@ -161,10 +203,12 @@ impl Printer {
                 }
             };
             match msg {
-                Msg::Started { index, name } => {
+                Msg::Started {
+                    index, name, since, ..
+                } => {
                     self.running = Some(Running {
                         label: render::label(index, &name),
-                        since: Instant::now(),
+                        since,
                         held: Vec::new(),
                         held_bytes: 0,
                         live: false,
