@@ -20,6 +20,18 @@ function legendOption(v: unknown): LegendSelection {
   return typeof v === 'boolean' ? v : true;
 }
 
+/** Whether two values select the same: a param with nothing in it is
+ * the same as no param (a click on the background empties the point
+ * selection that was already empty, which need not re-run the readers). */
+export function sameSelection(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => {
+    const o = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    const kept = Object.entries(o).filter(([, s]) => !(typeof s === 'object' && s !== null && Object.keys(s).length === 0));
+    return JSON.stringify(kept.sort(([x], [y]) => (x < y ? -1 : 1)));
+  };
+  return norm(a) === norm(b);
+}
+
 /** The value after `name`'s signal moved to `signal`: the other params kept. */
 export function mergeSelection(value: unknown, name: string, signal: unknown): Record<string, unknown> {
   const current = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -55,8 +67,10 @@ export function renderAltairChart(
     if (settled !== undefined) clearTimeout(settled);
     timers.set(name, setTimeout(() => {
       timers.delete(name);
-      current = mergeSelection(current, name, signal);
-      send(current);
+      const next = mergeSelection(current, name, signal);
+      const changed = !sameSelection(current, next);
+      current = next;
+      if (changed) send(current);
     }, SELECTION_SETTLE_MS));
   };
   root.append(renderChart(mime, selectable, { signals: selectionSignals(selectable), onSignal }));

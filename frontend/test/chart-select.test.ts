@@ -2,7 +2,7 @@
 // and the value a signal makes (src/elements-chart.ts).
 import { describe, expect, it } from 'vitest';
 import { makeSelectable, selectionSignals, signalValue } from '../src/chart-select';
-import { mergeSelection } from '../src/elements-chart';
+import { mergeSelection, sameSelection } from '../src/elements-chart';
 
 const scatter = {
   data: { name: 'd' },
@@ -76,6 +76,13 @@ describe('signal values', () => {
     const v = mergeSelection({ select_point: { hp: [1] } }, 'select_interval', { hp: [1, 2] });
     expect(v).toEqual({ select_point: { hp: [1] }, select_interval: { hp: [1, 2] } });
     expect(mergeSelection(undefined, 'select_interval', {})).toEqual({ select_interval: {} });
+  });
+
+  it('an emptied param that was already empty is no change (nothing is sent)', () => {
+    expect(sameSelection({}, { select_point: {} })).toBe(true);
+    expect(sameSelection({ a: { x: [1] }, b: {} }, { b: {}, a: { x: [1] } })).toBe(true);
+    expect(sameSelection({ a: { x: [1] } }, { a: {} })).toBe(false);
+    expect(sameSelection(undefined, { a: { x: [1, 2] } })).toBe(false);
   });
 });
 

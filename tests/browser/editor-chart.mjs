@@ -1,5 +1,5 @@
 // A chart selection as an element value (mo.ui.altair_chart) in the live
-// editor, against a real `weir edit` and Python worker with altair and
+// editor (an interval dragged, cleared, a point clicked), against a real `weir edit` and Python worker with altair and
 // pandas, in Debian's Chromium. Driven by
 // crates/cli/tests/editor_chart_browser.rs:
 //   node editor-chart.mjs <URL with token>
@@ -96,6 +96,16 @@ try {
     const p = await pointBoxes();
     await drag((p[3].x + p[4].x) / 2, p[5].y - 12, p[5].x + 12, (p[3].y + p[4].y) / 2);
     await waitOut(1, 'selected 2 of 6, made 1');
+  });
+
+  await check('a double click clears the interval; clicking a point selects that one row', async () => {
+    const p = await pointBoxes();
+    await page.mouse.dblclick((p[0].x + p[1].x) / 2, p[5].y);
+    await waitOut(1, 'selected 0 of 6, made 1');
+    await page.mouse.click(p[3].x, p[3].y);
+    await waitOut(1, 'selected 1 of 6, made 1');
+    const point = sent.at(-1).value.select_point;
+    assert(point && JSON.stringify(point.vlPoint) === JSON.stringify({ or: [{ x: 4, y: 4 }] }), `sent ${JSON.stringify(sent.at(-1))}`);
   });
 
   await check('nothing left the server and no script errors', async () => {

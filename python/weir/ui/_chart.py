@@ -165,9 +165,11 @@ class altair_chart(UIElement):
         label = (" %r" % self._label) if self._label else ""
         return "<altair_chart%s: %s rows selected>" % (label, rows)
 
-    # marimo proxies the chart's own attributes (`chart.mark`, `.encoding`).
+    # marimo proxies the chart's own attributes (`chart.mark`, `.encoding`);
+    # public ones only, so display hooks (`_repr_html_`, `_mime_`) probed
+    # by the renderer are never the bare chart's.
     def __getattr__(self, name):
-        if name.startswith("__") or name == "_chart":
+        if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._chart, name)
 
