@@ -71,6 +71,45 @@ def _(VegaLite, mark, values):
 
 @app.cell
 def _(values, weir):
+    # A chart whose selection is a value: drag over points (or click one)
+    # and the cell below runs with the rows selected. Needs altair and
+    # pandas in the notebook's Python; without them, a note.
+    try:
+        import altair as alt
+        import pandas as pd
+    except ImportError:
+        alt = pd = None
+    if alt is None:
+        picked = None
+        shown = weir.md("*Install altair and pandas to select points on a chart here.*")
+    else:
+        picked = weir.ui.altair_chart(
+            alt.Chart(pd.DataFrame(values))
+            .mark_point()
+            .encode(x="x", y="y")
+            .properties(width=360, height=180),
+            label="drag over points to select them",
+        )
+        shown = picked
+    shown
+    return (picked,)
+
+
+@app.cell
+def _(picked, weir):
+    if picked is None:
+        selected = "No chart to select on."
+    elif len(picked.value) == 0:
+        selected = f"None of the {len(picked.dataframe)} points is selected."
+    else:
+        xs = picked.value["x"]
+        selected = f"{len(xs)} points selected, x from {xs.min()} to {xs.max()}."
+    weir.md(selected)
+    return
+
+
+@app.cell
+def _(values, weir):
     total = sum(v["y"] for v in values)
     weir.md(f"Over {len(values)} points, $\\sum_i y_i = {total}$.")
     return

@@ -16,6 +16,8 @@ import { compile } from 'vega-lite';
 export interface Rendered {
   /** URLs the spec asked for, each refused. */
   refused: string[];
+  /** Signals asked for that the compiled spec does not have. */
+  unfollowed: string[];
   /** Call when the chart leaves the page. */
   finalize(): void;
 }
@@ -30,8 +32,14 @@ export function refusingLoader(refused: string[]) {
   return { load: refuse, sanitize: refuse, http: refuse, file: refuse };
 }
 
+/** Signals to follow (an `altair_chart` element's selections). */
+export interface RenderOptions {
+  signals?: readonly string[];
+  onSignal?: (name: string, value: unknown) => void;
+}
+
 /** Renders a Vega-Lite spec into `container` as SVG (headless without one). */
-export async function render(container: HTMLElement | undefined, spec: unknown): Promise<Rendered> {
+export async function render(container: HTMLElement | undefined, spec: unknown, options: RenderOptions = {}): Promise<Rendered> {
   const refused: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const vgSpec = compile(spec as any).spec;
@@ -46,6 +54,15 @@ export async function render(container: HTMLElement | undefined, spec: unknown):
     hover: true,
     logLevel: Warn,
   });
+  const { signals = [], onSignal } = options;
+  const unfollowed: string[] = [];
+  for (const name of signals) {
+    try {
+      view.addSignalListener(name, (n: string, v: unknown) => onSignal?.(n, v));
+    } catch {
+      unfollowed.push(name);
+    }
+  }
   await view.runAsync();
-  return { refused, finalize: () => view.finalize() };
+  return { refused, unfollowed, finalize: () => view.finalize() };
 }

@@ -51,8 +51,14 @@ export function loadRichScript(file: string): Promise<void> {
   return p;
 }
 
+/** Signals a chart element follows (elements-chart.ts). */
+export interface SignalOptions {
+  signals: readonly string[];
+  onSignal: (name: string, value: unknown) => void;
+}
+
 interface VegaGlobal {
-  render(el: HTMLElement, spec: unknown): Promise<{ refused: string[]; finalize(): void }>;
+  render(el: HTMLElement, spec: unknown, options?: SignalOptions): Promise<{ refused: string[]; finalize(): void }>;
 }
 interface PlotlyGlobal {
   newPlot(el: HTMLElement, data: unknown, layout: unknown, config: unknown): Promise<unknown>;
@@ -93,11 +99,11 @@ export function refusedMessage(urls: readonly string[]): string {
   );
 }
 
-async function draw(kind: ChartKind, box: HTMLElement, data: Record<string, unknown>, wrap: HTMLElement): Promise<void> {
+async function draw(kind: ChartKind, box: HTMLElement, data: Record<string, unknown>, wrap: HTMLElement, signals?: SignalOptions): Promise<void> {
   if (kind === 'vega-lite') {
     await loadRichScript('vega.js');
     const vega = (window as unknown as { WeirVega: VegaGlobal }).WeirVega;
-    const { refused, finalize } = await vega.render(box, data);
+    const { refused, finalize } = await vega.render(box, data, signals);
     drawn.set(wrap, finalize);
     if (refused.length) wrap.prepend(note('chart-refused', refusedMessage(refused)));
   } else {
@@ -118,8 +124,9 @@ async function draw(kind: ChartKind, box: HTMLElement, data: Record<string, unkn
   wrap.dataset.rendered = 'true';
 }
 
-/** The element for one chart output; the chart draws once its library is loaded. */
-export function renderChart(mime: string, data: Record<string, unknown>): HTMLElement {
+/** The element for one chart output; the chart draws once its library is
+ * loaded. `signals`: Vega-Lite signals to follow (a selectable chart). */
+export function renderChart(mime: string, data: Record<string, unknown>, signals?: SignalOptions): HTMLElement {
   sweep();
   const kind = chartKind(mime) as ChartKind;
   const wrap = document.createElement('div');
@@ -129,7 +136,7 @@ export function renderChart(mime: string, data: Record<string, unknown>): HTMLEl
   const box = document.createElement('div');
   box.className = 'chart-box';
   wrap.append(box);
-  draw(kind, box, data, wrap).catch((err: unknown) => {
+  draw(kind, box, data, wrap, signals).catch((err: unknown) => {
     wrap.dataset.rendered = 'error';
     wrap.append(note('chart-error', `Could not draw this ${kind} chart: ${err instanceof Error ? err.message : String(err)}`));
   });

@@ -7,6 +7,7 @@
 // A person's change is sent as `set_ui_value`; a dragged slider sends at
 // most one value per THROTTLE_MS and always its last one (docs/editor-protocol.md).
 
+import { renderAltairChart } from './elements-chart';
 import { renderComposite } from './elements-composite';
 import { renderFile, renderRefresh } from './elements-more';
 
@@ -274,6 +275,11 @@ export function renderElement(data: ElementData, given: ElementContext | null): 
       break;
     case 'file':
       renderFile(data, value, ctx ? send : null, label);
+      break;
+    case 'altair_chart':
+      // The label is the chart's title (as marimo shows it), not repeated.
+      label.replaceChildren();
+      renderAltairChart(data, value, ctx ? send : null, root);
       break;
     case 'checkbox':
     case 'switch': {

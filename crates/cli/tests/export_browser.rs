@@ -169,3 +169,56 @@ fn altair_plotly_and_latex_export_in_chromium() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A chart selection element (`mo.ui.altair_chart`) exports as its chart,
+/// drawn offline from the inlined Vega; its readers show the value of no
+/// selection (marimo's: no rows).
+#[test]
+fn a_chart_element_exports_as_its_chart_in_chromium() {
+    if support::skipped() {
+        return;
+    }
+    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
+        support::skip::skip_or_fail(
+            "a_chart_element_exports_as_its_chart_in_chromium",
+            "WEIR_TEST_RICH_PYTHON is not set to a python with altair and pandas (scripts/test.sh sets it)",
+        );
+        return;
+    };
+    let dir = support::fresh_dir("cli-browser-chart-element");
+    let notebook = dir.join("chart.py");
+    std::fs::write(
+        &notebook,
+        "import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import altair as alt\n    import marimo as mo\n    import pandas as pd\n\n    df = pd.DataFrame({\"x\": [1, 2, 3], \"y\": [3, 1, 2]})\n    chart = mo.ui.altair_chart(alt.Chart(df).mark_point().encode(x=\"x\", y=\"y\"), label=\"picked points\")\n    chart\n    return (chart,)\n\n\n@app.cell\ndef _(chart):\n    f\"selected {len(chart.value)} rows\"\n    return\n",
+    )
+    .unwrap();
+    let page = dir.join("chart.html");
+    let result = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["export", "html"])
+        .arg(&notebook)
+        .arg("--python")
+        .arg(&python)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .expect("run weir");
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    support::check_in_chromium(
+        &page,
+        &support::PageCheck {
+            wait_for: strings(&[
+                ".weir-element[data-kind='altair_chart'] .weir-chart[data-rendered='true'] svg .mark-symbol path",
+            ]),
+            texts: strings(&["picked points", "selected 0 rows"]),
+            absent: strings(&["Could not draw", "rows selected"]),
+            selectors: vec![(".weir-chart svg .mark-symbol path".into(), 3)],
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

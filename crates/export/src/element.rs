@@ -13,6 +13,20 @@ use crate::escape::{escape_html, push_escaped};
 /// The element MIME type.
 pub const UI_MIME: &str = "application/vnd.weir.ui+json";
 
+/// An `altair_chart` element's Vega-Lite spec: in a static page the
+/// element is its chart, drawn as any chart output, its selection inert
+/// (nothing reads it).
+pub fn chart_spec(data: &Value) -> Option<&Value> {
+    if data.get("kind").and_then(Value::as_str) != Some("altair_chart")
+        || !data.get("id").is_some_and(Value::is_string)
+    {
+        return None;
+    }
+    data.get("props")
+        .and_then(|p| p.get("spec"))
+        .filter(|spec| spec.is_object())
+}
+
 /// Appends the element; `false` (nothing appended) when `data` is not an
 /// element's data, so the caller falls back to the bundle's other types.
 pub fn render_element(out: &mut String, data: &Value) -> bool {
@@ -333,6 +347,22 @@ mod tests {
             "elements": [{"id": "c", "kind": "checkbox", "props": {}, "value": true}]}}),
         );
         assert!(array.contains("checked"), "{array}");
+    }
+
+    #[test]
+    fn a_chart_element_gives_its_spec() {
+        let spec = json!({"mark": "point", "data": {"values": [{"a": 1}]}});
+        let data = json!({"id": "c", "kind": "altair_chart", "value": {},
+            "props": {"spec": spec.clone(), "chart_selection": true}});
+        assert_eq!(chart_spec(&data), Some(&spec));
+        assert_eq!(
+            chart_spec(&json!({"id": "c", "kind": "altair_chart", "props": {"spec": "x"}})),
+            None
+        );
+        assert_eq!(
+            chart_spec(&json!({"id": "c", "kind": "slider", "props": {"spec": {}}})),
+            None
+        );
     }
 
     #[test]

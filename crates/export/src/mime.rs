@@ -77,11 +77,23 @@ fn is_base64(data: &str) -> bool {
 /// Appends one output, wrapped in `<div class="weir-output" data-mime=...>`.
 /// `needs` learns which libraries the output uses.
 pub fn render_output(out: &mut String, needs: &mut Needs, bundle: &MimeBundle) {
-    // An interactive element is data, rendered as a static control.
-    if let Some(data) = bundle.get(crate::element::UI_MIME)
-        && crate::element::render_element(out, data)
-    {
-        return;
+    if let Some(data) = bundle.get(crate::element::UI_MIME) {
+        // A chart element (`altair_chart`) is its chart.
+        if let Some(spec) = crate::element::chart_spec(data) {
+            needs.vega = true;
+            let _ = write!(
+                out,
+                "<div class=\"weir-output weir-element\" data-mime=\"{}\" data-kind=\"altair_chart\">",
+                crate::element::UI_MIME
+            );
+            push_chart(out, "vega-lite", spec);
+            out.push_str("</div>\n");
+            return;
+        }
+        // An interactive element is data, rendered as a static control.
+        if crate::element::render_element(out, data) {
+            return;
+        }
     }
     // A layout renders its children itself (crate::layout); before the
     // richest-type choice, so interactive children are not lost to a
@@ -234,6 +246,32 @@ mod tests {
         );
         assert!(
             out.contains("&quot;k&quot;: &quot;&lt;/pre&gt;&quot;"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_chart_element_draws_as_its_chart() {
+        let mut out = String::new();
+        let mut needs = Needs::default();
+        let element = json!({"id": "c", "kind": "altair_chart", "label": "", "value": {},
+            "props": {"spec": {"mark": "point", "title": "</div>"}}});
+        render_output(
+            &mut out,
+            &mut needs,
+            &bundle(&[
+                (crate::element::UI_MIME, element),
+                ("text/plain", json!("<altair_chart: 0 rows selected>")),
+            ]),
+        );
+        assert!(needs.vega, "the page must carry Vega");
+        assert!(out.contains("data-kind=\"altair_chart\""), "{out}");
+        assert!(
+            out.contains("class=\"weir-chart\" data-chart=\"vega-lite\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("&lt;/div&gt;") && !out.contains("rows selected"),
             "{out}"
         );
     }

@@ -4,6 +4,7 @@ it is bound to run again, with no callback code (docs/python.md,
 "Interactive elements").  Names, arguments and defaults are marimo's
 `mo.ui.*`."""
 
+from ._chart import altair_chart
 from ._composite import array, dictionary, form, table
 from ._core import MIMETYPE, UIElement
 from ._more import code_editor, datetime, file, refresh
@@ -26,6 +27,7 @@ from ._inputs import (
 __all__ = [
     "MIMETYPE",
     "UIElement",
+    "altair_chart",
     "array",
     "button",
     "checkbox",
