@@ -694,14 +694,7 @@ def main() -> int:
     in_fd, out_fd, fatal_fd = _take_protocol_fds()
     channel = _wire.Channel(in_fd, out_fd)
     _wire.ACTIVE = channel
-    worker = Worker(channel, fatal_fd, hashes)
-    # What the worker holds now lives as long as it does: out of the
-    # collector's way, so the collections the cells' allocations trigger
-    # scan only the cells' objects.
-    import gc
-
-    gc.freeze()
-    return worker.serve()
+    return Worker(channel, fatal_fd, hashes).serve()
 
 
 if __name__ == "__main__":
