@@ -253,7 +253,7 @@ fn handle(
             Vec::new()
         }
         Request::Delete { id } => {
-            let Some(index) = notebook.index_of(id) else {
+            let Some(index) = kernel.index_of(id) else {
                 return reply(unknown(id));
             };
             apply(
@@ -322,7 +322,7 @@ fn handle(
             Vec::new()
         }
         Request::Run { ids, recompute } => {
-            if let Some(&missing) = ids.iter().find(|&&id| !notebook.has_cell(id)) {
+            if let Some(&missing) = ids.iter().find(|&&id| kernel.index_of(id).is_none()) {
                 return reply(unknown(missing));
             }
             let ids = ids.into_iter().map(cell).collect();

@@ -212,19 +212,6 @@ impl Notebook {
         value.to_string()
     }
 
-    /// The notebook index of a cell now, by the server's snapshot.
-    pub fn index_of(&self, id: u32) -> Option<usize> {
-        lock(&self.feed)
-            .snapshot
-            .cells
-            .iter()
-            .position(|c| c.meta.id == id)
-    }
-
-    pub fn has_cell(&self, id: u32) -> bool {
-        self.index_of(id).is_some()
-    }
-
     pub fn dirty(&self) -> bool {
         lock(&self.feed).dirty()
     }

@@ -312,6 +312,33 @@ async fn malformed_messages_get_errors_and_the_session_keeps_working() {
     server.stop().await;
 }
 
+/// The reply to a delete means the cell is gone for every request after
+/// it: a `run` naming it is refused, never sent on. (The server's own copy
+/// of the state follows the kernel's events and may lag its replies.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cell_is_unknown_as_soon_as_its_delete_is_answered() {
+    let server = serve(NOTEBOOK).await;
+    let (mut client, _) = server.hello().await;
+    for round in 0..40u64 {
+        let req = round * 3;
+        client
+            .send(json!({"type": "insert", "req": req + 1, "index": 0, "code": ""}))
+            .await;
+        let inserted = client.reply(req + 1, &mut Vec::new()).await;
+        let id = inserted["id"].as_u64().expect("an id");
+        client
+            .send(json!({"type": "delete", "req": req + 2, "id": id}))
+            .await;
+        assert_eq!(client.reply(req + 2, &mut Vec::new()).await["type"], "ok");
+        client
+            .send(json!({"type": "run", "req": req + 3, "ids": [id]}))
+            .await;
+        let run = client.reply(req + 3, &mut Vec::new()).await;
+        assert_eq!(run["reason"], "unknown_cell", "round {round}: {run}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn structural_commands_answer_and_delete_returns_what_undo_needs() {
     let server = serve(NOTEBOOK).await;

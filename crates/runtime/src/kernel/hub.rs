@@ -188,6 +188,15 @@ impl Hub {
         lock(&self.state).snapshot.clone()
     }
 
+    /// Where cell `id` is in the published state, without copying it.
+    pub(crate) fn index_of(&self, id: u32) -> Option<usize> {
+        lock(&self.state)
+            .snapshot
+            .cells
+            .iter()
+            .position(|c| c.meta.id == id)
+    }
+
     /// Ends every subscription (after the events already queued).
     pub(crate) fn close(&self) {
         let mut state = lock(&self.state);

@@ -222,6 +222,14 @@ impl KernelHandle {
         self.hub.snapshot()
     }
 
+    /// Where cell `id` is now, as far as the kernel has answered: a change
+    /// is published before its reply is sent, so a client that saw the
+    /// reply to a delete gets `None` here (a server's own copy of the
+    /// state, fed by the events, may not have caught up yet).
+    pub fn index_of(&self, id: u32) -> Option<usize> {
+        self.hub.index_of(id)
+    }
+
     /// Stops the kernel and its worker, waiting for the kernel thread (it
     /// finishes the running cell first; interrupt before to cut it short).
     pub fn shutdown(&self) {
