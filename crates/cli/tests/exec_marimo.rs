@@ -278,6 +278,15 @@ if __name__ == "__main__":
     std::fs::remove_dir_all(&dir).ok();
 }
 
+fn store_cache(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.arg("store").args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run weir")
+}
+
 /// A `@mo.persistent_cache` function that appends a line to `calls.log`
 /// each time it really runs.
 const CACHED: &str = r#"import marimo
@@ -354,6 +363,16 @@ fn persistent_cache_survives_runs_and_a_damaged_entry_is_reported_and_recomputed
     let last = bytes.len() - 3;
     bytes[last] ^= 0x01;
     std::fs::write(&entries[0], &bytes).unwrap();
+    let check = store_cache(&["cache-check", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(&format!(
+            "bad: {}: its payload fails its BLAKE2b-256 check",
+            entries[0].display()
+        )),
+        "{report}"
+    );
     let third = last_cell(&exec_json(&path, &env));
     assert_eq!(third["stdout"], "result 144\n", "{third}");
     let stderr = third["stderr"].as_str().unwrap();
@@ -367,5 +386,28 @@ fn persistent_cache_survives_runs_and_a_damaged_entry_is_reported_and_recomputed
     let fourth = last_cell(&exec_json(&path, &env));
     assert_eq!(fourth["stderr"], "", "{fourth}");
     assert_eq!(calls(), 2);
+    let check = store_cache(&["cache-check", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success() && report.contains("1 entries, 0 bad"),
+        "{report}"
+    );
+
+    // An entry from another user's key (a forged one) is bad; cleaning
+    // removes only it; `--all` removes the rest.
+    let forged = dir
+        .join("__weir__/cache")
+        .join(format!("{}.weircache", "ab".repeat(32)));
+    std::fs::write(&forged, b"WEIRPC\r\n not really").unwrap();
+    let clean = store_cache(&["cache-clean", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{report}");
+    assert!(!forged.exists() && entries[0].exists(), "{report}");
+    let clean = store_cache(&["cache-clean", "--all", path.to_str().unwrap()], &env);
+    assert!(clean.status.success());
+    assert!(!entries[0].exists());
+    let fifth = last_cell(&exec_json(&path, &env));
+    assert_eq!(fifth["stdout"], "result 144\n", "{fifth}");
+    assert_eq!(calls(), 3);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -169,7 +169,8 @@ def key_file_path():
     if explicit:
         return explicit
     xdg = os.environ.get("XDG_CONFIG_HOME")
-    if xdg:
+    # The XDG spec ignores a relative XDG_CONFIG_HOME (as the runtime does).
+    if xdg and os.path.isabs(xdg):
         return os.path.join(xdg, "weir", "store.key")
     home = os.environ.get("HOME")
     if not home:
