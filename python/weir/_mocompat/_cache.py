@@ -161,8 +161,9 @@ class PersistentCached(Cached):
         except _pcache.Unhashable as e:
             self._note("hash", "%s has no content hash, so calls like this one are cached in memory only" % e)
             return None
-        except RecursionError:
-            self._note("hash", "a value is too deeply nested to hash; calls like this one are cached in memory only")
+        except Exception as e:  # noqa: BLE001 - a library's hash failing (RecursionError, ValueError, ...)
+            self._note("hash", "a value could not be hashed (%s: %s); calls like this one are cached in memory only"
+                       % (type(e).__name__, e))
             return None
         try:
             secret = _secret()
