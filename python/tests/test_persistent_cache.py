@@ -92,6 +92,32 @@ class PersistentCacheTest(unittest.TestCase):
         self.run_nb(FACTOR=5)
         self.assertEqual(self.calls(), 3)
 
+    def test_keys_do_not_depend_on_the_string_hash_seed(self):
+        # A frozenset constant in the code and a set global both iterate in
+        # a seed-dependent order; the key must not.
+        script = os.path.join(self.dir, "seed.py")
+        with open(script, "w") as f:
+            f.write(
+                SCRIPT.replace("factor = int", 'tags = {"alpha", "beta", "gamma", "delta", "eps"}\nfactor = int').replace(
+                    'return {"x": x', 'return {"in": x in {"p", "q", "r", "s", "t"}, "n": len(tags), "x": x'
+                )
+            )
+        for seed in ("1", "2", "3", "4"):
+            out, _ = self.run_nb(script=script, PYTHONHASHSEED=seed)
+            self.assertEqual(out[0]["n"], 5)
+        self.assertEqual(self.calls(), 1)
+
+    def test_save_path_puts_the_entries_there(self):
+        elsewhere = os.path.join(self.dir, "elsewhere")
+        script = os.path.join(self.dir, "saved.py")
+        with open(script, "w") as f:
+            f.write(SCRIPT.replace("@mo.persistent_cache\n", "@mo.persistent_cache(save_path=%r)\n" % elsewhere))
+        self.run_nb(script=script)
+        self.run_nb(script=script)
+        self.assertEqual(self.calls(), 1)
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(len(glob.glob(os.path.join(elsewhere, "*.weircache"))), 1)
+
     def damaged(self, damage, reason):
         """Damage the one entry; the next run reports it (naming the file),
         calls the function again, rewrites the entry; the run after that

@@ -137,7 +137,9 @@ def code_digest(code):
         if isinstance(const, types.CodeType):
             h.update(b"c" + code_digest(const))
         else:
-            h.update(b"k" + _b2(repr((type(const).__name__, const)).encode()).digest())
+            # Canonically: a frozenset constant (`x in {"a", "b"}`) has a
+            # repr ordered by the process's string-hash seed.
+            h.update(b"k" + _ContentHasher().digest(const))
     return h.digest()
 
 
