@@ -298,7 +298,8 @@ def read_entry(path, key, secret):
     is no entry; `EntryError` (the reason) if it fails any check."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # No entry (or no cache directory: the write will say why).
         return None
     except OSError as e:
         raise EntryError("cannot open it: %s" % e.strerror) from None
