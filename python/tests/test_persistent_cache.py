@@ -169,6 +169,20 @@ class PersistentCacheTest(unittest.TestCase):
 
         self.damaged(magic, "wrong magic")
 
+    def test_a_flipped_bit_in_the_header_is_detected_and_repaired(self):
+        def flip(path):
+            with open(path, "r+b") as f:
+                f.seek(17)  # inside the payload length
+                byte = f.read(1)
+                f.seek(17)
+                f.write(bytes([byte[0] ^ 0x01]))
+
+        self.damaged(flip, "header checksum does not match")
+
+    def test_a_fifo_in_place_of_an_entry_is_refused_unread(self):
+        # Opening a FIFO for reading would block the cell forever.
+        self.damaged(lambda path: (os.unlink(path), os.mkfifo(path)), "not a regular file")
+
     def test_a_file_copied_onto_another_keys_name_is_refused(self):
         self.run_nb()
         self.run_nb(ARG=4)
