@@ -169,6 +169,24 @@ pub enum StoreCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Verify every `mo.persistent_cache` entry beside a notebook
+    /// (`__weir__/cache/`); list the bad ones by path.
+    CacheCheck {
+        /// The notebook (its cache is `__weir__/cache/` beside it).
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the bad `mo.persistent_cache` entries beside a notebook (with
+    /// --all, every entry); the functions run again on their next call.
+    CacheClean {
+        path: PathBuf,
+        /// Remove every entry, not only the bad ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -277,3 +277,137 @@ if __name__ == "__main__":
     assert!(texts(3).is_empty(), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn store_cache(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.arg("store").args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run weir")
+}
+
+/// A `@mo.persistent_cache` function that appends a line to `calls.log`
+/// each time it really runs.
+const CACHED: &str = r#"import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    import os
+    return mo, os
+
+
+@app.cell
+def _(mo, os):
+    @mo.persistent_cache
+    def slow_square(n):
+        with open(os.path.join(os.path.dirname(__file__), "calls.log"), "a") as log:
+            log.write("ran\n")
+        return {"square": n * n}
+    return (slow_square,)
+
+
+@app.cell
+def _(slow_square):
+    print("result", slow_square(12)["square"])
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"#;
+
+#[test]
+fn persistent_cache_survives_runs_and_a_damaged_entry_is_reported_and_recomputed() {
+    let dir = tempdir("pcache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cached.py");
+    std::fs::write(&path, CACHED).unwrap();
+    let key = dir.join("keys/store.key");
+    let env = [("WEIR_STORE_KEY_FILE", key.to_str().unwrap())];
+    let calls = || {
+        std::fs::read_to_string(dir.join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let last_cell = |out: &Output| {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let cells = cells(&stdout);
+        assert_eq!(cells.len(), 3, "{stdout}");
+        assert!(out.status.success(), "{stdout}");
+        cells[2].clone()
+    };
+
+    let first = last_cell(&exec_json(&path, &env));
+    assert_eq!(first["stdout"], "result 144\n", "{first}");
+    assert_eq!(calls(), 1);
+
+    // A new worker reads the entry back: the function does not run.
+    let second = last_cell(&exec_json(&path, &env));
+    assert_eq!(second["stdout"], "result 144\n", "{second}");
+    assert_eq!(second["stderr"], "", "{second}");
+    assert_eq!(calls(), 1, "the second run called the function");
+
+    // One flipped bit in the payload: reported naming the file, recomputed.
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir.join("__weir__/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x01;
+    std::fs::write(&entries[0], &bytes).unwrap();
+    let check = store_cache(&["cache-check", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(&format!(
+            "bad: {}: its payload fails its BLAKE2b-256 check",
+            entries[0].display()
+        )),
+        "{report}"
+    );
+    let third = last_cell(&exec_json(&path, &env));
+    assert_eq!(third["stdout"], "result 144\n", "{third}");
+    let stderr = third["stderr"].as_str().unwrap();
+    assert!(
+        stderr.contains(entries[0].to_str().unwrap()) && stderr.contains("failed its check"),
+        "{third}"
+    );
+    assert_eq!(calls(), 2);
+
+    // The rewritten entry serves the next run.
+    let fourth = last_cell(&exec_json(&path, &env));
+    assert_eq!(fourth["stderr"], "", "{fourth}");
+    assert_eq!(calls(), 2);
+    let check = store_cache(&["cache-check", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success() && report.contains("1 entries, 0 bad"),
+        "{report}"
+    );
+
+    // An entry from another user's key (a forged one) is bad; cleaning
+    // removes only it; `--all` removes the rest.
+    let forged = dir
+        .join("__weir__/cache")
+        .join(format!("{}.weircache", "ab".repeat(32)));
+    std::fs::write(&forged, b"WEIRPC\r\n not really").unwrap();
+    let clean = store_cache(&["cache-clean", path.to_str().unwrap()], &env);
+    let report = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{report}");
+    assert!(!forged.exists() && entries[0].exists(), "{report}");
+    let clean = store_cache(&["cache-clean", "--all", path.to_str().unwrap()], &env);
+    assert!(clean.status.success());
+    assert!(!entries[0].exists());
+    let fifth = last_cell(&exec_json(&path, &env));
+    assert_eq!(fifth["stdout"], "result 144\n", "{fifth}");
+    assert_eq!(calls(), 3);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod kernel;
 pub mod launch;
 pub mod message;
+pub mod pcache;
 pub mod persist;
 mod pipes;
 pub mod python;

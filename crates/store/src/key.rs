@@ -66,6 +66,18 @@ impl StoreKey {
         *blake3::keyed_hash(&mac_key, signed).as_bytes()
     }
 
+    /// A 32-byte key for another use of the same secret: keyed BLAKE2b-256
+    /// of `context` under the secret. The worker's `persistent_cache`
+    /// entries (docs/persistence.md) are authenticated under such a key,
+    /// derived with BLAKE2b because the worker has only Python's hashlib.
+    pub fn blake2b_subkey(&self, context: &[u8]) -> [u8; 32] {
+        use blake2::digest::{Mac, consts::U32};
+        let mut mac = <blake2::Blake2bMac<U32> as Mac>::new_from_slice(&self.0)
+            .expect("a 32-byte key is within BLAKE2b's 64");
+        mac.update(context);
+        mac.finalize().into_bytes().into()
+    }
+
     /// Where this user's key file is: `$WEIR_STORE_KEY_FILE`, else
     /// `$XDG_CONFIG_HOME/weir/store.key`, else `$HOME/.config/weir/store.key`.
     pub fn user_key_file() -> Result<PathBuf> {

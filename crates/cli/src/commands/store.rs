@@ -1,4 +1,4 @@
-//! `weir store scrub|gc|stats`, and where a notebook's store is (shared
+//! `weir store scrub|gc|stats|cache-check|cache-clean`, and where a notebook's store is (shared
 //! with `weir exec` and `weir verify`).
 //!
 //! The store is `--store DIR`, else `$WEIR_STORE`, else `__weir__/store/`
@@ -17,6 +17,9 @@ use weir_runtime::launch::{self, StoreLocation};
 use weir_store::{Store, StoreConfig};
 
 use crate::cli::{StoreArgs, StoreCommand};
+
+#[path = "store_cache.rs"]
+mod cache;
 
 /// The store directory and replicas for a notebook (or none): the rule
 /// of `weir_runtime::launch::StoreLocation`, shared with `exec`/`verify`.
@@ -39,6 +42,8 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
         StoreCommand::Scrub { path, store, json }
         | StoreCommand::Gc { path, store, json }
         | StoreCommand::Stats { path, store, json } => (path, store, *json),
+        StoreCommand::CacheCheck { path, json } => return cache::check(path, *json),
+        StoreCommand::CacheClean { path, all, json } => return cache::clean(path, *all, *json),
     };
     let Some(cfg) = config(path.as_deref(), args) else {
         bail!("which store? give a notebook, --store DIR, or set WEIR_STORE");
@@ -119,6 +124,9 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(if r.skipped { 1 } else { 0 }))
         }
+        // Answered above, before any store is opened.
+        StoreCommand::CacheCheck { path, json } => cache::check(&path, json),
+        StoreCommand::CacheClean { path, all, json } => cache::clean(&path, all, json),
         StoreCommand::Stats { .. } => {
             let s = store.stats().with_context(ctx)?;
             if json {
