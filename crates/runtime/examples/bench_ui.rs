@@ -10,6 +10,13 @@
 //!
 //! In process, no WebSocket: the kernel's share of the path a browser's
 //! value takes (the server adds a JSON parse and a channel hop).
+//!
+//! What `weir edit` turns on beside that, each alone, to find where the
+//! editor's time goes (docs/benchmarks.md, "over a WebSocket"):
+//! `WEIR_BENCH_SHOW=1` (each dependent shows its value: an output),
+//! `WEIR_BENCH_HASH=1` (the worker hashes outputs), `WEIR_BENCH_VARS=1`
+//! (variable summaries), `WEIR_BENCH_SNAPSHOTS=DIR` (output snapshots kept
+//! in a store in DIR).
 
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -25,7 +32,12 @@ use weir_runtime::{RunStatus, Session, SessionConfig};
 const DEADLINE: Duration = Duration::from_secs(120);
 const UI: &str = "application/vnd.weir.ui+json";
 
+fn on(var: &str) -> bool {
+    std::env::var_os(var).is_some_and(|v| v == "1")
+}
+
 fn notebook(chain: bool, dependents: usize) -> String {
+    let show = on("WEIR_BENCH_SHOW");
     let mut src = String::from("import weir\n\napp = weir.App()\n\n");
     src.push_str(
         "@app.cell\ndef _():\n    import weir\n    s = weir.ui.slider(0, 1000)\n    s\n    return s, weir\n\n\n",
@@ -36,8 +48,13 @@ fn notebook(chain: bool, dependents: usize) -> String {
         } else {
             ("s".to_owned(), format!("x_{i} = s.value + {i}"))
         };
+        let shown = if show {
+            format!("\n    x_{i}")
+        } else {
+            String::new()
+        };
         src.push_str(&format!(
-            "@app.cell\ndef _({params}):\n    {code}\n    return (x_{i},)\n\n\n"
+            "@app.cell\ndef _({params}):\n    {code}{shown}\n    return (x_{i},)\n\n\n"
         ));
     }
     src
@@ -91,10 +108,24 @@ fn measure(
     let project = Project::from_source(&notebook(chain, dependents)).map_err(|e| e.to_string())?;
     let config = SessionConfig {
         python_path_extra: weir_runtime::default_python_path_extra(),
+        hash_outputs: on("WEIR_BENCH_HASH"),
         ..SessionConfig::default()
     };
     let session = Session::start(project, config).map_err(|e| e.to_string())?;
-    let kernel = kernel::spawn(session, KernelConfig::default());
+    let kernel = kernel::spawn(
+        session,
+        KernelConfig {
+            variables: on("WEIR_BENCH_VARS"),
+            snapshots: std::env::var_os("WEIR_BENCH_SNAPSHOTS").map(|dir| {
+                let config = weir_store::StoreConfig {
+                    key: Some(weir_store::StoreKey::from_bytes([3; 32])),
+                    ..weir_store::StoreConfig::new(dir)
+                };
+                weir_runtime::snapshots::Snapshots::lazy(config, "bench.py".as_ref())
+            }),
+            ..KernelConfig::default()
+        },
+    );
     let (snapshot, sub) = kernel.connect();
     let ids: Vec<u32> = snapshot.cells.iter().map(|c| c.meta.id).collect();
     let bench = Bench {

@@ -101,33 +101,76 @@ async fn serve(
                 ).into()],
                 Some(Ok(_)) => Vec::new(), // ping/pong: answered by the library
             },
-            item = next_item(&mut feed) => match item {
-                Ok(Item::Event(text)) => vec![text],
-                Ok(Item::Notice { from, text }) if from != Some(id) => vec![text],
-                Ok(Item::Notice { .. }) => Vec::new(),
-                // A reload, the feed resynchronising, or this client too far
-                // behind: start it again from a snapshot.
-                Ok(Item::Reset) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let joined = notebook.join(None);
-                    feed = Some(joined.rx);
-                    joined.messages
-                }
-                Err(broadcast::error::RecvError::Closed) => {
-                    feed = None;
-                    Vec::new()
-                }
-            },
+            item = next_item(&mut feed) => {
+                let mut out = Vec::new();
+                take(item, &notebook, id, &mut feed, &mut out);
+                drain(&notebook, id, &mut feed, &mut out);
+                out
+            }
             Some(reply) = replies_rx.recv() => vec![reply.into()],
         };
+        // One flush (one write to the socket) for everything taken: a run
+        // of 100 cells makes hundreds of events in bursts, and a write each
+        // cost more than the events' own serialising.
         for text in out {
             if sink
-                .send(Message::Text(text.as_ref().into()))
+                .feed(Message::Text(text.as_ref().into()))
                 .await
                 .is_err()
             {
                 return;
             }
         }
+        if sink.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// At most this many feed items go out in one write.
+const MAX_BATCH: usize = 512;
+
+/// One item of the notebook's feed: what it adds to `out`.
+fn take(
+    item: Result<Item, broadcast::error::RecvError>,
+    notebook: &Notebook,
+    id: u64,
+    feed: &mut Option<broadcast::Receiver<Item>>,
+    out: &mut Vec<Arc<str>>,
+) {
+    match item {
+        Ok(Item::Event(text)) => out.push(text),
+        Ok(Item::Notice { from, text }) if from != Some(id) => out.push(text),
+        Ok(Item::Notice { .. }) => {}
+        // A reload, the feed resynchronising, or this client too far
+        // behind: start it again from a snapshot.
+        Ok(Item::Reset) | Err(broadcast::error::RecvError::Lagged(_)) => {
+            let joined = notebook.join(None);
+            *feed = Some(joined.rx);
+            out.extend(joined.messages);
+        }
+        Err(broadcast::error::RecvError::Closed) => *feed = None,
+    }
+}
+
+/// Takes the feed items already waiting (up to `MAX_BATCH`), without
+/// waiting for more, so they share one write.
+pub(crate) fn drain(
+    notebook: &Notebook,
+    id: u64,
+    feed: &mut Option<broadcast::Receiver<Item>>,
+    out: &mut Vec<Arc<str>>,
+) {
+    use broadcast::error::{RecvError, TryRecvError};
+    for _ in 0..MAX_BATCH {
+        let Some(rx) = feed.as_mut() else { return };
+        let item = match rx.try_recv() {
+            Ok(item) => Ok(item),
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+        };
+        take(item, notebook, id, feed, out);
     }
 }
 
@@ -430,4 +473,86 @@ fn change_refused(req: Option<u64>, id: u32, e: &weir_project::ChangeError) -> S
         ChangeError::NotRenamable { .. } => "not_renamable",
     };
     refused(req, reason, &e.to_string(), json!({"id": id}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weir_runtime::{Session, SessionConfig};
+
+    fn open(dir: &std::path::Path) -> Arc<Notebook> {
+        let path = dir.join("nb.py");
+        std::fs::write(
+            &path,
+            "import weir\n\napp = weir.App()\n\n\n@app.cell\ndef _():\n    x = 1\n    return (x,)\n",
+        )
+        .unwrap();
+        let start: crate::StartSession = Arc::new(|path: &std::path::Path, project| {
+            Session::start(project, SessionConfig::for_notebook(path))
+                .map(Into::into)
+                .map_err(|e| e.to_string())
+        });
+        Notebook::open(path, "nb.py".into(), start).unwrap()
+    }
+
+    fn notice(n: usize) -> Value {
+        json!({"type": "file_changed", "n": n})
+    }
+
+    #[test]
+    fn drain_takes_every_waiting_item_in_order_but_not_the_clients_own_notices() {
+        let dir = tempfile::tempdir().unwrap();
+        let notebook = open(dir.path());
+        let mut feed = Some(notebook.join(None).rx);
+        for n in 0..5 {
+            notebook.notify(if n == 2 { Some(7) } else { None }, notice(n));
+        }
+        let mut out = Vec::new();
+        drain(&notebook, 7, &mut feed, &mut out);
+        let got: Vec<u64> = out
+            .iter()
+            .map(|t| {
+                serde_json::from_str::<Value>(t).unwrap()["n"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(got, [0, 1, 3, 4]);
+        // Nothing is waiting now: drain returns at once with nothing.
+        out.clear();
+        drain(&notebook, 7, &mut feed, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn drain_takes_at_most_one_batch_and_leaves_the_rest_for_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let notebook = open(dir.path());
+        let mut feed = Some(notebook.join(None).rx);
+        for n in 0..MAX_BATCH + 10 {
+            notebook.notify(None, notice(n));
+        }
+        let mut out = Vec::new();
+        drain(&notebook, 7, &mut feed, &mut out);
+        assert_eq!(out.len(), MAX_BATCH);
+        out.clear();
+        drain(&notebook, 7, &mut feed, &mut out);
+        assert_eq!(out.len(), 10);
+        let first: Value = serde_json::from_str(&out[0]).unwrap();
+        assert_eq!(first["n"], MAX_BATCH);
+    }
+
+    #[test]
+    fn a_client_too_far_behind_gets_a_snapshot_from_drain() {
+        let dir = tempfile::tempdir().unwrap();
+        let notebook = open(dir.path());
+        let mut feed = Some(notebook.join(None).rx);
+        for n in 0..crate::notebook::BROADCAST_CAPACITY + 1 {
+            notebook.notify(None, notice(n));
+        }
+        let mut out = Vec::new();
+        drain(&notebook, 7, &mut feed, &mut out);
+        let first: Value = serde_json::from_str(&out[0]).unwrap();
+        assert_eq!(first["type"], "snapshot", "{first}");
+    }
 }

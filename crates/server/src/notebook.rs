@@ -32,7 +32,7 @@ use crate::message::{stamp_event, stamp_snapshot};
 const BUFFER_EVENTS: usize = 10_000;
 const BUFFER_BYTES: usize = 64 * 1024 * 1024;
 /// Items a slow connection may fall behind before it gets a new snapshot.
-const BROADCAST_CAPACITY: usize = 4096;
+pub(crate) const BROADCAST_CAPACITY: usize = 4096;
 
 /// What a connection receives from its notebook.
 #[derive(Debug, Clone)]
