@@ -114,6 +114,29 @@ class FdPipeReuseTest(unittest.TestCase):
         self.assertNotIn("from a", w.printed("b"))
         self.assertIn("from b\n", w.printed("b"))
 
+    def test_silent_cells_of_a_batch_hand_the_pipe_over_with_no_descriptor_work(self):
+        w = self.worker
+        count = textwrap.dedent(
+            """\
+            import os
+            import weir._fdio as fdio
+            calls = []
+            real = fdio._dup2
+            def counting(fd, fd2):
+                calls.append((fd, fd2))
+                return real(fd, fd2)
+            fdio._dup2 = counting
+            """
+        )
+        w.batch([("p", count), ("a", "x = 1"), ("b", "os.write(1, b'from b\\n')"), ("c", "y = 2"),
+                 ("r", "print('dup2 calls', len(calls))\nfdio._dup2 = real")])
+        self.assertIn("dup2 calls 0", w.printed("r"))
+        self.assertEqual(w.printed("b"), "from b\n")
+        # The batch's end points fds 1/2 back at the console: the next
+        # batch's first cell gets the pipe afresh, and its text is its own.
+        w.batch([("d", "os.write(1, b'from d\\n')")])
+        self.assertEqual(w.printed("d"), "from d\n")
+
     def test_a_child_still_holding_the_pipe_keeps_it_and_its_late_output(self):
         w = self.worker
         # The child prints only once its stdin closes, long after its cell.

@@ -19,6 +19,17 @@ sends what it reads, tagged with the pipe's cell.  So:
   to the next cell, with a new write end opened through /proc/self/fd
   (Linux): a fresh pipe per cell cost more than the rest of this module's
   work.  Only end of file proves no one can write to it later;
+- within one batch (`run_batch`), a cell that did nothing that could leave
+  a writer behind (start a process, duplicate or close fd 1/2: watched by
+  an audit hook and by wrappers of `os.dup`/`dup2`/`close`/`closerange` and
+  `_posixsubprocess.fork_exec`) hands its pipe straight to the next cell:
+  its output is read dry at its end, as always, and the pipe changes owner
+  with no system call.  The first cell that might have left a writer, and
+  the batch's end, go the whole way above (fds back to the console, read to
+  end of file).  Half the per-cell cost of a batch was this module's
+  system calls.  Not seen: a process started, or fd 1/2 duplicated, by C
+  code with no audit event; what it writes later shows under a later cell
+  of the batch instead of its own;
 - what is written at the fd level between cells (a C thread, a child of a
   request that was not a cell) is the notebook's own console (`cell_id`
   null).  A C-level thread started by a cell writes to fds 1/2 as they are
@@ -64,6 +75,63 @@ def _pipe():
 
 _UTF8 = codecs.getincrementaldecoder("utf-8")
 
+def _readable(fd):
+    """Whether a read of `fd` would not block (one poll, no wait)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+# This module's own descriptor work goes through the originals: only the
+# cells' calls count as "might have left a writer".
+_dup2 = os.dup2
+_close = os.close
+
+# Audit events of starting another process, which inherits fds 1 and 2.
+_SPAWNS = frozenset(
+    ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.system", "os.exec",
+     "subprocess.Popen", "pty.spawn")
+)
+
+
+def _watch_writers(forwarder):
+    """Marks `forwarder.risk` when code may leave a writer of fd 1/2 behind
+    (module doc).  Installed once per worker: audit hooks cannot be removed."""
+    import functools
+    import sys
+
+    def hook(event, args):
+        if event in _SPAWNS:
+            forwarder.risk = True
+
+    sys.addaudithook(hook)
+
+    def touches_std(*fds):
+        return any(isinstance(fd, int) and fd in (1, 2) for fd in fds)
+
+    def wrap(module, name, risky):
+        original = getattr(module, name, None)
+        if original is None:
+            return
+
+        @functools.wraps(original)
+        def watched(*args, **kwargs):
+            if risky(*args, **kwargs):
+                forwarder.risk = True
+            return original(*args, **kwargs)
+
+        setattr(module, name, watched)
+
+    wrap(os, "dup", lambda fd, *a, **k: touches_std(fd))
+    wrap(os, "dup2", lambda fd, fd2, *a, **k: touches_std(fd, fd2))
+    wrap(os, "close", lambda fd, *a, **k: touches_std(fd))
+    wrap(os, "closerange", lambda lo, hi, *a, **k: isinstance(lo, int) and lo <= 2 < hi)
+    try:
+        import _posixsubprocess
+    except ImportError:
+        return
+    wrap(_posixsubprocess, "fork_exec", lambda *a, **k: True)
+
 
 class _Reader:
     # The decoder is made at the first bytes: most cells write nothing at
@@ -105,8 +173,15 @@ class FdForwarder:
         self._spare = None
         self._reusable = True
         self._read_failed = False
-        os.dup2(self._console_w, 1)
-        os.dup2(self._console_w, 2)
+        # Whether, since the running cell began, anything may have left a
+        # writer of fds 1/2 behind (`_watch_writers`).
+        self.risk = False
+        # Whether the cell pipe in place was handed over by the previous
+        # cell of the batch (`end_cell(carry=True)`).
+        self._carried = False
+        _dup2(self._console_w, 1)
+        _dup2(self._console_w, 2)
+        _watch_writers(self)
         self._thread = threading.Thread(target=self._loop, name="weir-fd-forwarder", daemon=True)
         self._thread._weir_origin = None
         self._thread.start()
@@ -122,6 +197,13 @@ class FdForwarder:
 
     # -- the main thread, around each cell --------------------------------
     def begin_cell(self, cell_id):
+        self.risk = False
+        if self._carried:
+            # The previous cell of the batch handed its pipe over, read dry.
+            self._carried = False
+            with self._lock:
+                self._readers[self._cell_r].cell_id = cell_id
+            return
         r, w, identity = self._reuse()
         if r is None:
             r, w = _pipe()
@@ -132,7 +214,7 @@ class FdForwarder:
                 self._epoll.register(r, select.EPOLLIN)
         for fd in (1, 2):
             if self._owned[fd]:
-                os.dup2(w, fd)
+                _dup2(w, fd)
         self._cell_r, self._cell_w = r, w
         self._cell_identity = identity if identity is not None else _identity(w)
         if self._epoll is None:
@@ -152,16 +234,34 @@ class FdForwarder:
         try:
             w = os.open("/proc/self/fd/%d" % r, os.O_WRONLY | os.O_CLOEXEC)
         except OSError:
-            os.close(r)
+            _close(r)
             self._reusable = False  # no /proc: a fresh pipe per cell
             return None, None, None
         # `r` is still the pipe: a cell that closed or replaced it would
         # have made `end_cell`'s epoll `unregister` fail before it was kept.
         return r, w, identity
 
-    def end_cell(self):
+    def end_cell(self, carry=False):
         """Point fds 1/2 back at the console and read the cell's pipe dry.
-        Returns notes for a cell that closed or redirected fd 1 or 2."""
+        Returns notes for a cell that closed or redirected fd 1 or 2.
+        `carry`: another cell of the batch follows; if this one did nothing
+        that could leave a writer, its pipe, read dry, is kept in place for
+        it (module doc; `end_run` finishes the batch)."""
+        r = self._cell_r
+        if carry and not self.risk and r is not None and self._epoll is not None:
+            with self._lock:
+                reader = self._readers.get(r)
+                if reader is not None:
+                    # Polled before each read: a cell may have made the
+                    # pipe blocking, and no end of file comes while the
+                    # pipe is kept.
+                    while _readable(r) and self._read(r, watched=True, keep=True):
+                        pass
+                    self._flush_decoder(reader)
+                    self._carried = r in self._readers
+            if self._carried:
+                return []
+        self._carried = False
         notes = []
         for fd, label in ((1, "fd 1 (stdout)"), (2, "fd 2 (stderr)")):
             identity = _identity(fd)
@@ -179,7 +279,7 @@ class FdForwarder:
                 self._owned[fd] = False
                 continue
             try:
-                os.dup2(self._console_w, fd)
+                _dup2(self._console_w, fd)
             except OSError:
                 pass
         r, w = self._cell_r, self._cell_w
@@ -194,12 +294,12 @@ class FdForwarder:
             with self._lock:
                 self._epoll.unregister(r)
         if w is not None:
-            os.close(w)
+            _close(w)
         if r is not None:
             with self._lock:
                 keep = self._reusable and self._epoll is not None
                 self._read_failed = False
-                while self._read(r, watched=False, keep=keep):
+                while _readable(r) and self._read(r, watched=False, keep=keep):
                     pass
                 if r in self._readers:
                     if self._epoll is not None:
@@ -211,6 +311,28 @@ class FdForwarder:
                     # later can be shown under that cell by mistake.
                     self._spare = (r, self._cell_identity)
         return notes
+
+    def end_run(self):
+        """After a batch: a pipe still handed over from its last cell gets
+        the whole end (fds back at the console, read to end of file), so
+        nothing written between runs shows under that cell by mistake."""
+        if self._carried:
+            self._carried = False
+            return self.end_cell()
+        return []
+
+    def _flush_decoder(self, reader):
+        """Ends a cell's text at its end: a character cut between two cells
+        is not carried into the next one's (lock held)."""
+        decoder = reader.decoder
+        if decoder is None:
+            return
+        reader.decoder = None
+        text = decoder.decode(b"", True)
+        if text:
+            self._send(
+                {"type": "stream", "cell_id": reader.cell_id, "name": "stderr", "source": "fd", "text": text}
+            )
 
     # -- the forwarding thread --------------------------------------------
     def _wake(self):
@@ -288,7 +410,7 @@ class FdForwarder:
             if watched and self._epoll is not None:
                 self._epoll.unregister(fd)
             if not keep:
-                os.close(fd)
+                _close(fd)
         if text:
             self._send(
                 {

@@ -442,6 +442,9 @@ class Worker:
         finally:
             interrupts.batch = False
             interrupts.stop = False
+            for note in self.fdio.end_run():
+                self.stderr.write(note)
+            self.stderr.flush()
         uiflow = sys.modules.get("weir._uiflow")
         if uiflow is not None and uiflow._RESET:
             uiflow.after_run()
@@ -588,8 +591,9 @@ class Worker:
         if compiled is not None and compiled.temporaries:
             self._free_temporaries(cell_id, compiled)
         _context.set_sink(previous_sink)
-        # fd-level output first: all of it is sent before `done`.
-        for note in self.fdio.end_cell():
+        # fd-level output first: all of it is sent before `done`.  A cell
+        # of a batch may hand its pipe to the next one (`_fdio`).
+        for note in self.fdio.end_cell(carry=later):
             self.stderr.write(note)
         self.stdout.flush()
         self.stderr.flush()
