@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -31,6 +31,9 @@ use crate::message::{stamp_event, stamp_snapshot};
 /// Events kept for clients that reconnect with `since`.
 const BUFFER_EVENTS: usize = 10_000;
 const BUFFER_BYTES: usize = 64 * 1024 * 1024;
+/// How long `close` waits for the forwarder to apply what the kernel
+/// published (it normally takes microseconds).
+const CATCH_UP: std::time::Duration = std::time::Duration::from_secs(10);
 /// Items a slow connection may fall behind before it gets a new snapshot.
 pub(crate) const BROADCAST_CAPACITY: usize = 4096;
 
@@ -63,6 +66,9 @@ pub struct Notebook {
     start: StartSession,
     kernel: Mutex<KernelHandle>,
     feed: Arc<Mutex<Feed>>,
+    /// Signalled by the forwarder each time it has applied events to
+    /// `feed` (paired with that mutex): `close` waits on it to catch up.
+    applied: Arc<Condvar>,
     /// Saves, reloads and the watcher's comparisons one at a time, so the
     /// watcher never mistakes our own save for an outside change.
     pub(crate) op: tokio::sync::Mutex<()>,
@@ -153,7 +159,14 @@ impl Notebook {
             id_floor: 0,
         }));
         lock(&feed).note_ids();
-        forward(Arc::clone(&feed), handle.clone(), subscription, 0);
+        let applied = Arc::new(Condvar::new());
+        forward(
+            Arc::clone(&feed),
+            Arc::clone(&applied),
+            handle.clone(),
+            subscription,
+            0,
+        );
         let (watcher, changes) = crate::watch::watch(&path);
         let notebook = Arc::new(Notebook {
             path,
@@ -161,6 +174,7 @@ impl Notebook {
             start,
             kernel: Mutex::new(handle),
             feed,
+            applied,
             op: tokio::sync::Mutex::new(()),
             _watcher: watcher,
         });
@@ -214,6 +228,32 @@ impl Notebook {
 
     pub fn dirty(&self) -> bool {
         lock(&self.feed).dirty()
+    }
+
+    /// Waits until the forwarder has applied every event `kernel` has
+    /// published so far (bounded: a forwarder that died must not hang the
+    /// shutdown; then the edits it did not apply are not seen as unsaved,
+    /// and that is said).
+    fn catch_up(&self, kernel: &KernelHandle) {
+        let published = kernel.seq();
+        let deadline = std::time::Instant::now() + CATCH_UP;
+        let mut feed = lock(&self.feed);
+        while feed.snapshot.seq < published {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                eprintln!(
+                    "weir: {}: the editor's copy of the notebook is behind the kernel at exit; \
+                     edits it has not seen may not be saved",
+                    self.rel
+                );
+                return;
+            }
+            feed = self
+                .applied
+                .wait_timeout(feed, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
     }
 
     /// Tells every connection something that is not an event.
@@ -292,6 +332,7 @@ impl Notebook {
         };
         forward(
             Arc::clone(&self.feed),
+            Arc::clone(&self.applied),
             handle.clone(),
             subscription,
             generation,
@@ -330,6 +371,10 @@ impl Notebook {
     pub fn close(&self) -> Option<String> {
         let kernel = self.kernel();
         let _ = kernel.interrupt();
+        // Whether there are unsaved edits is read from the events: first
+        // let the forwarder apply every event the kernel has published (an
+        // edit whose reply a client already has may not be applied yet).
+        self.catch_up(&kernel);
         let note = if self.dirty() {
             Some(match self.save(false) {
                 SaveOutcome::Saved { .. } => format!("saved unsaved edits to {}", self.rel),
@@ -375,7 +420,13 @@ fn edits_file(body: &EventBody) -> bool {
 }
 
 /// The forwarder thread for one kernel (see the module docs).
-fn forward(feed: Arc<Mutex<Feed>>, kernel: KernelHandle, first: Subscription, generation: u64) {
+fn forward(
+    feed: Arc<Mutex<Feed>>,
+    applied: Arc<Condvar>,
+    kernel: KernelHandle,
+    first: Subscription,
+    generation: u64,
+) {
     let spawned = std::thread::Builder::new()
         .name("weir-forward".into())
         .spawn(move || {
@@ -413,6 +464,8 @@ fn forward(feed: Arc<Mutex<Feed>>, kernel: KernelHandle, first: Subscription, ge
                             feed.floor = dropped;
                         }
                         let _ = feed.tx.send(Item::Event(text));
+                        drop(feed);
+                        applied.notify_all();
                     }
                     Delivery::Resync => {
                         // We fell behind the kernel: start again from its
@@ -428,6 +481,8 @@ fn forward(feed: Arc<Mutex<Feed>>, kernel: KernelHandle, first: Subscription, ge
                         feed.buffer_bytes = 0;
                         let _ = feed.tx.send(Item::Reset);
                         subscription = fresh;
+                        drop(feed);
+                        applied.notify_all();
                     }
                     Delivery::Closed => return,
                 }

@@ -276,6 +276,32 @@ async fn stopping_saves_unsaved_edits() {
     while client.next().await.is_some() {}
 }
 
+/// An edit whose reply the client has is saved at exit, however soon the
+/// exit follows (the server's copy of the notebook follows the kernel's
+/// events and may lag its replies; exit waits for it to catch up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_right_after_an_edit_is_answered_never_loses_it() {
+    for round in 0..12 {
+        let server = serve(NOTEBOOK).await;
+        let (mut client, snapshot) = server.hello().await;
+        let (z, version) = cell(&snapshot, 2);
+        let code = format!("z = {}", 100 + round);
+        client.send(set_code(1, z, version, &code)).await;
+        assert_eq!(client.reply(1, &mut Vec::new()).await["type"], "ok");
+        let path = server.path.clone();
+        let (notes, _dir) = server.stop().await;
+        assert_eq!(
+            notes,
+            vec!["saved unsaved edits to nb.py".to_string()],
+            "round {round}"
+        );
+        assert!(
+            std::fs::read_to_string(&path).unwrap().contains(&code),
+            "round {round}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_keeps_edits_beside_a_file_changed_on_disk() {
     let server = serve(NOTEBOOK).await;

@@ -222,6 +222,11 @@ impl KernelHandle {
         self.hub.snapshot()
     }
 
+    /// The sequence number of the last event published to subscribers.
+    pub fn seq(&self) -> u64 {
+        self.hub.seq()
+    }
+
     /// Where cell `id` is now, as far as the kernel has answered: a change
     /// is published before its reply is sent, so a client that saw the
     /// reply to a delete gets `None` here (a server's own copy of the
