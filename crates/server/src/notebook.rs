@@ -191,6 +191,9 @@ impl Notebook {
     /// A client says hello: the events after `since` if the buffer holds
     /// them all, else a snapshot; and a receiver for what follows.
     pub fn join(&self, since: Option<u64>) -> Joined {
+        // A client that joins after another got a reply sees that change
+        // in its snapshot, not only in the events after it.
+        self.catch_up(&self.kernel());
         let feed = lock(&self.feed);
         let now = feed.seq();
         let rx = feed.tx.subscribe();
@@ -231,9 +234,10 @@ impl Notebook {
     }
 
     /// Waits until the forwarder has applied every event `kernel` has
-    /// published so far (bounded: a forwarder that died must not hang the
-    /// shutdown; then the edits it did not apply are not seen as unsaved,
-    /// and that is said).
+    /// published so far: it normally takes microseconds. Bounded: a
+    /// forwarder that died must not hang a join or the shutdown (then what
+    /// it did not apply is missing from a snapshot, or not seen as
+    /// unsaved, and that is said).
     fn catch_up(&self, kernel: &KernelHandle) {
         let published = kernel.seq();
         let deadline = std::time::Instant::now() + CATCH_UP;
@@ -242,8 +246,8 @@ impl Notebook {
             let now = std::time::Instant::now();
             if now >= deadline {
                 eprintln!(
-                    "weir: {}: the editor's copy of the notebook is behind the kernel at exit; \
-                     edits it has not seen may not be saved",
+                    "weir: {}: the editor's copy of the notebook is behind the kernel; \
+                     what it has not seen is missing from it (and from a save at exit)",
                     self.rel
                 );
                 return;

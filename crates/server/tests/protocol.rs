@@ -313,8 +313,9 @@ async fn malformed_messages_get_errors_and_the_session_keeps_working() {
 }
 
 /// The reply to a delete means the cell is gone for every request after
-/// it: a `run` naming it is refused, never sent on. (The server's own copy
-/// of the state follows the kernel's events and may lag its replies.)
+/// it: a `run` naming it is refused, never sent on, and a client joining
+/// gets a snapshot without it. (The server's own copy of the state follows
+/// the kernel's events and may lag its replies.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cell_is_unknown_as_soon_as_its_delete_is_answered() {
     let server = serve(NOTEBOOK).await;
@@ -335,6 +336,13 @@ async fn a_cell_is_unknown_as_soon_as_its_delete_is_answered() {
             .await;
         let run = client.reply(req + 3, &mut Vec::new()).await;
         assert_eq!(run["reason"], "unknown_cell", "round {round}: {run}");
+        // A client joining now gets a snapshot without it.
+        let (_joined, fresh) = server.hello().await;
+        let cells = fresh["cells"].as_array().expect("cells");
+        assert!(
+            cells.iter().all(|c| c["id"] != id),
+            "round {round}: {fresh}"
+        );
     }
     server.stop().await;
 }
