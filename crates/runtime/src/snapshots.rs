@@ -505,8 +505,15 @@ fn now_ms() -> u64 {
 }
 
 /// Writes snapshots on a thread of its own. Jobs for one key that pile up
-/// while a write is in progress are coalesced: only the latest is written.
-/// Dropping it waits for every job sent before.
+/// are coalesced: only the latest is written. Writing waits until jobs
+/// stop coming for [`QUIET`]: a run of many cells sends one job a cell, and
+/// the writes (with their fsyncs) then come after the run instead of
+/// competing with it for the cores; a snapshot is a convenience, so a
+/// crash in that window only means an output is not restored. Dropping it
+/// waits for every job sent before.
+/// How long the writer waits for more jobs before writing what it has.
+pub const QUIET: Duration = Duration::from_millis(20);
+
 pub struct Writer {
     jobs: Option<mpsc::Sender<SnapshotJob>>,
     thread: Option<JoinHandle<()>>,
@@ -523,7 +530,13 @@ impl Writer {
                 let mut stopped = false;
                 while let Ok(first) = inbox.recv() {
                     let mut batch = vec![first];
-                    batch.extend(inbox.try_iter());
+                    loop {
+                        match inbox.recv_timeout(QUIET) {
+                            Ok(job) => batch.push(job),
+                            Err(mpsc::RecvTimeoutError::Timeout) => break,
+                            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                        }
+                    }
                     if stopped {
                         continue;
                     }
