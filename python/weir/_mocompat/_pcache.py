@@ -25,6 +25,7 @@ import sys
 import types
 
 from .._valuehash import _Hasher
+from ._cache import _code_names
 
 MAGIC = b"WEIRPC\r\n"
 VERSION = 1
@@ -113,14 +114,6 @@ class _ContentHasher(_Hasher):
             except ValueError:
                 continue
             h.update(b"c" + name.encode() + b"=" + self.digest(value, depth + 1))
-
-
-def _code_names(code, out):
-    out.update(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            _code_names(const, out)
-    return out
 
 
 def code_digest(code):
