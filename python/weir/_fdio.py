@@ -116,7 +116,11 @@ def _watch_writers(forwarder):
 
         @functools.wraps(original)
         def watched(*args, **kwargs):
-            if risky(*args, **kwargs):
+            try:
+                seen = risky(*args, **kwargs)
+            except TypeError:  # a call shape not foreseen: assume the worst
+                seen = True
+            if seen:
                 forwarder.risk = True
             return original(*args, **kwargs)
 
