@@ -193,7 +193,7 @@ impl Notebook {
     pub fn join(&self, since: Option<u64>) -> Joined {
         // A client that joins after another got a reply sees that change
         // in its snapshot, not only in the events after it.
-        self.catch_up(&self.kernel());
+        self.catch_up();
         let feed = lock(&self.feed);
         let now = feed.seq();
         let rx = feed.tx.subscribe();
@@ -233,16 +233,20 @@ impl Notebook {
         lock(&self.feed).dirty()
     }
 
-    /// Waits until the forwarder has applied every event `kernel` has
+    /// Waits until the forwarder has applied every event the kernel has
     /// published so far: it normally takes microseconds. Bounded: a
     /// forwarder that died must not hang a join or the shutdown (then what
     /// it did not apply is missing from a snapshot, or not seen as
     /// unsaved, and that is said).
-    fn catch_up(&self, kernel: &KernelHandle) {
-        let published = kernel.seq();
+    fn catch_up(&self) {
         let deadline = std::time::Instant::now() + CATCH_UP;
         let mut feed = lock(&self.feed);
-        while feed.snapshot.seq < published {
+        loop {
+            // Read again each time: a reload swaps the kernel (numbered
+            // afresh) just after it resets the copy.
+            if feed.snapshot.seq >= self.kernel().seq() {
+                return;
+            }
             let now = std::time::Instant::now();
             if now >= deadline {
                 eprintln!(
@@ -252,9 +256,10 @@ impl Notebook {
                 );
                 return;
             }
+            let slice = (deadline - now).min(std::time::Duration::from_millis(50));
             feed = self
                 .applied
-                .wait_timeout(feed, deadline - now)
+                .wait_timeout(feed, slice)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
@@ -378,7 +383,7 @@ impl Notebook {
         // Whether there are unsaved edits is read from the events: first
         // let the forwarder apply every event the kernel has published (an
         // edit whose reply a client already has may not be applied yet).
-        self.catch_up(&kernel);
+        self.catch_up();
         let note = if self.dirty() {
             Some(match self.save(false) {
                 SaveOutcome::Saved { .. } => format!("saved unsaved edits to {}", self.rel),
