@@ -49,6 +49,20 @@ pub fn skipped() -> bool {
 }
 
 /// A fresh directory under the system temp dir, removed by the caller.
+/// The rich test interpreter (`$WEIR_TEST_RICH_PYTHON`, a Python with
+/// altair, plotly and pandas, made by scripts/test.sh), or `None` after
+/// `skip_or_fail` (which fails under CI) says test `test` cannot run.
+pub fn rich_python(test: &str) -> Option<std::ffi::OsString> {
+    let python = std::env::var_os("WEIR_TEST_RICH_PYTHON");
+    if python.is_none() {
+        skip::skip_or_fail(
+            test,
+            "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
+        );
+    }
+    python
+}
+
 pub fn fresh_dir(label: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);

@@ -57,11 +57,9 @@ fn a_chart_selection_drives_its_readers_in_a_real_browser() {
     if support::skipped() {
         return;
     }
-    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        support::skip::skip_or_fail(
-            "a_chart_selection_drives_its_readers_in_a_real_browser",
-            "WEIR_TEST_RICH_PYTHON is not set to a python with altair and pandas (scripts/test.sh sets it)",
-        );
+    let Some(python) =
+        support::rich_python("a_chart_selection_drives_its_readers_in_a_real_browser")
+    else {
         return;
     };
     let (_, browser_dir, _) = support::prerequisites();

@@ -17,11 +17,8 @@ fn charts_and_math_render_offline_in_the_live_editor() {
     if support::skipped() {
         return;
     }
-    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        support::skip::skip_or_fail(
-            "charts_and_math_render_offline_in_the_live_editor",
-            "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
-        );
+    let Some(python) = support::rich_python("charts_and_math_render_offline_in_the_live_editor")
+    else {
         return;
     };
     let (root, browser_dir, _) = support::prerequisites();

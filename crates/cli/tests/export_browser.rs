@@ -106,11 +106,7 @@ fn altair_plotly_and_latex_export_in_chromium() {
     if support::skipped() {
         return;
     }
-    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        support::skip::skip_or_fail(
-            "altair_plotly_and_latex_export_in_chromium",
-            "WEIR_TEST_RICH_PYTHON is not set to a python with altair, plotly and pandas (scripts/test.sh sets it)",
-        );
+    let Some(python) = support::rich_python("altair_plotly_and_latex_export_in_chromium") else {
         return;
     };
     let dir = support::fresh_dir("cli-browser-rich");
@@ -178,11 +174,8 @@ fn a_chart_element_exports_as_its_chart_in_chromium() {
     if support::skipped() {
         return;
     }
-    let Some(python) = std::env::var_os("WEIR_TEST_RICH_PYTHON") else {
-        support::skip::skip_or_fail(
-            "a_chart_element_exports_as_its_chart_in_chromium",
-            "WEIR_TEST_RICH_PYTHON is not set to a python with altair and pandas (scripts/test.sh sets it)",
-        );
+    let Some(python) = support::rich_python("a_chart_element_exports_as_its_chart_in_chromium")
+    else {
         return;
     };
     let dir = support::fresh_dir("cli-browser-chart-element");
