@@ -112,7 +112,7 @@ function execute(cell) {
 }
 
 function runCells(ids) {
-  for (const id of ids) publish({ type: 'queued', id });
+  if (ids.length) publish({ type: 'queued', ids });
   for (const id of ids) {
     const c = find(id);
     if (c) execute(c);

@@ -87,10 +87,9 @@ export type KernelEvent = { seq: number } & (
   | { type: 'cell_options'; id: number; hide_code: boolean; disabled: boolean; persist?: boolean }
   | { type: 'stale'; ids: number[] }
   | { type: 'graph'; cells: CellGraph[] }
-  | { type: 'variables'; id: number; variables: VariableSummary[] }
   | { type: 'change_refused'; message: string }
   | { type: 'mode_changed'; mode: RunMode }
-  | { type: 'queued'; id: number }
+  | { type: 'queued'; ids: number[] }
   | { type: 'dequeued'; id: number; status: RunStatus }
   | { type: 'started'; id: number }
   | { type: 'stream'; id: number; stream: StreamName; text: string; hash?: string }
@@ -99,6 +98,8 @@ export type KernelEvent = { seq: number } & (
   | {
       type: 'finished'; id: number; status: RunStatus; duration_ms: number;
       outputs: MimeBundle[]; error: CellError | null;
+      /** The names this run defined, summarised (an editor's kernel; absent for an interrupted cell). */
+      variables?: VariableSummary[];
     }
   | { type: 'skipped'; id: number; status: RunStatus; reason: string; reason_kind: string; about: number | null; about_all?: number[] }
   | { type: 'ui_value'; id: number; element_id: string; value: unknown }

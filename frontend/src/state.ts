@@ -297,8 +297,6 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
       }
       return { ...state, cells: state.cells.map((c) => (facts.has(c.id) ? { ...c, ...facts.get(c.id)! } : c)) };
     }
-    case 'variables':
-      return updateCell(state, ev.id, (c) => ({ ...c, variables: variables(ev.variables) }));
     case 'cell_moved': {
       const i = state.cells.findIndex((c) => c.id === ev.id);
       if (i < 0) return state;
@@ -336,8 +334,11 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
       return pushNotice(state, { kind: 'error', text: ev.message });
     case 'mode_changed':
       return { ...state, mode: ev.mode };
-    case 'queued':
-      return updateCell(state, ev.id, (c) => ({ ...c, status: 'queued' }));
+    case 'queued': {
+      const queued = new Set(ids(ev.ids));
+      if (queued.size === 0) return state;
+      return { ...state, cells: state.cells.map((c) => (queued.has(c.id) ? { ...c, status: 'queued' } : c)) };
+    }
     case 'dequeued':
       return updateCell(state, ev.id, (c) => ({ ...c, status: ev.status }));
     case 'started':
@@ -376,6 +377,7 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
           outputs: ev.outputs,
           error: ev.error,
           durationMs: ev.duration_ms,
+          ...(ev.variables === undefined ? {} : { variables: variables(ev.variables) }),
         })),
         running: state.running === ev.id ? null : state.running,
       };

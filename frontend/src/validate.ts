@@ -4,7 +4,7 @@
 // asks for a fresh snapshot (replaying it from `since` would bring the
 // same bytes again).
 
-type Check = 'number' | 'string' | 'boolean' | 'array' | 'object' | 'number?' | 'string?' | 'object?' | 'boolean?';
+type Check = 'number' | 'string' | 'boolean' | 'array' | 'object' | 'number?' | 'string?' | 'object?' | 'boolean?' | 'array?';
 
 const FIELDS: Record<string, Record<string, Check>> = {
   cell_inserted: { index: 'number', cell: 'object' },
@@ -15,16 +15,15 @@ const FIELDS: Record<string, Record<string, Check>> = {
   cell_options: { id: 'number', hide_code: 'boolean', disabled: 'boolean', persist: 'boolean?' },
   stale: { ids: 'array' },
   graph: { cells: 'array' },
-  variables: { id: 'number', variables: 'array' },
   change_refused: { message: 'string' },
   mode_changed: { mode: 'string' },
-  queued: { id: 'number' },
+  queued: { ids: 'array' },
   dequeued: { id: 'number', status: 'string' },
   started: { id: 'number' },
   stream: { id: 'number', stream: 'string', text: 'string', hash: 'string?' },
   console: { stream: 'string', text: 'string', hash: 'string?' },
   output: { id: 'number', action: 'string', output: 'object?' },
-  finished: { id: 'number', status: 'string', outputs: 'array', error: 'object?' },
+  finished: { id: 'number', status: 'string', outputs: 'array', error: 'object?', variables: 'array?' },
   skipped: { id: 'number', status: 'string', reason: 'string', about: 'number?' },
   worker_died: { message: 'string' },
   ui_value: { id: 'number', element_id: 'string' },

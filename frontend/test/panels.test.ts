@@ -44,10 +44,13 @@ describe('graph facts and selection in the reducer', () => {
     expect(s.cells[0]).toBe(base.cells[0]);
   });
 
-  it('variables arrive per cell and go when it starts again, is skipped, is deleted or the worker restarts', () => {
+  it('variables arrive with each cell\'s finished and go when it starts again, is skipped, is deleted or the worker restarts', () => {
     const vars = [{ name: 'x', type: 'int', preview: '1' }];
-    const s = run(base, ev(11, { type: 'variables', id: 1, variables: vars }));
+    const finished = { type: 'finished' as const, id: 1, status: 'ok' as const, duration_ms: 1, outputs: [], error: null };
+    const s = run(base, ev(11, { ...finished, variables: vars }));
     expect(s.cells[0].variables).toEqual(vars);
+    // A finished without them (a kernel that does not summarise) keeps what the cell had.
+    expect(run(s, ev(12, finished)).cells[0].variables).toEqual(vars);
     expect(run(s, ev(12, { type: 'started', id: 1 })).cells[0].variables).toEqual([]);
     expect(run(s, ev(12, { type: 'skipped', id: 1, status: 'not_run', reason: 'r', reason_kind: 'k', about: null })).cells[0].variables).toEqual([]);
     expect(run(s, ev(12, { type: 'worker_restarted' })).cells.every((c) => c.variables.length === 0)).toBe(true);
@@ -85,7 +88,7 @@ describe('dependencies panel', () => {
 
 describe('variables panel', () => {
   it('lists every name by name, with its type, preview and defining cell', () => {
-    const s = run(base, ev(11, { type: 'variables', id: 2, variables: [{ name: 'y', type: 'int', preview: '2' }] }));
+    const s = run(base, ev(11, { type: 'finished', id: 2, status: 'ok', duration_ms: 1, outputs: [], error: null, variables: [{ name: 'y', type: 'int', preview: '2' }] }));
     expect(variableRows(s)).toEqual([
       { name: 'w', type: 'int', preview: '5', cell: 4, cellLabel: '4: w' },
       { name: 'y', type: 'int', preview: '2', cell: 2, cellLabel: '2: y' },
@@ -130,7 +133,7 @@ describe('panel repaint', () => {
     const { panelFactsChanged } = await import('../src/panels');
     const printed = run(base, ev(11, { type: 'stream', id: 1, stream: 'stdout', text: 'hi' }));
     expect(panelFactsChanged(base.cells, printed.cells)).toBe(false);
-    const vars = run(base, ev(11, { type: 'variables', id: 1, variables: [{ name: 'x', type: 'int', preview: '1' }] }));
+    const vars = run(base, ev(11, { type: 'finished', id: 1, status: 'ok', duration_ms: 1, outputs: [], error: null, variables: [{ name: 'x', type: 'int', preview: '1' }] }));
     expect(panelFactsChanged(base.cells, vars.cells)).toBe(true);
     const renamed = run(base, ev(11, { type: 'cell_renamed', id: 2, name: 'load' }));
     expect(panelFactsChanged(base.cells, renamed.cells)).toBe(true);

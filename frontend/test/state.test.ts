@@ -66,12 +66,19 @@ describe('events', () => {
     expect(s.cells[0].version).toBe(2);
   });
 
+  it('queues every cell a queued event names, and only those', () => {
+    const s = run(base, ev(11, { type: 'queued', ids: [2, 1, 99] }));
+    expect(s.cells.map((c) => c.status)).toEqual(['queued', 'queued']);
+    const one = run(base, ev(11, { type: 'queued', ids: [2] }));
+    expect(one.cells.map((c) => c.status)).toEqual([base.cells[0].status, 'queued']);
+  });
+
   it('follows a run: queued, started, stream, output, finished', () => {
     const out = { 'text/plain': '2' };
     let s = run(
       base,
       ev(11, { type: 'stale', ids: [2] }),
-      ev(12, { type: 'queued', id: 2 }),
+      ev(12, { type: 'queued', ids: [2] }),
     );
     expect(s.cells[1]).toMatchObject({ status: 'queued', stale: true });
     s = run(
@@ -114,7 +121,7 @@ describe('gap detection', () => {
   const base = apply(initialState(), snapshot(10, [view(1, 'a')]));
 
   it('refuses an event that skips a number and asks for hello once', () => {
-    const gap = apply(base, ev(12, { type: 'queued', id: 1 }));
+    const gap = apply(base, ev(12, { type: 'queued', ids: [1] }));
     expect(gap.resyncing).toBe(true);
     expect(gap.seq).toBe(10);
     expect(gap.cells[0].status).toBe('idle');
@@ -122,14 +129,14 @@ describe('gap detection', () => {
     const more = apply(gap, ev(13, { type: 'started', id: 1 }));
     expect(needsHello(gap, more)).toBe(false);
     // The replay from `since` = 10 closes the gap.
-    const fixed = run(more, ev(11, { type: 'queued', id: 1 }), ev(12, { type: 'started', id: 1 }));
+    const fixed = run(more, ev(11, { type: 'queued', ids: [1] }), ev(12, { type: 'started', id: 1 }));
     expect(fixed.resyncing).toBe(false);
     expect(fixed.seq).toBe(12);
     expect(fixed.cells[0].status).toBe('running');
   });
 
   it('ignores events already folded in', () => {
-    const s = apply(base, ev(10, { type: 'queued', id: 1 }));
+    const s = apply(base, ev(10, { type: 'queued', ids: [1] }));
     expect(s).toBe(base);
   });
 
@@ -144,7 +151,7 @@ describe('gap detection', () => {
   });
 
   it('does not apply events before the first snapshot', () => {
-    const s = apply(initialState(), ev(1, { type: 'queued', id: 1 }));
+    const s = apply(initialState(), ev(1, { type: 'queued', ids: [1] }));
     expect(s.resyncing).toBe(true);
     expect(s.seq).toBe(0);
   });
@@ -207,7 +214,7 @@ describe('malformed messages', () => {
       { seq: 4, type: 'stream', id: 1, stream: 'stdout', text: 5 },
       { seq: 4, type: 'cell_inserted', index: 0, cell: { id: 2 } },
       { seq: 4, type: 'finished', id: 1, status: 'ok', outputs: ['text'], error: null },
-      { type: 'queued', id: 1 },
+      { type: 'queued', ids: [1] },
     ]) {
       const s = apply(base, { type: 'event', event } as unknown as Incoming);
       expect(s.wantSnapshot, JSON.stringify(event)).toBe(true);

@@ -429,13 +429,11 @@ class Worker:
                 # the runtime's reader per cell instead of two.
                 status = self._execute(
                     cell_id, program.filename, program.code, program.prepare, program.source,
-                    later=True,
+                    later=True, summarize=entry.get("summarize"),
                 )
                 statuses[cell_id] = status
                 if status == "interrupted":
                     break
-                if entry.get("summarize"):
-                    self._send_variables(cell_id, entry.get("summarize"))
         except BaseException:
             self.flush()  # what was sent stays in order before the failure
             raise
@@ -449,13 +447,6 @@ class Worker:
         if uiflow is not None and uiflow._RESET:
             uiflow.after_run()
         self.send({"type": "batch_done", "ran": ran, "halted": halted, "compiled": compiled})
-
-    def _send_variables(self, cell_id, names):
-        """After `done`, for an editor session: the names the cell
-        defined, summarised (docs/protocol.md, `variables`)."""
-        from ._variables import summarize
-
-        self.send({"type": "variables", "cell_id": cell_id, "variables": summarize(self.namespace, names)})
 
     def _halt_waiting(self):
         """Whether a frame (a `halt`) is waiting: buffered by the channel
@@ -517,10 +508,12 @@ class Worker:
         if self.private:
             self._drop_private(cell_id)
 
-    def _execute(self, cell_id, filename, code, prepare, source=None, later=False):
+    def _execute(self, cell_id, filename, code, prepare, source=None, later=False, summarize=None):
         """Run one cell: `prepare()` gives its compiled code (raising the
         cell's SyntaxError).  Sends `started`, output, `done` (`later`: with
-        the next frame, `send_later`); returns the status."""
+        the next frame, `send_later`); returns the status.  `summarize`:
+        names whose summaries `done` carries (docs/protocol.md, "Variable
+        summaries"), for an editor session."""
         parts = self._parts
         if parts is None:
             # Imported once, at the first cell: not at start-up, which every
@@ -607,6 +600,12 @@ class Worker:
             "error": error,
             "duration_ns": duration,
         }
+        if summarize and status != "interrupted":
+            # In `done` itself: a message of its own cost a write and a
+            # wake-up of the runtime's reader per cell.
+            from ._variables import summarize as summaries
+
+            done["variables"] = summaries(self.namespace, summarize)
         modules = sys.modules
         if "weir.ui._core" in modules or "weir._state" in modules:
             from ._uiflow import after_cell

@@ -55,12 +55,6 @@ pub enum WorkerEvent {
         action: OutputAction,
         output: Option<MimeBundle>,
     },
-    /// The names a finished cell defined, summarised (only when asked:
-    /// `BatchCell::summarize`); it comes after the cell's `done`.
-    Variables {
-        cell_id: String,
-        variables: Vec<VariableSummary>,
-    },
 }
 
 /// How a cell ended.
@@ -74,4 +68,7 @@ pub struct CellOutcome {
     /// Elements bound to global names, and state setters called (see
     /// `FromWorker::Done`); `None` for a cell that touched neither.
     pub ui: Option<Box<crate::message::CellUi>>,
+    /// The names the cell defined, summarised, when its batch entry asked
+    /// (`BatchCell::summarize`).
+    pub variables: Option<Vec<VariableSummary>>,
 }

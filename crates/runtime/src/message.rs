@@ -101,7 +101,7 @@ pub struct BatchEntry {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
     /// Names to summarise after the cell runs (an editor session's
-    /// variables panel): the worker answers with `variables` after `done`.
+    /// variables panel): the worker's `done` carries their `variables`.
     /// Empty (and absent) otherwise, so batch runs pay nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub summarize: Vec<String>,
@@ -299,12 +299,11 @@ pub enum FromWorker {
         /// State setters the cell called (`weir.state`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         state: Vec<StateSet>,
-    },
-    /// After a batch entry's `done`, when it asked to `summarize`: the
-    /// names it defined that are in the namespace now.
-    Variables {
-        cell_id: String,
-        variables: Vec<VariableSummary>,
+        /// When the batch entry asked to `summarize` (and the cell did not
+        /// end interrupted): the names it defined that are in the
+        /// namespace now, summarised.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variables: Option<Vec<VariableSummary>>,
     },
     /// The end of a `run_batch`: `ran` entries were run or skipped (the
     /// rest did not start: a `halt`, an interrupt, or a cell that ended
@@ -360,7 +359,6 @@ const FROM_WORKER_TYPES: &[&str] = &[
     "stream",
     "output",
     "done",
-    "variables",
     "batch_done",
     "deleted",
     "captured",
@@ -458,6 +456,7 @@ mod fast {
 
     use super::{
         CellError, CellStatus, FromWorker, MimeBundle, OutputAction, StateSet, StreamName,
+        VariableSummary,
     };
     use crate::events::StreamSource;
 
@@ -485,6 +484,7 @@ mod fast {
         ui: BTreeMap<String, String>,
         #[serde(default)]
         state: Vec<StateSet>,
+        variables: Option<Vec<VariableSummary>>,
         ran: Option<usize>,
         #[serde(default)]
         halted: bool,
@@ -522,6 +522,7 @@ mod fast {
                 duration_ns: m.duration_ns?,
                 ui: m.ui,
                 state: m.state,
+                variables: m.variables,
             },
             "batch_done" => FromWorker::BatchDone {
                 ran: m.ran?,

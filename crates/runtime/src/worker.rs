@@ -430,6 +430,7 @@ impl Worker {
                     duration_ns,
                     ui,
                     state,
+                    variables,
                 } if done_id == cell_id => {
                     return Ok(CellOutcome {
                         cell_id: done_id,
@@ -438,6 +439,7 @@ impl Worker {
                         error,
                         duration: Duration::from_nanos(duration_ns),
                         ui: crate::message::CellUi::boxed(ui, state),
+                        variables,
                     });
                 }
                 other => return Err(self.unexpected("done", &other)),
@@ -753,7 +755,6 @@ fn message_type(msg: &FromWorker) -> &'static str {
         FromWorker::Stream { .. } => "stream",
         FromWorker::Output { .. } => "output",
         FromWorker::Done { .. } => "done",
-        FromWorker::Variables { .. } => "variables",
         FromWorker::BatchDone { .. } => "batch_done",
         FromWorker::Deleted { .. } => "deleted",
         FromWorker::Captured { .. } => "captured",

@@ -165,12 +165,12 @@ fn cell(id: &str, code: &str, requires: &[&str]) -> BatchCell {
     }
 }
 
-/// `summarize` names come back after the cell's `done` as `variables`:
+/// `summarize` names come back in the cell's `done` as `variables`:
 /// names the namespace holds, each with its type's name and a bounded
 /// preview, whatever its `repr` does (raise, return megabytes); an entry
-/// that asks for none gets no message.
+/// that asks for none gets none.
 #[test]
-fn a_batch_entry_asking_for_a_summary_gets_its_variables_after_done() {
+fn a_batch_entry_asking_for_a_summary_gets_its_variables_in_done() {
     let mut worker = common::spawn();
     let code = "class Loud:\n    def __repr__(self):\n        return 'L' * 5_000_000\nclass Broken:\n    def __repr__(self):\n        raise RuntimeError('no')\nloud = Loud()\nbroken = Broken()\nn = 3\nwords = ['a'] * 10_000";
     let mut asks = cell("v1", code, &[]);
@@ -181,38 +181,40 @@ fn a_batch_entry_asking_for_a_summary_gets_its_variables_after_done() {
     let quiet = cell("v2", "m = 1", &[]);
     let mut seen = Vec::new();
     worker
-        .run_batch(vec![asks, quiet], || false, &mut |e| match e {
-            BatchEvent::Done(outcome) => seen.push(format!("done {}", outcome.cell_id)),
-            BatchEvent::Event(WorkerEvent::Variables { cell_id, variables }) => {
-                seen.push(format!("variables {cell_id}"));
-                let by = |n: &str| variables.iter().find(|v| v.name == n).cloned();
-                assert_eq!(
-                    variables
-                        .iter()
-                        .map(|v| v.name.as_str())
-                        .collect::<Vec<_>>(),
-                    ["n", "loud", "broken", "words"],
-                    "in the order asked; a name not defined is left out"
-                );
-                let n = by("n").unwrap();
-                assert_eq!((n.type_name.as_str(), n.preview.as_str()), ("int", "3"));
-                let loud = by("loud").unwrap();
-                assert_eq!(loud.type_name, "Loud");
-                assert!(
-                    loud.preview.chars().count() <= 120,
-                    "{}",
-                    loud.preview.len()
-                );
-                let broken = by("broken").unwrap();
-                assert_eq!(broken.type_name, "Broken");
-                assert!(broken.preview.contains("Broken"), "{}", broken.preview);
-                let words = by("words").unwrap();
-                assert!(words.preview.starts_with("['a', 'a'") && words.preview.len() <= 120);
-            }
-            BatchEvent::Event(_) => {}
+        .run_batch(vec![asks, quiet], || false, &mut |e| {
+            let BatchEvent::Done(outcome) = e else { return };
+            seen.push(outcome.cell_id.clone());
+            let Some(variables) = outcome.variables else {
+                assert_eq!(outcome.cell_id, "v2", "only v1 asked");
+                return;
+            };
+            assert_eq!(outcome.cell_id, "v1", "only v1 asked");
+            let by = |n: &str| variables.iter().find(|v| v.name == n).cloned();
+            assert_eq!(
+                variables
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>(),
+                ["n", "loud", "broken", "words"],
+                "in the order asked; a name not defined is left out"
+            );
+            let n = by("n").unwrap();
+            assert_eq!((n.type_name.as_str(), n.preview.as_str()), ("int", "3"));
+            let loud = by("loud").unwrap();
+            assert_eq!(loud.type_name, "Loud");
+            assert!(
+                loud.preview.chars().count() <= 120,
+                "{}",
+                loud.preview.len()
+            );
+            let broken = by("broken").unwrap();
+            assert_eq!(broken.type_name, "Broken");
+            assert!(broken.preview.contains("Broken"), "{}", broken.preview);
+            let words = by("words").unwrap();
+            assert!(words.preview.starts_with("['a', 'a'") && words.preview.len() <= 120);
         })
         .unwrap();
-    assert_eq!(seen, ["done v1", "variables v1", "done v2"]);
+    assert_eq!(seen, ["v1", "v2"]);
 }
 
 #[test]

@@ -209,7 +209,12 @@ fn variables_are_summarised_only_when_the_kernel_asks() {
             let Some(kernel::Delivery::Event(event)) = sub.recv_timeout(Some(DEADLINE)) else {
                 panic!("events until idle");
             };
-            if let EventBody::Variables { id, variables } = &event.body {
+            if let EventBody::Finished {
+                id,
+                variables: Some(variables),
+                ..
+            } = &event.body
+            {
                 summaries.push((*id, variables.clone()));
             }
             if event.seq == seq {

@@ -52,7 +52,7 @@ fn runs_in_dependency_order_ties_by_notebook_order() {
     let report = s
         .run_all(|e| {
             events.push(match e {
-                SessionEvent::CellQueued { index } => format!("queued {index}"),
+                SessionEvent::CellsQueued { indices } => format!("queued {indices:?}"),
                 SessionEvent::CellStarted { index } => format!("started {index}"),
                 SessionEvent::CellFinished { index, status, .. } => {
                     format!("finished {index} {status}")
@@ -77,10 +77,10 @@ fn runs_in_dependency_order_ties_by_notebook_order() {
             "started 4"
         ]
     );
-    // Everything is queued before anything starts; each start is finished
-    // before the next begins.
-    assert!(events[..5].iter().all(|e| e.starts_with("queued")));
-    assert_eq!(events[5], "started 1");
+    // Everything is queued, in run order, before anything starts; each
+    // start is finished before the next begins.
+    assert_eq!(events[0], "queued [1, 0, 2, 3, 4]");
+    assert_eq!(events[1], "started 1");
     assert_eq!(events.iter().filter(|e| e.ends_with(" ok")).count(), 5);
     assert_eq!(stdout(&report, 0), "y 2\n");
     assert_eq!(stdout(&report, 1), "x 1\n");

@@ -97,13 +97,6 @@ pub enum EventBody {
     Graph {
         cells: Vec<CellGraph>,
     },
-    /// The names this cell defined in its last run, summarised (editor
-    /// sessions only; after its `Finished`). Empty again when it next
-    /// starts, is skipped, or the worker restarts.
-    Variables {
-        id: u32,
-        variables: Vec<VariableSummary>,
-    },
     /// These cells' results may no longer match their code. In autorun
     /// they are queued next; in lazy mode they wait for a run.
     Stale {
@@ -116,8 +109,9 @@ pub enum EventBody {
     ModeChanged {
         mode: RunMode,
     },
+    /// These cells are queued for the run that starts now, in run order.
     Queued {
-        id: u32,
+        ids: Vec<u32>,
     },
     /// A queued cell the run did not reach (a command arrived first); it is
     /// back to `status` until the next plan queues it again.
@@ -166,6 +160,12 @@ pub enum EventBody {
         /// checks); absent for other cells.
         #[serde(skip_serializing_if = "Option::is_none")]
         persist: Option<Box<CellPersist>>,
+        /// The names this run defined, summarised (editor sessions only;
+        /// absent otherwise, and for a cell ended by an interrupt). Empty
+        /// again when the cell next starts, is skipped, or the worker
+        /// restarts.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        variables: Option<Vec<VariableSummary>>,
     },
     /// The cell did not run: why (a sentence, and a stable kind), and the
     /// id of the cell the reason is about, if one (an ancestor that raised,
@@ -435,11 +435,6 @@ impl KernelSnapshot {
                     }
                 }
             }
-            EventBody::Variables { id, variables } => {
-                if let Some(i) = self.find(*id) {
-                    self.cells[i].variables = variables.clone();
-                }
-            }
             EventBody::Stale { ids } => {
                 for id in ids {
                     if let Some(i) = self.find(*id) {
@@ -447,9 +442,11 @@ impl KernelSnapshot {
                     }
                 }
             }
-            EventBody::Queued { id } => {
-                if let Some(i) = self.find(*id) {
-                    self.cells[i].status = RunStatus::Queued;
+            EventBody::Queued { ids } => {
+                for id in ids {
+                    if let Some(i) = self.find(*id) {
+                        self.cells[i].status = RunStatus::Queued;
+                    }
                 }
             }
             EventBody::Dequeued { id, status } => {
@@ -503,12 +500,16 @@ impl KernelSnapshot {
                 outputs,
                 error,
                 persist,
+                variables,
             } => {
                 if self.running == Some(*id) {
                     self.running = None;
                 }
                 if let Some(i) = self.find(*id) {
                     let cell = &mut self.cells[i];
+                    if let Some(variables) = variables {
+                        cell.variables = variables.clone();
+                    }
                     cell.status = *status;
                     cell.stale = false;
                     cell.outputs = outputs.clone();
@@ -638,9 +639,9 @@ mod tests {
         let status = |s: &KernelSnapshot| -> Vec<(u32, RunStatus)> {
             s.cells.iter().map(|c| (c.meta.id, c.status)).collect()
         };
-        apply(&mut snapshot, EventBody::Queued { id: 4 });
-        apply(&mut snapshot, EventBody::Queued { id: 1 });
-        apply(&mut snapshot, EventBody::Queued { id: 5 });
+        apply(&mut snapshot, EventBody::Queued { ids: vec![4] });
+        apply(&mut snapshot, EventBody::Queued { ids: vec![1] });
+        apply(&mut snapshot, EventBody::Queued { ids: vec![5] });
         // The hint points at cell 5 (index 5); cell 5 moves to the front.
         apply(&mut snapshot, EventBody::CellMoved { id: 5, index: 0 });
         apply(&mut snapshot, EventBody::Started { id: 5 });
@@ -665,7 +666,7 @@ mod tests {
         );
         // An event for a cell that is gone changes nothing.
         let before = snapshot.clone();
-        apply(&mut snapshot, EventBody::Queued { id: 0 });
+        apply(&mut snapshot, EventBody::Queued { ids: vec![0] });
         assert_eq!(status(&snapshot), status(&before));
     }
 }

@@ -42,6 +42,7 @@ use weir_graph::CellId;
 use weir_project::{Applied, Change, ChangeError};
 
 use crate::events::WorkerEvent;
+use crate::message::VariableSummary;
 use crate::scheduler::{RunReport, Session, SessionError, SessionEvent, SessionInterrupter};
 use crate::worker::UnsolicitedSink;
 
@@ -761,7 +762,9 @@ fn describe(change: &Change) -> Structural {
 fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
     let id = |index: &usize| id_of(index_to_id[*index]);
     match event {
-        SessionEvent::CellQueued { index } => EventBody::Queued { id: id(index) },
+        SessionEvent::CellsQueued { indices } => EventBody::Queued {
+            ids: indices.iter().map(id).collect(),
+        },
         SessionEvent::CellStarted { index } => EventBody::Started { id: id(index) },
         SessionEvent::Stream {
             index,
@@ -796,6 +799,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             status,
             duration,
             run,
+            variables,
             ..
         } => EventBody::Finished {
             id: id(index),
@@ -804,10 +808,7 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             outputs: run.outputs.clone(),
             error: run.error.clone(),
             persist: run.persist.clone().map(Box::new),
-        },
-        SessionEvent::Variables { index, variables } => EventBody::Variables {
-            id: id(index),
-            variables: variables.to_vec(),
+            variables: variables.map(<[VariableSummary]>::to_vec),
         },
         SessionEvent::CellSkipped { index, reason, run } => EventBody::Skipped {
             id: id(index),

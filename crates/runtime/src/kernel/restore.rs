@@ -243,7 +243,7 @@ mod tests {
         assert_eq!(apply(restored_view(), skipped), None);
         assert_eq!(apply(restored_view(), EventBody::WorkerRestarted), None);
         // Queued alone does not: the shown output is still the restored one.
-        assert!(apply(restored_view(), EventBody::Queued { id: 1 }).is_some());
+        assert!(apply(restored_view(), EventBody::Queued { ids: vec![1] }).is_some());
     }
 
     #[test]
@@ -258,6 +258,7 @@ mod tests {
                 saved_at: Some(1_709_251_199),
                 ..CellPersist::new(None, action)
             })),
+            variables: None,
         };
         assert_eq!(
             apply(restored_view(), finished(PersistAction::Restored)).as_deref(),

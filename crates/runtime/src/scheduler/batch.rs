@@ -197,14 +197,6 @@ impl Session {
                     on_event,
                 );
             }
-            BatchEvent::Event(WorkerEvent::Variables { cell_id, variables }) => {
-                if let Some(&k) = position.get(cell_id.as_str()) {
-                    on_event(crate::scheduler::SessionEvent::Variables {
-                        index: cells[k],
-                        variables: &variables,
-                    });
-                }
-            }
             BatchEvent::Event(event) => match running {
                 Some(k) => {
                     route_event(
@@ -250,6 +242,7 @@ impl Session {
                     duration: outcome.duration,
                     run,
                     ui: outcome.ui.as_deref(),
+                    variables: outcome.variables.as_deref(),
                 });
             }
         });

@@ -9,21 +9,19 @@ use crate::scheduler::report::{CellRun, NotRunReason, RunStatus};
 /// Delivered to the callback of `Session::run_all` and friends, on the
 /// calling thread, in order. Cells are named by their notebook index.
 ///
-/// For one run: `CellQueued` for every cell of the run first, then per cell
+/// For one run: `CellsQueued` naming every cell of the run first, then per cell
 /// in run order either `CellSkipped`, or `CellStarted`, any `Stream` /
 /// `Output`, and `CellFinished`. A `Stream` may name another cell than the
 /// running one (a finished cell's thread printing), and `Console` text can
 /// come at any point.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent<'a> {
-    CellQueued {
-        index: usize,
-    },
+    /// The run's cells, in run order: one event for the whole run (an
+    /// event per cell cost every client a message per cell).
+    CellsQueued { indices: &'a [usize] },
     /// The worker has begun the cell; an interrupt sent from now on lands
     /// in it.
-    CellStarted {
-        index: usize,
-    },
+    CellStarted { index: usize },
     Stream {
         index: usize,
         stream: StreamName,
@@ -56,12 +54,9 @@ pub enum SessionEvent<'a> {
         /// Elements the cell's names hold and state setters it called, as
         /// the worker reported them (`None` for most cells).
         ui: Option<&'a crate::message::CellUi>,
-    },
-    /// The names a cell that just finished defined, summarised (only when
-    /// the session summarises variables); after its `CellFinished`.
-    Variables {
-        index: usize,
-        variables: &'a [VariableSummary],
+        /// The names the cell defined, summarised (only when the session
+        /// summarises variables, and not for a cell ended by an interrupt).
+        variables: Option<&'a [VariableSummary]>,
     },
     /// The cell did not run, for `reason`.
     CellSkipped {

@@ -520,6 +520,7 @@ impl Session {
             duration: run.duration.unwrap_or_default(),
             run,
             ui: None,
+            variables: None,
         });
         Restore::Done
     }
@@ -543,6 +544,7 @@ impl Session {
             duration: std::time::Duration::ZERO,
             run,
             ui: None,
+            variables: None,
         });
         Ran::Finished(RunStatus::Error)
     }

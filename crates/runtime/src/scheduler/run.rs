@@ -86,7 +86,9 @@ impl Session {
         for &index in &order {
             before_queued.insert(index, self.states[index].run.status);
             self.states[index].run.status = RunStatus::Queued;
-            on_event(SessionEvent::CellQueued { index });
+        }
+        if !order.is_empty() {
+            on_event(SessionEvent::CellsQueued { indices: &order });
         }
         let mut unfinished: Vec<usize> = Vec::new();
         let mut plan = self.persist_begin(&order, &problems);
@@ -397,6 +399,7 @@ impl Session {
                     duration: outcome.duration,
                     run,
                     ui: outcome.ui.as_deref(),
+                    variables: outcome.variables.as_deref(),
                 });
                 Ran::Finished(status)
             }
@@ -534,8 +537,6 @@ pub(crate) fn route_event(
                 output,
             });
         }
-        // Routed by the batch (it names its cell and comes after `done`).
-        WorkerEvent::Variables { .. } => {}
     }
 }
 
@@ -680,6 +681,7 @@ fn finish_death(
         duration: Duration::ZERO,
         run,
         ui: None,
+        variables: None,
     });
     Ran::WorkerDied(WorkerDeath { cell, status })
 }

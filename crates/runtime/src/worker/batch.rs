@@ -38,7 +38,7 @@ pub struct BatchCell {
     pub display: Option<Display>,
     /// Whether the code may use private `_x` names (see `has_private_names`).
     pub private: bool,
-    /// Names to summarise after it runs (`WorkerEvent::Variables`); empty:
+    /// Names to summarise after it runs (`CellOutcome::variables`); empty:
     /// none, and nothing is computed.
     pub summarize: Vec<String>,
 }
@@ -184,6 +184,7 @@ impl Worker {
                     duration_ns,
                     ui,
                     state,
+                    variables,
                 } if running.as_deref() == Some(cell_id.as_str()) => {
                     running = None;
                     on_event(BatchEvent::Done(CellOutcome {
@@ -193,13 +194,8 @@ impl Worker {
                         error,
                         duration: Duration::from_nanos(duration_ns),
                         ui: crate::message::CellUi::boxed(ui, state),
-                    }));
-                }
-                FromWorker::Variables { cell_id, variables } => {
-                    on_event(BatchEvent::Event(WorkerEvent::Variables {
-                        cell_id,
                         variables,
-                    }))
+                    }));
                 }
                 FromWorker::BatchDone {
                     ran,

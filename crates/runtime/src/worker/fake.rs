@@ -456,6 +456,7 @@ impl FakeWorker {
             duration_ns: u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX),
             ui: Default::default(),
             state: Vec::new(),
+            variables: None,
         })
     }
 
