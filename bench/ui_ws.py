@@ -280,6 +280,17 @@ class WeirSide:
             url.hostname, url.port, f"/ws?token={token}", f"http://127.0.0.1:{url.port}", timeout
         )
         self.req = 0
+        self.unpacked: list[dict] = []
+
+    def _recv(self) -> dict:
+        """The next message; a `batch` frame's messages one by one, in order
+        (docs/editor-protocol.md), as the page takes them."""
+        while not self.unpacked:
+            msg = self.ws.recv()
+            if msg.get("type") != "batch":
+                return msg
+            self.unpacked = list(reversed(msg["messages"]))
+        return self.unpacked.pop()
 
     def _send(self, msg: dict) -> None:
         self.req += 1
@@ -293,7 +304,7 @@ class WeirSide:
     def setup(self) -> None:
         self._send({"type": "hello"})
         while True:
-            msg = self.ws.recv()
+            msg = self._recv()
             self._check(msg)
             if msg.get("type") == "snapshot":
                 break
@@ -301,7 +312,7 @@ class WeirSide:
         self._send({"type": "run_all"})
         outputs = {}
         while True:
-            msg = self.ws.recv()
+            msg = self._recv()
             self._check(msg)
             ev = msg.get("event", {}) if msg.get("type") == "event" else {}
             if ev.get("type") == "finished":
@@ -322,7 +333,7 @@ class WeirSide:
         self._send({"type": "set_ui_value", "element_id": self.element, "value": value})
         t1 = None
         while True:
-            msg = self.ws.recv()
+            msg = self._recv()
             self._check(msg)
             if msg.get("type") != "event":
                 continue

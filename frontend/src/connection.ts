@@ -151,6 +151,17 @@ export class Connection {
       this.opts.onGarbage?.(text.slice(0, 200));
       return;
     }
+    // Several messages in one frame (docs/editor-protocol.md, `batch`):
+    // each is taken in order as if it had come alone.
+    const batch = msg as { type?: unknown; messages?: unknown } | null;
+    if (batch && typeof batch === 'object' && batch.type === 'batch' && Array.isArray(batch.messages)) {
+      for (const one of batch.messages) this.deliver(one, text);
+      return;
+    }
+    this.deliver(msg, text);
+  }
+
+  private deliver(msg: unknown, text: string): void {
     if (!msg || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
       this.opts.onGarbage?.(text.slice(0, 200));
       return;

@@ -108,6 +108,22 @@ describe('Connection', () => {
     expect(t.sockets[0].sent.map((m) => m.type)).toEqual(['hello', 'run']);
   });
 
+  it('takes the messages of a batch frame in order, each as if it came alone', () => {
+    const t = setup(() => undefined);
+    t.conn.connect();
+    t.sockets[0].open();
+    const req = t.conn.send({ type: 'run', ids: [1] });
+    t.sockets[0].serverSays({ type: 'batch', messages: [
+      { type: 'event', event: { seq: 1, type: 'started', id: 1 } },
+      { type: 'ok', req },
+      { no: 'type' },
+      { type: 'event', event: { seq: 2, type: 'idle' } },
+    ] });
+    expect(t.got.map((m) => m.type)).toEqual(['event', 'ok', 'event']);
+    expect(t.got[1]).toMatchObject({ type: 'ok', request: { type: 'run', ids: [1] } });
+    expect(t.garbage).toHaveLength(1);
+  });
+
   it('reports garbage frames instead of throwing', () => {
     const t = setup(() => undefined);
     t.conn.connect();

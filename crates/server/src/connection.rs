@@ -105,13 +105,12 @@ async fn serve(
                 let mut out = Vec::new();
                 take(item, &notebook, id, &mut feed, &mut out);
                 drain(&notebook, id, &mut feed, &mut out);
-                out
+                pack(out)
             }
             Some(reply) = replies_rx.recv() => vec![reply.into()],
         };
-        // One flush (one write to the socket) for everything taken: a run
-        // of 100 cells makes hundreds of events in bursts, and a write each
-        // cost more than the events' own serialising.
+        // One flush (one write to the socket) for everything taken: a write
+        // per event cost more than the events' own serialising.
         for text in out {
             if sink
                 .feed(Message::Text(text.as_ref().into()))
@@ -129,6 +128,28 @@ async fn serve(
 
 /// At most this many feed items go out in one write.
 const MAX_BATCH: usize = 512;
+
+/// Several messages as one `batch` frame (docs/editor-protocol.md): a
+/// run of 100 cells makes hundreds of events in bursts, and a client pays
+/// for every frame (a message event in the browser, a parse each), more
+/// than for the bytes. The messages are joined as they are, never parsed
+/// again.
+fn pack(out: Vec<Arc<str>>) -> Vec<Arc<str>> {
+    if out.len() < 2 {
+        return out;
+    }
+    let bytes: usize = out.iter().map(|m| m.len() + 1).sum();
+    let mut text = String::with_capacity(bytes + 32);
+    text.push_str(r#"{"type":"batch","messages":["#);
+    for (i, message) in out.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(message);
+    }
+    text.push_str("]}");
+    vec![text.into()]
+}
 
 /// One item of the notebook's feed: what it adds to `out`.
 fn take(
@@ -522,6 +543,19 @@ mod tests {
         out.clear();
         drain(&notebook, 7, &mut feed, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn several_messages_go_as_one_batch_frame_in_order_and_one_goes_alone() {
+        let texts: Vec<Arc<str>> = (0..3).map(|n| notice(n).to_string().into()).collect();
+        let one = pack(texts[..1].to_vec());
+        assert_eq!(one, texts[..1]);
+        let packed = pack(texts.clone());
+        assert_eq!(packed.len(), 1);
+        let frame: Value = serde_json::from_str(&packed[0]).unwrap();
+        assert_eq!(frame["type"], "batch");
+        assert_eq!(frame["messages"], json!([notice(0), notice(1), notice(2)]));
+        assert!(pack(Vec::new()).is_empty());
     }
 
     #[test]

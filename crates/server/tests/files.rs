@@ -399,7 +399,10 @@ async fn a_directory_lists_its_notebooks_and_creates_new_ones() {
         cookie.split_once('=').unwrap().1
     });
     let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let mut client = Client { ws };
+    let mut client = Client {
+        ws,
+        unpacked: Default::default(),
+    };
     client.send(json!({"type": "hello"})).await;
     let snapshot = client.expect("snapshot").await;
     assert_eq!(snapshot["path"], "new.py");

@@ -91,7 +91,10 @@ impl Running {
         let (ws, _) = tokio_tungstenite::connect_async(self.ws_url())
             .await
             .expect("connect");
-        Client { ws }
+        Client {
+            ws,
+            unpacked: Default::default(),
+        }
     }
 
     /// A client that has said hello and holds the snapshot.
@@ -137,6 +140,8 @@ pub async fn serve(source: &str) -> Running {
 
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Messages of a `batch` frame not handed out yet.
+    pub unpacked: std::collections::VecDeque<Value>,
 }
 
 impl Client {
@@ -148,14 +153,29 @@ impl Client {
         self.ws.send(Message::Text(text.into())).await.unwrap();
     }
 
-    /// The next message of any kind (JSON text), or `None` when closed.
+    /// The next message of any kind (JSON text; each of a `batch` frame's
+    /// in turn), or `None` when closed.
     pub async fn next(&mut self) -> Option<Value> {
+        if let Some(message) = self.unpacked.pop_front() {
+            return Some(message);
+        }
         loop {
             let message = tokio::time::timeout(PATIENCE, self.ws.next())
                 .await
                 .expect("a message arrives in time")?;
             match message {
-                Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
+                Ok(Message::Text(text)) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["type"] != "batch" {
+                        return Some(value);
+                    }
+                    let Value::Array(messages) = value["messages"].clone() else {
+                        panic!("a batch without messages: {value}");
+                    };
+                    assert!(messages.len() >= 2, "a batch of one: {value}");
+                    self.unpacked.extend(messages);
+                    return self.unpacked.pop_front();
+                }
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
             }
