@@ -36,6 +36,12 @@ pub fn stamp_text(value: &mut Value) {
 /// The variable naming the test hook below.
 pub const CORRUPT_MARK_VAR: &str = "WEIR_DEBUG_CORRUPT_MARK";
 
+/// Whether the test hook below may change what is forwarded (a debug
+/// build with the variable set): then every bundle takes the slow path.
+pub fn corrupting() -> bool {
+    cfg!(debug_assertions) && std::env::var_os(CORRUPT_MARK_VAR).is_some()
+}
+
 /// Test hook, honoured only in debug builds: when `WEIR_DEBUG_CORRUPT_MARK`
 /// is set, a string in a bundle that contains it has the mark's first byte
 /// flipped as the server forwards it, after the worker hashed it, as a

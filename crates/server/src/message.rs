@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use weir_runtime::kernel::{EventBody, KernelEvent};
 
 /// The largest client message the server reads (4 MiB).
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024 * 1024;
@@ -230,6 +231,55 @@ fn merge(into: &mut Value, fields: Value) {
     }
 }
 
+/// A kernel event as a client gets it, numbered `seq` on the server's
+/// feed: `{"type": "event", "event": {...}}` with every integrity hash in
+/// place. An event whose hashes all came from the worker (every output of
+/// an editor's kernel) is written straight from its Rust form; only one
+/// missing a hash goes through a `serde_json::Value` to get it: building
+/// the value cost the forwarder more than writing the text.
+pub fn event_text(event: &KernelEvent, seq: u64) -> String {
+    #[derive(serde::Serialize)]
+    struct Wire<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        event: Numbered<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Numbered<'a> {
+        seq: u64,
+        #[serde(flatten)]
+        body: &'a EventBody,
+    }
+    let wire = Wire {
+        kind: "event",
+        event: Numbered {
+            seq,
+            body: &event.body,
+        },
+    };
+    if hashed(&event.body) && !crate::hash::corrupting() {
+        return serde_json::to_string(&wire).unwrap_or_default();
+    }
+    let mut value = serde_json::to_value(&wire.event).unwrap_or(Value::Null);
+    if let Value::Object(object) = &mut value {
+        stamp_event(object);
+    }
+    json!({"type": "event", "event": value}).to_string()
+}
+
+/// Whether every output and text of the event already carries its hash.
+fn hashed(body: &EventBody) -> bool {
+    use weir_runtime::integrity::HASH_KEY;
+    match body {
+        EventBody::Stream { hash, .. } | EventBody::Console { hash, .. } => hash.is_some(),
+        EventBody::Output { output, .. } => {
+            output.as_ref().is_none_or(|b| b.contains_key(HASH_KEY))
+        }
+        EventBody::Finished { outputs, .. } => outputs.iter().all(|b| b.contains_key(HASH_KEY)),
+        _ => true,
+    }
+}
+
 /// Fills in integrity hashes the runtime did not give (see `hash.rs`) in
 /// a serialised kernel event; the worker's own are left as they are.
 pub fn stamp_event(event: &mut Map<String, Value>) {
@@ -275,6 +325,71 @@ pub fn stamp_snapshot(snapshot: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finished(outputs: Vec<Value>) -> KernelEvent {
+        KernelEvent {
+            seq: 3,
+            body: EventBody::Finished {
+                id: 7,
+                status: weir_runtime::RunStatus::Ok,
+                duration: std::time::Duration::from_micros(1500),
+                outputs: outputs
+                    .into_iter()
+                    .map(|v| serde_json::from_value(v).unwrap())
+                    .collect(),
+                error: None,
+                persist: None,
+                variables: Some(vec![weir_runtime::message::VariableSummary {
+                    name: "x".into(),
+                    type_name: "int".into(),
+                    preview: "2".into(),
+                }]),
+            },
+        }
+    }
+
+    /// What the forwarder sent before it wrote events straight from their
+    /// Rust form: the event as a value, renumbered, stamped, wrapped.
+    fn through_a_value(event: &KernelEvent, seq: u64) -> Value {
+        let mut value = serde_json::to_value(event).unwrap();
+        let object = value.as_object_mut().unwrap();
+        object.insert("seq".into(), seq.into());
+        stamp_event(object);
+        json!({"type": "event", "event": value})
+    }
+
+    #[test]
+    fn an_event_with_its_hashes_is_written_as_the_value_path_would_write_it() {
+        let hash = "ab".repeat(32);
+        let event = finished(vec![json!({"text/plain": "2", "hash": hash})]);
+        let text = event_text(&event, 12);
+        let sent: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(sent, through_a_value(&event, 12));
+        assert_eq!(
+            sent["event"]["seq"], 12,
+            "the feed's number, not the kernel's"
+        );
+        assert_eq!(
+            sent["event"]["outputs"][0]["hash"],
+            json!(hash),
+            "kept, not recomputed"
+        );
+        assert_eq!(sent["event"]["variables"][0]["name"], "x");
+    }
+
+    #[test]
+    fn an_output_without_a_hash_gets_one_on_the_way() {
+        let event = finished(vec![json!({"text/plain": "2"})]);
+        let sent: Value = serde_json::from_str(&event_text(&event, 4)).unwrap();
+        assert_eq!(sent, through_a_value(&event, 4));
+        let bundle = sent["event"]["outputs"][0].as_object().unwrap();
+        let mut unhashed = bundle.clone();
+        unhashed.remove("hash");
+        assert_eq!(
+            bundle["hash"],
+            json!(weir_runtime::integrity::object_hash(&unhashed))
+        );
+    }
 
     fn message_of(text: &str) -> Malformed {
         parse(text).expect_err(text)

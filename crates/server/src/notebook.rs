@@ -26,7 +26,7 @@ use weir_runtime::kernel::{
 };
 
 use crate::StartSession;
-use crate::message::{stamp_event, stamp_snapshot};
+use crate::message::{event_text, stamp_snapshot};
 
 /// Events kept for clients that reconnect with `since`.
 const BUFFER_EVENTS: usize = 10_000;
@@ -452,13 +452,7 @@ fn forward(
                             feed.id_floor = feed.id_floor.max(cell.id + 1);
                         }
                         let seq = feed.base + event.seq;
-                        let mut value = serde_json::to_value(&*event).unwrap_or(Value::Null);
-                        if let Value::Object(object) = &mut value {
-                            object.insert("seq".into(), seq.into());
-                            stamp_event(object);
-                        }
-                        let text: Arc<str> =
-                            json!({"type": "event", "event": value}).to_string().into();
+                        let text: Arc<str> = event_text(&event, seq).into();
                         if edits_file(&event.body) {
                             feed.last_edit = seq;
                         }
