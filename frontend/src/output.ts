@@ -10,6 +10,7 @@ import { chooseChartMime, renderChart } from './charts';
 import { typesetMath } from './math';
 import { renderMarkdown } from './render-markdown';
 import { type ElementContext, UI_MIME, parseElement, renderElement } from './elements';
+import { PROGRESS_MIME, parseProgress, renderProgress } from './progress';
 
 export const MIME_ORDER = [
   'text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/markdown', 'application/json', 'text/plain',
@@ -93,6 +94,12 @@ export function renderOutput(hasher: Hasher, bundle: MimeBundle, ui: ElementCont
   if (element) {
     wrap.dataset.mime = UI_MIME;
     wrap.append(renderElement(element, ui));
+    return wrap;
+  }
+  const progress = PROGRESS_MIME in bundle ? parseProgress(bundle[PROGRESS_MIME]) : null;
+  if (progress) {
+    wrap.dataset.mime = PROGRESS_MIME;
+    wrap.append(renderProgress(progress));
     return wrap;
   }
   // A layout draws its children (verified with it) through this renderer.

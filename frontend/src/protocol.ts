@@ -94,7 +94,7 @@ export type KernelEvent = { seq: number } & (
   | { type: 'started'; id: number }
   | { type: 'stream'; id: number; stream: StreamName; text: string; hash?: string }
   | { type: 'console'; stream: StreamName; text: string; hash?: string }
-  | { type: 'output'; id: number; action: 'append' | 'replace' | 'clear'; output: MimeBundle | null }
+  | { type: 'output'; id: number; action: 'append' | 'replace' | 'clear' | 'replace_at' | 'remove_at'; output: MimeBundle | null; at?: number }
   | {
       type: 'finished'; id: number; status: RunStatus; duration_ms: number;
       outputs: MimeBundle[]; error: CellError | null;

@@ -363,11 +363,7 @@ function fold(state: NotebookState, ev: KernelEvent): NotebookState {
       return { ...state, console: [...state.console, chunk] };
     }
     case 'output':
-      return updateCell(state, ev.id, (c) => {
-        if (ev.action === 'append' && ev.output) return { ...c, outputs: [...c.outputs, ev.output] };
-        if (ev.action === 'replace' && ev.output) return { ...c, outputs: [ev.output] };
-        return { ...c, outputs: [] };
-      });
+      return updateCell(state, ev.id, (c) => ({ ...c, outputs: applyOutput(c.outputs, ev.action, ev.at, ev.output) }));
     case 'finished':
       return {
         ...updateCell(state, ev.id, (c) => ({
@@ -450,6 +446,20 @@ function variables(v: unknown): Variable[] {
   return v
     .filter((x) => x && typeof x === 'object' && typeof x.name === 'string')
     .map((x) => ({ name: x.name, type: typeof x.type === 'string' ? x.type : '', preview: typeof x.preview === 'string' ? x.preview : '' }));
+}
+
+/**
+ * One output action on a cell's outputs: the kernel's rule
+ * (`weir_runtime::message::apply_output`). `replace_at` past the end
+ * appends; `remove_at` past the end does nothing.
+ */
+export function applyOutput(outputs: readonly MimeBundle[], action: string, at: number | undefined, output: MimeBundle | null): readonly MimeBundle[] {
+  const inRange = typeof at === 'number' && Number.isInteger(at) && at >= 0 && at < outputs.length;
+  if (action === 'remove_at') return inRange ? outputs.filter((_, i) => i !== at) : outputs;
+  if (output && action === 'append') return [...outputs, output];
+  if (output && action === 'replace') return [output];
+  if (output && action === 'replace_at') return inRange ? outputs.map((o, i) => (i === at ? output : o)) : [...outputs, output];
+  return [];
 }
 
 function updateCell(state: NotebookState, id: number, f: (c: Cell) => Cell): NotebookState {

@@ -22,7 +22,7 @@ const FIELDS: Record<string, Record<string, Check>> = {
   started: { id: 'number' },
   stream: { id: 'number', stream: 'string', text: 'string', hash: 'string?' },
   console: { stream: 'string', text: 'string', hash: 'string?' },
-  output: { id: 'number', action: 'string', output: 'object?' },
+  output: { id: 'number', action: 'string', output: 'object?', at: 'number?' },
   finished: { id: 'number', status: 'string', outputs: 'array', error: 'object?', variables: 'array?' },
   skipped: { id: 'number', status: 'string', reason: 'string', about: 'number?' },
   worker_died: { message: 'string' },

@@ -35,6 +35,7 @@ __all__ = [
     "md",
     "output",
     "state",
+    "status",
     "stop",
     "ui",
 ]
@@ -61,12 +62,12 @@ _LAZY.update(
 
 
 def __getattr__(name):
-    if name == "ui":
-        # The elements are a subpackage, imported when a notebook first
-        # uses them.
+    if name in ("ui", "status"):
+        # The elements (a subpackage) and the progress indicators are
+        # imported when a notebook first uses them.
         from importlib import import_module
 
-        return import_module(".ui", __name__)
+        return import_module("." + name, __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module 'weir' has no attribute %r" % name)

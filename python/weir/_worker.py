@@ -104,32 +104,60 @@ class _Interrupts:
 
 
 class _WorkerSink:
-    """`weir.output.*` during a run become `output` messages."""
+    """`weir.output.*` during a run become `output` messages.  It keeps
+    which of the cell's outputs is a live progress indicator (`_slots`: an
+    indicator, or None for any other output, in output order), so the
+    indicator can be redrawn or removed by position (`replace_at`,
+    `remove_at`)."""
 
     def __init__(self, worker, cell_id):
         self._worker = worker
         self._cell_id = cell_id
+        self._slots = []
 
-    def _send(self, action, obj):
-        from ._render import render
-
-        self._worker.send(
-            {
-                "type": "output",
-                "cell_id": self._cell_id,
-                "action": action,
-                "output": render(obj) if action != "clear" else None,
-            }
-        )
+    def _send(self, action, bundle, at=None):
+        message = {"type": "output", "cell_id": self._cell_id, "action": action, "output": bundle}
+        if at is not None:
+            message["at"] = at
+        self._worker.send(message)
 
     def append(self, obj):
-        self._send("append", obj)
+        from ._render import render
+
+        self._slots.append(None)
+        self._send("append", render(obj))
 
     def replace(self, obj):
-        self._send("replace", obj)
+        from ._render import render
+
+        self._slots = [None]
+        self._send("replace", render(obj))
 
     def clear(self):
+        self._slots = []
         self._send("clear", None)
+
+    # -- progress indicators (weir._progress) --------------------------------
+    def place(self, indicator):
+        self._slots.append(indicator)
+        self._send("append", indicator._repr_mimebundle_())
+
+    def _position(self, indicator):
+        for i, slot in enumerate(self._slots):
+            if slot is indicator:
+                return i
+        return None
+
+    def redraw(self, indicator):
+        at = self._position(indicator)
+        if at is not None:  # gone with a replace or clear of the cell's output
+            self._send("replace_at", indicator._repr_mimebundle_(), at)
+
+    def remove(self, indicator):
+        at = self._position(indicator)
+        if at is not None:
+            del self._slots[at]
+            self._send("remove_at", None, at)
 
 
 class Worker:

@@ -126,6 +126,20 @@ try {
     await waitOut(10, "file a.txt b'hi there'");
   });
 
+  await check('a progress bar is drawn live, redrawn in place, and ends complete; a spinner goes when done', async () => {
+    const bar = cell(11).locator('[data-testid=progress]');
+    await bar.and(page.locator('[data-done=true]')).waitFor({ timeout: T });
+    assert((await bar.locator('[data-testid=progress-count]').textContent()) === '40/40', 'final count');
+    // Run it again: while it runs the bar is there, not done, and still one.
+    await cell(11).locator('[data-testid=run]').click();
+    await bar.and(page.locator('[data-done=false]')).waitFor({ timeout: T });
+    assert((await bar.count()) === 1, `bars: ${await bar.count()}`);
+    await bar.and(page.locator('[data-done=true]')).waitFor({ timeout: T });
+    assert((await bar.locator('[data-testid=progress-count]').textContent()) === '40/40', 'final count again');
+    await waitOut(12, 'spun');
+    assert((await cell(12).locator('[data-testid=progress]').count()) === 0, 'the spinner stayed');
+  });
+
   await check('no script errors', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
   });

@@ -92,6 +92,22 @@ def _(up):
     return
 
 
+@app.cell
+def _(weir):
+    import time
+    for _i in weir.status.progress_bar(range(40), title="Counting"):
+        time.sleep(0.05)
+    return (time,)
+
+
+@app.cell
+def _(weir):
+    with weir.status.spinner(title="Busy"):
+        pass
+    weir.output.append("spun")
+    return
+
+
 if __name__ == "__main__":
     app.run()
 "#;

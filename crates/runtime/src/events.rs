@@ -54,6 +54,8 @@ pub enum WorkerEvent {
         cell_id: String,
         action: OutputAction,
         output: Option<MimeBundle>,
+        /// The position `ReplaceAt` / `RemoveAt` name.
+        at: Option<usize>,
     },
 }
 

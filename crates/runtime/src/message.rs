@@ -216,13 +216,43 @@ pub enum CellStatus {
     Interrupted,
 }
 
-/// What `weir.output.*` did.
+/// What `weir.output.*` did. `ReplaceAt` and `RemoveAt` name an output
+/// by its position (`at`): a live progress indicator redrawn in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputAction {
     Append,
     Replace,
     Clear,
+    ReplaceAt,
+    RemoveAt,
+}
+
+/// Applies one output action to a cell's outputs: the one rule the
+/// scheduler's record, the kernel's snapshot and every client follow
+/// (docs/protocol.md, `output`). `ReplaceAt` past the end appends (the
+/// cell cleared its outputs since); `RemoveAt` past the end does nothing;
+/// a bundle missing where one is needed clears, as a `clear` would.
+pub fn apply_output(
+    outputs: &mut Vec<MimeBundle>,
+    action: OutputAction,
+    at: Option<usize>,
+    output: Option<&MimeBundle>,
+) {
+    match (action, output) {
+        (OutputAction::Append, Some(o)) => outputs.push(o.clone()),
+        (OutputAction::Replace, Some(o)) => *outputs = vec![o.clone()],
+        (OutputAction::ReplaceAt, Some(o)) => match at.and_then(|i| outputs.get_mut(i)) {
+            Some(slot) => *slot = o.clone(),
+            None => outputs.push(o.clone()),
+        },
+        (OutputAction::RemoveAt, _) => {
+            if let Some(i) = at.filter(|&i| i < outputs.len()) {
+                outputs.remove(i);
+            }
+        }
+        _ => outputs.clear(),
+    }
 }
 
 /// One traceback frame, innermost last.
@@ -279,11 +309,14 @@ pub enum FromWorker {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hash: Option<String>,
     },
-    /// `weir.output.append/replace/clear` during a run.
+    /// `weir.output.append/replace/clear` during a run, or a progress
+    /// indicator redrawn or removed at position `at`.
     Output {
         cell_id: String,
         action: OutputAction,
         output: Option<MimeBundle>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<usize>,
     },
     /// The cell finished.
     Done {
@@ -477,6 +510,7 @@ mod fast {
         hash: Option<String>,
         action: Option<OutputAction>,
         output: Option<MimeBundle>,
+        at: Option<usize>,
         status: Option<CellStatus>,
         error: Option<CellError>,
         duration_ns: Option<u64>,
@@ -513,6 +547,7 @@ mod fast {
                 cell_id: m.cell_id?,
                 action: m.action?,
                 output: m.output,
+                at: m.at,
             },
             "done" => FromWorker::Done {
                 cell_id: m.cell_id?,
@@ -612,6 +647,59 @@ mod tests {
         assert_eq!(v["type"], "run");
         assert_eq!(v["cell_id"], "c1");
         assert!(v.get("filename_hint").is_none());
+    }
+
+    #[test]
+    fn output_actions_place_replace_and_remove_by_position() {
+        let b =
+            |t: &str| -> MimeBundle { [("text/plain".to_owned(), serde_json::json!(t))].into() };
+        let shown = |o: &[MimeBundle]| {
+            o.iter()
+                .map(|b| b["text/plain"].clone())
+                .collect::<Vec<_>>()
+        };
+        let mut outputs = Vec::new();
+        apply_output(&mut outputs, OutputAction::Append, None, Some(&b("a")));
+        apply_output(
+            &mut outputs,
+            OutputAction::Append,
+            None,
+            Some(&b("bar 1/3")),
+        );
+        apply_output(&mut outputs, OutputAction::Append, None, Some(&b("c")));
+        apply_output(
+            &mut outputs,
+            OutputAction::ReplaceAt,
+            Some(1),
+            Some(&b("bar 2/3")),
+        );
+        assert_eq!(shown(&outputs), ["a", "bar 2/3", "c"]);
+        apply_output(&mut outputs, OutputAction::RemoveAt, Some(1), None);
+        assert_eq!(shown(&outputs), ["a", "c"]);
+        // Past the end: a redraw appends (the cell cleared meanwhile), a
+        // removal does nothing.
+        apply_output(&mut outputs, OutputAction::RemoveAt, Some(5), None);
+        apply_output(
+            &mut outputs,
+            OutputAction::ReplaceAt,
+            Some(5),
+            Some(&b("d")),
+        );
+        assert_eq!(shown(&outputs), ["a", "c", "d"]);
+        apply_output(&mut outputs, OutputAction::Clear, None, None);
+        assert!(outputs.is_empty());
+        let m = FromWorker::decode(
+            br#"{"type":"output","cell_id":"c","action":"replace_at","at":2,"output":{"text/plain":"x"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            m,
+            FromWorker::Output {
+                action: OutputAction::ReplaceAt,
+                at: Some(2),
+                ..
+            }
+        ));
     }
 
     #[test]

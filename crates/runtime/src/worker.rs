@@ -417,10 +417,12 @@ impl Worker {
                     cell_id,
                     action,
                     output,
+                    at,
                 } => on_event(WorkerEvent::Output {
                     cell_id,
                     action,
                     output,
+                    at,
                 }),
                 FromWorker::Done {
                     cell_id: done_id,

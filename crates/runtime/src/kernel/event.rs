@@ -147,6 +147,9 @@ pub enum EventBody {
         id: u32,
         action: OutputAction,
         output: Option<MimeBundle>,
+        /// The position `replace_at` / `remove_at` name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at: Option<usize>,
     },
     /// The cell ran: its final status, outputs and error.
     Finished {
@@ -483,14 +486,15 @@ impl KernelSnapshot {
             EventBody::Console { stream, text, hash } => {
                 ConsoleChunk::push(&mut self.console, *stream, text, hash.as_deref())
             }
-            EventBody::Output { id, action, output } => {
+            EventBody::Output {
+                id,
+                action,
+                output,
+                at,
+            } => {
                 if let Some(i) = self.find(*id) {
                     let outputs = &mut self.cells[i].outputs;
-                    match (action, output) {
-                        (OutputAction::Append, Some(o)) => outputs.push(o.clone()),
-                        (OutputAction::Replace, Some(o)) => *outputs = vec![o.clone()],
-                        _ => outputs.clear(),
-                    }
+                    crate::message::apply_output(outputs, *action, *at, output.as_ref());
                 }
             }
             EventBody::Finished {

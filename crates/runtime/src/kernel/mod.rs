@@ -789,10 +789,12 @@ fn convert(event: &SessionEvent<'_>, index_to_id: &[CellId]) -> EventBody {
             index,
             action,
             output,
+            at,
         } => EventBody::Output {
             id: id(index),
             action: *action,
             output: output.cloned(),
+            at: *at,
         },
         SessionEvent::CellFinished {
             index,

@@ -39,11 +39,13 @@ pub enum SessionEvent<'a> {
         text: &'a str,
         hash: Option<&'a str>,
     },
-    /// `weir.output.append/replace/clear` (`output` is `None` for clear).
+    /// `weir.output.append/replace/clear`, or a progress indicator
+    /// redrawn or removed at `at` (`output` is `None` for clear and remove).
     Output {
         index: usize,
         action: OutputAction,
         output: Option<&'a MimeBundle>,
+        at: Option<usize>,
     },
     /// The cell ran; `run` is its full record (outputs, console, error).
     CellFinished {

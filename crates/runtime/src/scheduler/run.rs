@@ -520,21 +520,24 @@ pub(crate) fn route_event(
                 hash: hash.as_deref(),
             });
         }
-        WorkerEvent::Output { action, output, .. } => {
-            let outputs = &mut states[index].run.outputs;
-            match (action, output) {
-                (OutputAction::Append, Some(o)) => outputs.push(o),
-                (OutputAction::Replace, Some(o)) => *outputs = vec![o],
-                _ => outputs.clear(),
-            }
+        WorkerEvent::Output {
+            action, output, at, ..
+        } => {
+            crate::message::apply_output(
+                &mut states[index].run.outputs,
+                action,
+                at,
+                output.as_ref(),
+            );
             let output = match action {
-                OutputAction::Clear => None,
-                _ => outputs.last(),
+                OutputAction::Clear | OutputAction::RemoveAt => None,
+                _ => output.as_ref(),
             };
             on_event(SessionEvent::Output {
                 index,
                 action,
                 output,
+                at,
             });
         }
     }

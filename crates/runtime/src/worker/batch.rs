@@ -171,10 +171,12 @@ impl Worker {
                     cell_id,
                     action,
                     output,
+                    at,
                 } => on_event(BatchEvent::Event(WorkerEvent::Output {
                     cell_id,
                     action,
                     output,
+                    at,
                 })),
                 FromWorker::Done {
                     cell_id,
