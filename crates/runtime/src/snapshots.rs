@@ -264,6 +264,19 @@ impl Snapshots {
     }
 }
 
+impl Snapshots {
+    /// Removes the snapshot under `key` (a cell whose code, name or place
+    /// changed, or that was deleted: no cell of the notebook has that key
+    /// any more). Its object is left for `weir store gc`.
+    pub fn forget(&self, key: &RecordKey) -> Result<(), SnapshotError> {
+        match self.store(false) {
+            Ok(Some(store)) => Ok(store.delete_record(key)?),
+            Ok(None) => Ok(()),
+            Err(why) => Err(SnapshotError::Unavailable(why)),
+        }
+    }
+}
+
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
@@ -515,15 +528,30 @@ fn now_ms() -> u64 {
 pub const QUIET: Duration = Duration::from_millis(20);
 
 pub struct Writer {
-    jobs: Option<mpsc::Sender<SnapshotJob>>,
+    jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What the writer is asked to do for one key.
+enum Job {
+    Save(Box<SnapshotJob>),
+    Forget(RecordKey),
+}
+
+impl Job {
+    fn key(&self) -> RecordKey {
+        match self {
+            Job::Save(job) => job.key.record,
+            Job::Forget(key) => *key,
+        }
+    }
 }
 
 impl Writer {
     /// Starts the writer. `notice` is told, once, when writes stop (the
     /// store cannot be opened or written): never silent.
     pub fn spawn(snapshots: Snapshots, notice: impl Fn(String) + Send + 'static) -> Self {
-        let (jobs, inbox) = mpsc::channel::<SnapshotJob>();
+        let (jobs, inbox) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("weir-snapshots".into())
             .spawn(move || {
@@ -540,16 +568,22 @@ impl Writer {
                     if stopped {
                         continue;
                     }
-                    // The latest job per key, in the order they came.
+                    // The latest job per key, in the order they came: a
+                    // save then a forget of one key is a forget, and the
+                    // other way round a save.
                     let mut latest: HashMap<RecordKey, usize> = HashMap::new();
                     for (i, job) in batch.iter().enumerate() {
-                        latest.insert(job.key.record, i);
+                        latest.insert(job.key(), i);
                     }
                     for (i, job) in batch.iter().enumerate() {
-                        if latest.get(&job.key.record) != Some(&i) {
+                        if latest.get(&job.key()) != Some(&i) {
                             continue;
                         }
-                        if let Err(e) = snapshots.save(job) {
+                        let done = match job {
+                            Job::Save(job) => snapshots.save(job),
+                            Job::Forget(key) => snapshots.forget(key),
+                        };
+                        if let Err(e) = done {
                             notice(format!(
                                 "weir: output snapshots stopped: {e}; the notebook's last outputs \
                                  will not be shown when it is opened again\n"
@@ -569,7 +603,14 @@ impl Writer {
 
     pub fn send(&self, job: SnapshotJob) {
         if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(job);
+            let _ = jobs.send(Job::Save(Box::new(job)));
+        }
+    }
+
+    /// Removes the snapshot under `key` (after the saves sent before).
+    pub fn forget(&self, key: RecordKey) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Job::Forget(key));
         }
     }
 }

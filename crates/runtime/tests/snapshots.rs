@@ -204,6 +204,47 @@ fn a_cell_whose_code_changed_shows_nothing_restored() {
     kernel.shutdown();
 }
 
+/// Snapshots follow the notebook: a cell edited and run again keeps one
+/// snapshot (its new code's), and a deleted cell's goes at the next run,
+/// so a store does not grow with every edit.
+#[test]
+fn an_edited_or_deleted_cell_leaves_no_snapshot_behind() {
+    let f = files(CELLS);
+    let before: Vec<SnapshotKey> = (0..3).map(|i| key_of(&f, i)).collect();
+    let kernel = open(&f, false);
+    let view = run(&kernel, Command::RunAll);
+    let id = |i: usize| weir_graph::CellId(view.cells[i].meta.id);
+    let change = |change: weir_project::Change| {
+        kernel
+            .send(Command::Change {
+                change,
+                reply: None,
+            })
+            .unwrap();
+        run(&kernel, Command::RunAll);
+    };
+    change(weir_project::Change::SetCode {
+        cell: id(1),
+        code: "x * 3".into(),
+    });
+    change(weir_project::Change::Delete { cell: id(2) });
+    kernel.shutdown();
+
+    write_notebook(&f.nb, &[CELLS[0], ("double", "x * 3")]);
+    let edited = key_of(&f, 1);
+    let store = store(&f, test_key());
+    let held = |key: &SnapshotKey| store.get_record(&key.record).unwrap().is_some();
+    assert!(held(&before[0]), "an unchanged cell keeps its snapshot");
+    assert!(held(&edited), "the edited cell's new snapshot");
+    assert!(!held(&before[1]), "the edited cell's old snapshot is gone");
+    assert!(!held(&before[2]), "the deleted cell's snapshot is gone");
+
+    // And a fresh kernel shows the edited cell's new output.
+    let kernel = open(&f, false);
+    assert_eq!(plain(&kernel.snapshot(), 1).as_deref(), Some("60"));
+    kernel.shutdown();
+}
+
 #[test]
 fn a_damaged_snapshot_is_not_shown_and_says_which_cell_and_what_failed() {
     let f = files(CELLS);

@@ -11,7 +11,8 @@
 //!
 //! Kept apart from `mod.rs` so the kernel's loop only calls in here.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use weir_graph::CellId;
@@ -22,6 +23,7 @@ use crate::message::StreamName;
 use crate::persist::Refresh;
 use crate::scheduler::{ConsoleChunk, RunReport, Session, SessionEvent};
 use crate::snapshots::{SnapshotJob, SnapshotKey, Snapshots, Writer};
+use weir_store::RecordKey;
 
 /// What the kernel keeps for restored outputs and recomputes.
 #[derive(Default)]
@@ -38,6 +40,11 @@ struct SnapshotHook {
     /// Every cell's key, by notebook index; `None` after a change (code,
     /// names and order decide keys), computed again at the next run.
     keys: Option<Vec<SnapshotKey>>,
+    /// The keys this kernel knows to hold a snapshot (shown on open, or
+    /// sent to the writer). When the keys are computed again, those no
+    /// cell has any more are forgotten: a cell edited a thousand times
+    /// keeps one snapshot, not a thousand.
+    held: RefCell<HashSet<RecordKey>>,
     /// Dropped with the kernel, which waits for every write sent before.
     writer: Option<Writer>,
 }
@@ -54,9 +61,11 @@ impl Restoring {
             return Restoring::default();
         };
         let keys = snapshots.keys(session.project());
+        let mut held = HashSet::new();
         for (index, (view, key)) in initial.cells.iter_mut().zip(&keys).enumerate() {
             match snapshots.load(key) {
                 Ok(Some(snapshot)) => {
+                    held.insert(key.record);
                     view.status = snapshot.status;
                     view.restored_at = Some(snapshot.produced_at());
                     view.outputs = snapshot.outputs;
@@ -87,6 +96,7 @@ impl Restoring {
             snapshots: Some(SnapshotHook {
                 snapshots,
                 keys: Some(keys),
+                held: RefCell::new(held),
                 writer: None,
             }),
             ..Restoring::default()
@@ -125,7 +135,16 @@ impl Restoring {
         if let Some(hook) = &mut self.snapshots
             && hook.keys.is_none()
         {
-            hook.keys = Some(hook.snapshots.keys(session.project()));
+            let keys = hook.snapshots.keys(session.project());
+            let current: HashSet<RecordKey> = keys.iter().map(|k| k.record).collect();
+            hook.held.get_mut().retain(|key| {
+                let kept = current.contains(key);
+                if !kept && let Some(writer) = &hook.writer {
+                    writer.forget(*key);
+                }
+                kept
+            });
+            hook.keys = Some(keys);
         }
         self.recompute
             .retain(|id| session.project().index_of(*id).is_some());
@@ -158,6 +177,7 @@ impl Restoring {
             (hook.keys.as_ref().and_then(|k| k.get(*index)), &hook.writer)
         {
             writer.send(SnapshotJob::of(key.clone(), run));
+            hook.held.borrow_mut().insert(key.record);
         }
     }
 
