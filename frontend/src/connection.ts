@@ -103,6 +103,11 @@ export class Connection {
     return req;
   }
 
+  /** Whether a request sent on the current socket still waits for its reply. */
+  awaiting(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** The request a reply answers, if still pending. */
   request(req: number): ClientMessage | undefined {
     return this.pending.get(req);
