@@ -6,6 +6,7 @@
 
 import { NotebookView, type AppActions } from './app';
 import { Connection } from './connection';
+import { FrameLoop } from './frame-loop';
 import { pageTransport, type Transport } from './transport';
 import { setDefaultSender } from './elements';
 import { type Hasher, hashText } from './integrity';
@@ -22,11 +23,12 @@ export class Controller implements AppActions {
   state: NotebookState;
   readonly view: NotebookView;
   private readonly conn: Connection;
-  private frame = 0;
-  /** Inside the animation-frame callback, before its paint: a change made now is painted by it. */
-  private inFrame = false;
-  /** The state changed (or focus must move) since the last paint. */
-  private needsPaint = false;
+  /** Each frame drains the socket worker's ring, then paints (frame-loop.ts). */
+  private readonly frames = new FrameLoop({
+    drain: () => this.transport.pump(),
+    paint: () => this.paint(),
+    poll: () => this.polling(),
+  });
   /** When the last message went to the server (performance.now()). */
   private lastSent = -Infinity;
   readonly transport: Transport;
@@ -127,41 +129,8 @@ export class Controller implements AppActions {
 
   private restoreOptions: { index: number; options: NonNullable<DeletedCell['options']> } | null = null;
 
-  /** The state needs painting: at the next animation frame. */
   private schedule(): void {
-    this.needsPaint = true;
-    this.requestFrame();
-  }
-
-  private requestFrame(): void {
-    // A frame requested inside the frame's callback would run a frame
-    // later: what the drain brings is painted by the callback running now.
-    if (this.frame || this.inFrame) return;
-    this.frame = requestAnimationFrame(() => this.onFrame());
-  }
-
-  /**
-   * One animation frame: first take what the socket worker has received
-   * (synchronously, from shared memory; nothing on the main-thread
-   * socket), so that a reply that arrived before this frame is painted in
-   * it, then paint. While replies or runs are outstanding, the next frame
-   * is asked for too, so the ring is read every frame until they come.
-   */
-  private onFrame(): void {
-    this.frame = 0;
-    this.inFrame = true;
-    try {
-      this.transport.pump();
-    } catch (err) {
-      console.error(err);
-    } finally {
-      this.inFrame = false;
-    }
-    if (this.needsPaint) {
-      this.needsPaint = false;
-      this.paint();
-    }
-    if (this.polling()) this.requestFrame();
+    this.frames.schedule();
   }
 
   /** Whether to read the ring on the next frame even if nothing changed. */
@@ -174,16 +143,7 @@ export class Controller implements AppActions {
 
   /** Paints now (tests and benchmarks measure this). */
   flush(): void {
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    this.inFrame = true;
-    try {
-      this.transport.pump();
-    } finally {
-      this.inFrame = false;
-    }
-    this.needsPaint = false;
-    this.paint();
+    this.frames.flush();
   }
 
   private paint(): void {
@@ -220,7 +180,7 @@ export class Controller implements AppActions {
     // until they are in (the page's ordinary tasks, the worker's pokes
     // among them, wait for the next frame after a key press).
     this.lastSent = performance.now();
-    if (this.polling()) this.requestFrame();
+    if (this.polling()) this.frames.wake();
     return req;
   }
 
