@@ -172,22 +172,33 @@ async fn every_response_is_cross_origin_isolated() {
     let cookie = format!("weir_token_{port}={}", server.token);
     let wrong = format!("weir_token_{port}=00");
     let token = format!("/?token={}", server.token);
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let cases: Vec<Case> = vec![
         ("/", vec![], 401),
         ("/", vec![("Cookie", wrong.as_str())], 403),
         (token.as_str(), vec![], 303),
         ("/", vec![("Cookie", cookie.as_str())], 200),
         ("/assets/index.js", vec![("Cookie", cookie.as_str())], 200),
-        ("/assets/socket-worker.js", vec![("Cookie", cookie.as_str())], 200),
+        (
+            "/assets/socket-worker.js",
+            vec![("Cookie", cookie.as_str())],
+            200,
+        ),
         ("/api/session", vec![("Cookie", cookie.as_str())], 200),
         ("/api/notebooks", vec![("Cookie", cookie.as_str())], 200),
-        ("/ws?notebook=../nb.py", vec![("Cookie", cookie.as_str())], 404),
+        // Not an upgrade.
+        ("/ws", vec![("Cookie", cookie.as_str())], 400),
+        ("/assets/nothing.js", vec![("Cookie", cookie.as_str())], 404),
     ];
     for (path, headers, want) in cases {
         let (status, response) = http(port, path, &headers).await;
         assert_eq!(status, want, "{path}: {response}");
         let head = |name| header(&response, name);
-        assert_eq!(head("cross-origin-opener-policy"), Some("same-origin"), "{path}");
+        assert_eq!(
+            head("cross-origin-opener-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
         assert_eq!(
             head("cross-origin-embedder-policy"),
             Some("credentialless"),
