@@ -143,7 +143,8 @@ export class WorkerTransport implements Transport {
         }
         // The ring holds its records in order; its first is either the
         // next number or a later one (the next then comes by postMessage).
-        if (this.ring.peekSeq() !== this.next) break;
+        // (The ring holds numbers modulo 2^32.)
+        if (this.ring.peekSeq() !== this.next >>> 0) break;
         const r = this.ring.read()!;
         this.next++;
         n++;
