@@ -26,6 +26,16 @@ export default defineConfig({
       },
     },
   },
+  // The socket worker (src/socket-worker.ts): a file of its own, stable name.
+  worker: {
+    format: 'es',
+    rollupOptions: {
+      output: {
+        entryFileNames: 'assets/[name].js',
+        chunkFileNames: 'assets/[name].js',
+      },
+    },
+  },
   plugins: [
     {
       name: 'weir-csp',

@@ -3,7 +3,8 @@
 # build, and fail when the build differs from the committed dist/ (the
 # binary embeds dist/ as committed, so a fresh clone needs no Node to
 # build). Then the unit tests, and the browser test against the mock server
-# in Debian's Chromium (playwright-core, no browser download).
+# in Debian's Chromium (playwright-core, no browser download), with and
+# without cross-origin isolation.
 set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 
@@ -25,7 +26,11 @@ if [ "${WEIR_SKIP_BROWSER:-}" = 1 ] && ! in_ci; then
   echo "skipped: the editor's browser test (WEIR_SKIP_BROWSER=1)"
   [ -n "${WEIR_SKIP_LOG:-}" ] && echo "frontend browser test: WEIR_SKIP_BROWSER=1" >> "$WEIR_SKIP_LOG"
 elif [ -x "$chromium" ]; then
+  # Twice: the socket on the main thread (no cross-origin isolation, the
+  # fallback), then in the worker with the shared-memory ring (the mock
+  # sends the COOP/COEP headers `weir edit` sends).
   npm run e2e
+  E2E_ISOLATED=1 npm run e2e
 elif in_ci; then
   echo "no Chromium at $chromium under CI: the editor's browser test cannot be skipped there" >&2
   exit 1

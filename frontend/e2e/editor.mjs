@@ -2,6 +2,9 @@
 // server (mock/server.mjs): what a person does, and what they must see.
 // Usage: node e2e/editor.mjs   (npm run e2e). Exits 0 when every check
 // holds; prints one line per check and `N passed, N failed` last.
+// With E2E_ISOLATED=1 the mock sends the cross-origin isolation headers
+// `weir edit` sends, and every check runs over the socket worker's
+// shared-memory ring; without, over the main thread's socket (the fallback).
 
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -29,7 +32,8 @@ function startMock(env = {}) {
   });
   return { child, url };
 }
-const started = startMock();
+const ISOLATED = process.env.E2E_ISOLATED === '1';
+const started = startMock(ISOLATED ? { MOCK_ISOLATED: '1' } : {});
 const mock = started.child;
 const base = await started.url;
 const post = (path) => fetch(new URL(path, base), { method: 'POST' }).then((r) => r.json());
@@ -72,6 +76,13 @@ try {
     await cell(1).waitFor({ timeout: T });
     assert((await page.locator('[data-testid=cell]').count()) === 2, 'two cells');
     assert((await cell(1).locator('[data-testid=cell-name]').inputValue()) === 'intro', 'name of the second cell');
+  });
+
+  await check(ISOLATED
+    ? 'cross-origin isolated (COOP/COEP as weir edit sends): the socket is in the worker, and every check below runs over its ring'
+    : 'not cross-origin isolated (no COOP/COEP): the socket stays on the main thread, and every check below runs over it', async () => {
+    const got = await page.evaluate(() => ({ isolated: window.crossOriginIsolated, socket: document.documentElement.dataset.socket }));
+    assert(got.isolated === ISOLATED && got.socket === (ISOLATED ? 'worker' : 'main'), JSON.stringify(got));
   });
 
   await check('a markdown cell shows rendered, and double-click edits its text', async () => {

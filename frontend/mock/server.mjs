@@ -227,12 +227,18 @@ let savedForced = false;
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const cspHashes = JSON.parse(readFileSync(join(dist, 'csp.json'), 'utf8')).script_src_hashes.join(' ');
-const CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${cspHashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'`;
+const CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${cspHashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'`;
+
+// MOCK_ISOLATED=1: the headers `weir edit` sends for cross-origin isolation
+// (the page then holds its socket in the worker); without, the fallback.
+const ISOLATION = process.env.MOCK_ISOLATED === '1'
+  ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless', 'cross-origin-resource-policy': 'same-origin' }
+  : {};
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   const send = (status, type, body) => {
-    res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'cache-control': 'no-store' });
+    res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'cache-control': 'no-store', ...ISOLATION });
     res.end(body);
   };
   if (req.method === 'POST' && url.pathname.startsWith('/mock/')) {

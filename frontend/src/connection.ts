@@ -103,6 +103,11 @@ export class Connection {
     return req;
   }
 
+  /** Whether a request sent on the current socket still waits for its reply. */
+  awaiting(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** The request a reply answers, if still pending. */
   request(req: number): ClientMessage | undefined {
     return this.pending.get(req);
@@ -167,6 +172,9 @@ export class Connection {
       return;
     }
     const server = msg as ServerMessage & { req?: unknown };
+    // A snapshot answers a `hello` without `req` (docs/editor-protocol.md):
+    // no hello waits any longer.
+    if (server.type === 'snapshot') for (const [req, m] of this.pending) if (m.type === 'hello') this.pending.delete(req);
     let incoming: Incoming = server;
     if (typeof server.req === 'number' && this.pending.has(server.req)) {
       const request = this.pending.get(server.req)!;

@@ -6,6 +6,8 @@
 
 import { NotebookView, type AppActions } from './app';
 import { Connection } from './connection';
+import { FrameLoop } from './frame-loop';
+import { pageTransport, type Transport } from './transport';
 import { setDefaultSender } from './elements';
 import { type Hasher, hashText } from './integrity';
 import type { ClientMessage, DeletedCell, RunMode } from './protocol';
@@ -14,12 +16,22 @@ import { apply, indexOf, initialState, needsHello, type Incoming, type LocalActi
 
 const AUTOSAVE_KEY = 'weir.autosave';
 export const AUTOSAVE_DELAY_MS = 1500;
+/** How long after the last message sent the page keeps reading the socket worker's ring every frame while replies or runs are outstanding. */
+export const POLL_MS = 2000;
 
 export class Controller implements AppActions {
   state: NotebookState;
   readonly view: NotebookView;
   private readonly conn: Connection;
-  private frame = 0;
+  /** Each frame drains the socket worker's ring, then paints (frame-loop.ts). */
+  private readonly frames = new FrameLoop({
+    drain: () => this.transport.pump(),
+    paint: () => this.paint(),
+    poll: () => this.polling(),
+  });
+  /** When the last message went to the server (performance.now()). */
+  private lastSent = -Infinity;
+  readonly transport: Transport;
   private lastDeleted: DeletedCell | null = null;
   private focusWhenInserted: number | null = null;
   private focusPending: number | null = null;
@@ -33,7 +45,9 @@ export class Controller implements AppActions {
     private readonly notebook: string,
     private readonly hasher: Hasher,
     wsUrl: string,
+    transport?: Transport,
   ) {
+    this.transport = transport ?? pageTransport();
     this.state = initialState(notebook);
     // Elements nested in other outputs (layouts) send through here too.
     setDefaultSender((elementId, value) => this.setUiValue(elementId, value));
@@ -41,10 +55,14 @@ export class Controller implements AppActions {
     this.view = new NotebookView(hasher, this, this.autosaveOn);
     this.conn = new Connection({
       url: wsUrl,
+      socket: (url) => this.transport.socket(url),
       since: () => (this.state.synced ? this.state.seq : undefined),
       onMessage: (m) => this.receive(m),
       onStatus: (status) => {
         // A save in flight on a socket that closed will get no reply.
+        // Which way the socket is held (browser tests read it): `worker`
+        // (cross-origin isolated, the shared-memory ring) or `main`.
+        document.documentElement.dataset.socket = this.transport.kind;
         if (status !== 'open') this.saving = false;
         else for (const c of this.view.allCells()) c.forgetSent();
         this.dispatch({ type: 'connection', status });
@@ -112,18 +130,20 @@ export class Controller implements AppActions {
   private restoreOptions: { index: number; options: NonNullable<DeletedCell['options']> } | null = null;
 
   private schedule(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.paint();
-    });
+    this.frames.schedule();
+  }
+
+  /** Whether to read the ring on the next frame even if nothing changed. */
+  private polling(): boolean {
+    if (this.transport.kind !== 'worker') return false;
+    if (performance.now() - this.lastSent > POLL_MS) return false;
+    const s = this.state;
+    return this.conn.awaiting() || s.running !== null || s.cells.some((c) => c.status === 'queued' || c.status === 'running');
   }
 
   /** Paints now (tests and benchmarks measure this). */
   flush(): void {
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    this.paint();
+    this.frames.flush();
   }
 
   private paint(): void {
@@ -155,7 +175,13 @@ export class Controller implements AppActions {
   }
 
   private send(msg: ClientMessage): number {
-    return this.conn.send(msg);
+    const req = this.conn.send(msg);
+    // Replies come through the socket worker's ring: read it every frame
+    // until they are in (the page's ordinary tasks, the worker's pokes
+    // among them, wait for the next frame after a key press).
+    this.lastSent = performance.now();
+    if (this.polling()) this.frames.wake();
+    return req;
   }
 
   /** Sends a cell's edit, if it has one: `false` when it cannot be sent,

@@ -143,4 +143,17 @@ describe('Connection', () => {
     t.sockets[0].serverCloses();
     expect(t.timers).toHaveLength(0);
   });
+
+  it('awaits a reply until it comes; a snapshot answers a hello (it carries no req)', () => {
+    const t = setup(() => undefined);
+    t.conn.connect();
+    t.sockets[0].open();
+    expect(t.conn.awaiting()).toBe(true); // the hello
+    t.sockets[0].serverSays({ type: 'snapshot', seq: 0, mode: 'autorun', cells: [], running: null, console: [], dirty: false, changed_on_disk: false, path: 'a.py' });
+    expect(t.conn.awaiting()).toBe(false);
+    const req = t.conn.send({ type: 'run', ids: [1] });
+    expect(t.conn.awaiting()).toBe(true);
+    t.sockets[0].serverSays({ type: 'ok', req });
+    expect(t.conn.awaiting()).toBe(false);
+  });
 });

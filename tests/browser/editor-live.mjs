@@ -98,6 +98,17 @@ try {
     assert(got.length === 2 && got[0] === 'a = 1' && got[1].startsWith('b = a * 10'), `cells: ${JSON.stringify(got)}`);
   });
 
+  await check('the page is cross-origin isolated and holds its socket in the worker (shared-memory ring)', async () => {
+    const got = await page.evaluate(() => ({
+      isolated: window.crossOriginIsolated,
+      sab: typeof SharedArrayBuffer,
+      socket: document.documentElement.dataset.socket,
+      transport: window.weir.transport.kind,
+    }));
+    assert(got.isolated === true && got.sab === 'function', `cross-origin isolation: ${JSON.stringify(got)}`);
+    assert(got.socket === 'worker' && got.transport === 'worker', `the socket's way: ${JSON.stringify(got)}`);
+  });
+
   await check('a request or WebSocket without the token is refused', async () => {
     const r = await fetch(new URL('/api/session', base));
     assert(r.status === 401, `GET /api/session without a cookie: ${r.status}`);

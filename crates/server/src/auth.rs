@@ -6,7 +6,12 @@
 //!   (a page elsewhere cannot drive the kernel even if the browser sent
 //!   the cookie);
 //! - every response carries a Content-Security-Policy, so an output that
-//!   slips into the page cannot load or send anything off the server.
+//!   slips into the page cannot load or send anything off the server;
+//! - and the headers that make the page cross-origin isolated (COOP
+//!   `same-origin`, COEP `credentialless`, CORP `same-origin`), so it may
+//!   use `SharedArrayBuffer`: its WebSocket lives in a worker that hands
+//!   messages over in shared memory (docs/editor-protocol.md, "The page's
+//!   socket").
 //!
 //! The cookie's name carries the port: cookies ignore ports, and two
 //! `weir edit` servers on one host must not overwrite each other's.
@@ -34,7 +39,7 @@ pub fn csp() -> &'static str {
         format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'"
+connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'"
         )
     });
     &CSP
@@ -179,6 +184,25 @@ pub async fn security_headers(mut response: Response) -> Response {
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
+    );
+    // Cross-origin isolation (`crossOriginIsolated` in the page, which
+    // `SharedArrayBuffer` needs): the page shares its browsing context group
+    // with no other origin's window, and loads nothing cross-origin with
+    // credentials. The page loads nothing cross-origin at all (the CSP
+    // above), so `credentialless` costs nothing; the output frames are
+    // `srcdoc` documents, which inherit the page's policies. Each response
+    // may be embedded by this origin only.
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-embedder-policy"),
+        HeaderValue::from_static("credentialless"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }

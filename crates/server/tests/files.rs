@@ -97,7 +97,7 @@ async fn every_request_needs_the_token_then_the_cookie() {
         Some(
             format!(
                 "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {sizer}; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+img-src 'self' data: blob:; font-src 'self' data:; frame-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'"
             )
             .as_str()
@@ -157,6 +157,73 @@ base-uri 'none'; form-action 'none'"
     assert_eq!(
         refused(tokio_tungstenite::connect_async(outside).await),
         404
+    );
+    server.stop().await;
+}
+
+/// The page is cross-origin isolated (it keeps its WebSocket in a worker
+/// that hands messages over in a `SharedArrayBuffer`): every response, the
+/// refusals and the redirect too, carries COOP, COEP and CORP, beside the
+/// CSP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_is_cross_origin_isolated() {
+    let server = serve(NOTEBOOK).await;
+    let port = server.port;
+    let cookie = format!("weir_token_{port}={}", server.token);
+    let wrong = format!("weir_token_{port}=00");
+    let token = format!("/?token={}", server.token);
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let cases: Vec<Case> = vec![
+        ("/", vec![], 401),
+        ("/", vec![("Cookie", wrong.as_str())], 403),
+        (token.as_str(), vec![], 303),
+        ("/", vec![("Cookie", cookie.as_str())], 200),
+        ("/assets/index.js", vec![("Cookie", cookie.as_str())], 200),
+        (
+            "/assets/socket-worker.js",
+            vec![("Cookie", cookie.as_str())],
+            200,
+        ),
+        ("/api/session", vec![("Cookie", cookie.as_str())], 200),
+        ("/api/notebooks", vec![("Cookie", cookie.as_str())], 200),
+        // Not an upgrade.
+        ("/ws", vec![("Cookie", cookie.as_str())], 400),
+        ("/assets/nothing.js", vec![("Cookie", cookie.as_str())], 404),
+    ];
+    for (path, headers, want) in cases {
+        let (status, response) = http(port, path, &headers).await;
+        assert_eq!(status, want, "{path}: {response}");
+        let head = |name| header(&response, name);
+        assert_eq!(
+            head("cross-origin-opener-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            head("cross-origin-embedder-policy"),
+            Some("credentialless"),
+            "{path}"
+        );
+        assert_eq!(
+            head("cross-origin-resource-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert!(
+            head("content-security-policy").is_some_and(|c| c.contains("worker-src 'self'")),
+            "{path}"
+        );
+    }
+    // The worker is a module script: served as JavaScript.
+    let (_, response) = http(
+        port,
+        "/assets/socket-worker.js",
+        &[("Cookie", cookie.as_str())],
+    )
+    .await;
+    assert!(
+        header(&response, "content-type").is_some_and(|t| t.contains("javascript")),
+        "{response}"
     );
     server.stop().await;
 }
