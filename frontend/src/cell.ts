@@ -321,6 +321,13 @@ export class CellComponent {
       // CodeMirror a moment later and could undo a key pressed meanwhile.
       const view = this.view;
       view?.dispatch({ selection: { anchor: view.state.doc.length } });
+      // The browser's caret too: an editor just shown is not yet "in view"
+      // for CodeMirror (its intersection observer reports at a later
+      // frame), so it does not write the DOM selection, and reading the
+      // focus caret (at the start) back would move a key typed meanwhile
+      // to the start.
+      if (view) document.getSelection()?.selectAllChildren(view.contentDOM);
+      if (view) document.getSelection()?.collapseToEnd();
     });
     this.editorBox.addEventListener('focusout', (e) => {
       // Leaving a markdown cell's editor shows it rendered again; after the
