@@ -228,6 +228,54 @@ async fn every_response_is_cross_origin_isolated() {
     server.stop().await;
 }
 
+/// The built files keep their names across builds: a browser revalidates
+/// each (`no-cache`) and gets a body-less 304 while its copy is current,
+/// so an upgraded `weir` is never served from a stale cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_are_revalidated_by_their_content_hash() {
+    let server = serve(NOTEBOOK).await;
+    let port = server.port;
+    let cookie = format!("weir_token_{port}={}", server.token);
+    let (status, first) = http(port, "/assets/index.js", &[("Cookie", cookie.as_str())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&first, "cache-control"), Some("no-cache"));
+    let etag = header(&first, "etag").expect("an ETag").to_owned();
+    assert!(etag.len() == 66 && etag.starts_with('"'), "{etag}");
+    let (status, again) = http(
+        port,
+        "/assets/index.js",
+        &[
+            ("Cookie", cookie.as_str()),
+            ("If-None-Match", etag.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 304, "{again}");
+    let other = format!("\"{}\"", "0".repeat(64));
+    let (status, _) = http(
+        port,
+        "/assets/index.js",
+        &[
+            ("Cookie", cookie.as_str()),
+            ("If-None-Match", other.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "another version's tag gets the file");
+    let (_, worker) = http(
+        port,
+        "/assets/socket-worker.js",
+        &[("Cookie", cookie.as_str())],
+    )
+    .await;
+    assert_ne!(
+        header(&worker, "etag"),
+        Some(etag.as_str()),
+        "one tag per content"
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn save_writes_atomically_and_an_outside_change_is_noticed_and_refused() {
     let server = serve(NOTEBOOK).await;
