@@ -120,6 +120,10 @@ impl Store {
             self.quarantine(c, FileKind::Object, &path, &mut t);
         }
         let mut good = HashSet::new();
+        // Listed, then gone when checked: removed by a gc since the
+        // listing, and perhaps stored again since (a writer putting the
+        // same content), so a record naming one is checked again below.
+        let mut vanished = HashSet::new();
         for id in &ids {
             let _l = self.store_lock(true)?;
             let mut bad = Vec::new();
@@ -137,6 +141,7 @@ impl Store {
             }
             if data.is_none() && err.is_none() {
                 // Every copy is gone: removed (gc) since the listing.
+                vanished.insert(*id);
                 continue;
             }
             r.objects += 1;
@@ -161,10 +166,11 @@ impl Store {
             r.records += 1;
             match self.load_record(key, &mut t, false) {
                 Ok(Some(rec)) => {
-                    // Objects stored after the listing are checked now.
+                    // Objects stored after the listing (or removed and
+                    // stored again since) are checked now.
                     for o in &rec.record.objects {
                         if !good.contains(o)
-                            && !ids.contains(o)
+                            && (!ids.contains(o) || vanished.contains(o))
                             && self.load_object(o, &mut t).is_ok()
                         {
                             good.insert(*o);
