@@ -88,3 +88,70 @@ export function renderFile(data: { props: Readonly<Record<string, unknown>> }, v
   });
   label.append(i, note);
 }
+
+type Grid<T> = readonly (readonly T[])[];
+const grid = <T>(v: unknown, ok: (x: unknown) => x is T): Grid<T> | null =>
+  Array.isArray(v) && v.every((r) => Array.isArray(r) && r.every(ok)) ? (v as T[][]) : null;
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+
+/**
+ * `matrix`: a grid of number fields (marimo's `mo.ui.matrix`); the value
+ * is the whole grid, sent when a field changes. Per-cell bounds, steps and
+ * disabled cells come as grids; `symmetric` mirrors [i][j] into [j][i].
+ */
+export function renderMatrix(data: { props: Readonly<Record<string, unknown>> }, value: unknown, send: Send, label: HTMLElement): void {
+  const p = data.props;
+  const values = grid(value, isNum);
+  if (!values || values.length === 0) return;
+  const current = values.map((r) => [...r]);
+  const low = grid(p.min_value, isNum);
+  const high = grid(p.max_value, isNum);
+  const step = grid(p.step, isNum);
+  const off = grid(p.disabled, isBool);
+  const rowLabels = Array.isArray(p.row_labels) ? p.row_labels.map(String) : null;
+  const colLabels = Array.isArray(p.column_labels) ? p.column_labels.map(String) : null;
+  const precision = typeof p.precision === 'number' ? p.precision : 3;
+  const show = (x: number) => (p.scientific === true ? x.toExponential(precision) : String(Number(x.toFixed(precision))));
+  const table = document.createElement('table');
+  table.className = 'ui-matrix';
+  table.dataset.testid = 'ui-matrix';
+  if (colLabels) {
+    const head = table.insertRow();
+    if (rowLabels) head.insertCell();
+    for (const c of colLabels) head.insertCell().textContent = c;
+  }
+  const inputs: HTMLInputElement[][] = [];
+  current.forEach((row, i) => {
+    const tr = table.insertRow();
+    if (rowLabels) tr.insertCell().textContent = rowLabels[i] ?? '';
+    inputs.push(row.map((x, j) => {
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.value = show(x);
+      input.dataset.row = String(i);
+      input.dataset.col = String(j);
+      if (low) input.min = String(low[i][j]);
+      if (high) input.max = String(high[i][j]);
+      if (step) input.step = String(step[i][j]);
+      input.disabled = !send || off?.[i]?.[j] === true;
+      input.addEventListener('change', () => {
+        const v = Number(input.value);
+        const outside = (low && v < low[i][j]) || (high && v > high[i][j]);
+        if (input.value === '' || !Number.isFinite(v) || outside) {
+          input.value = show(current[i][j]);
+          return;
+        }
+        current[i][j] = v;
+        if (p.symmetric === true && i !== j && current[j]) {
+          current[j][i] = v;
+          inputs[j][i].value = show(v);
+        }
+        send?.(current.map((r) => [...r]));
+      });
+      tr.insertCell().append(input);
+      return input;
+    }));
+  });
+  label.append(table);
+}

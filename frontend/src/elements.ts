@@ -9,7 +9,7 @@
 
 import { renderAltairChart } from './elements-chart';
 import { renderComposite } from './elements-composite';
-import { renderFile, renderRefresh } from './elements-more';
+import { renderFile, renderMatrix, renderRefresh } from './elements-more';
 
 export const UI_MIME = 'application/vnd.weir.ui+json';
 export const THROTTLE_MS = 50;
@@ -275,6 +275,9 @@ export function renderElement(data: ElementData, given: ElementContext | null): 
       break;
     case 'file':
       renderFile(data, value, ctx ? send : null, label);
+      break;
+    case 'matrix':
+      renderMatrix(data, value, ctx ? send : null, label);
       break;
     case 'altair_chart':
       // The label is the chart's title (as marimo shows it), not repeated.

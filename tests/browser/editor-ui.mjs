@@ -140,6 +140,18 @@ try {
     assert((await cell(12).locator('[data-testid=progress]').count()) === 0, 'the spinner stayed');
   });
 
+  await check('a matrix sends its whole grid, mirrored when symmetric; a value out of bounds is not sent', async () => {
+    await waitOut(14, 'matrix [[1.0, 0.0], [0.0, 1.0]]');
+    const at = (i, j) => cell(13).locator(`[data-testid=ui-matrix] input[data-row="${i}"][data-col="${j}"]`);
+    await at(0, 1).fill('9');
+    await at(0, 1).press('Tab');
+    assert((await at(0, 1).inputValue()) === '0', `out of bounds kept: ${await at(0, 1).inputValue()}`);
+    await at(0, 1).fill('2.5');
+    await at(0, 1).press('Tab');
+    await waitOut(14, 'matrix [[1.0, 2.5], [2.5, 1.0]]');
+    assert((await at(1, 0).inputValue()) === '2.5', 'mirrored on the page');
+  });
+
   await check('no script errors', async () => {
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);
   });

@@ -108,6 +108,19 @@ def _(weir):
     return
 
 
+@app.cell
+def _(weir):
+    m = weir.ui.matrix([[1, 0], [0, 1]], min_value=-5, max_value=5, symmetric=True, label="M")
+    m
+    return (m,)
+
+
+@app.cell
+def _(m):
+    f"matrix {m.value}"
+    return
+
+
 if __name__ == "__main__":
     app.run()
 "#;
