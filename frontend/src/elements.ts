@@ -7,6 +7,7 @@
 // A person's change is sent as `set_ui_value`; a dragged slider sends at
 // most one value per THROTTLE_MS and always its last one (docs/editor-protocol.md).
 
+import { renderMatplotlib } from './elements-figure';
 import { renderAltairChart } from './elements-chart';
 import { renderComposite } from './elements-composite';
 import { renderFile, renderMatrix, renderRefresh } from './elements-more';
@@ -278,6 +279,9 @@ export function renderElement(data: ElementData, given: ElementContext | null): 
       break;
     case 'matrix':
       renderMatrix(data, value, ctx ? send : null, label);
+      break;
+    case 'matplotlib':
+      renderMatplotlib(data, ctx ? send : null, root);
       break;
     case 'altair_chart':
       // The label is the chart's title (as marimo shows it), not repeated.

@@ -108,6 +108,20 @@ try {
     assert(point && JSON.stringify(point.vlPoint) === JSON.stringify({ or: [{ x: 4, y: 4 }] }), `sent ${JSON.stringify(sent.at(-1))}`);
   });
 
+  await check('a matplotlib figure: a box dragged over it selects the points inside, a click clears', async () => {
+    await waitOut(3, 'figure 0 None');
+    const img = cell(2).locator('[data-testid=ui-figure] img');
+    await img.scrollIntoViewIfNeeded();
+    const b = await img.boundingBox();
+    // matplotlib's default axes: left 0.125, right 0.9, bottom 0.11, top 0.88; data 0..7.
+    const px = (x) => b.x + b.width * (0.125 + (x / 7) * 0.775);
+    const py = (y) => b.y + b.height * (0.12 + (1 - y / 7) * 0.77);
+    await drag(px(0.5), py(0.5), px(3.5), py(3.5));
+    await waitOut(3, 'figure 3 box');
+    await page.mouse.click(px(6.5), py(0.5));
+    await waitOut(3, 'figure 0 None');
+  });
+
   await check('nothing left the server and no script errors', async () => {
     assert(offsite.length === 0, `requests off the server: ${offsite.join(', ')}`);
     assert(pageErrors.length === 0, `errors: ${pageErrors.join(' | ')}`);

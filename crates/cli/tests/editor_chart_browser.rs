@@ -48,6 +48,29 @@ def _(builtins, chart):
     return
 
 
+@app.cell
+def _(mo):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.scatter([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])
+    ax.set_xlim(0, 7)
+    ax.set_ylim(0, 7)
+    figure = mo.ui.matplotlib(ax)
+    figure
+    return (figure,)
+
+
+@app.cell
+def _(figure):
+    _mask = figure.value.get_mask([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])
+    f"figure {int(_mask.sum())} {figure.value.get('mode')}"
+    return
+
+
 if __name__ == "__main__":
     app.run()
 "#;

@@ -207,6 +207,20 @@ pub fn render_element(out: &mut String, data: &Value) -> bool {
                 render_element(out, item);
             }
         }
+        "matplotlib" => {
+            // The figure as drawn; the selection is the page's to make.
+            if let Some(png) = props.get("png").and_then(Value::as_str)
+                && png
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+            {
+                let _ = write!(
+                    out,
+                    "<img class=\"weir-figure\" alt=\"figure\" src=\"data:image/png;base64,{png}\">"
+                );
+            }
+        }
+        "matrix" => push_matrix(out, value),
         _ => push_value(out, &format!("{kind}: {}", text(value))),
     }
     out.push_str("</label></div>\n");
@@ -254,6 +268,23 @@ fn push_value(out: &mut String, shown: &str) {
     out.push_str(" <output class=\"weir-element-value\">");
     push_escaped(out, shown);
     out.push_str("</output>");
+}
+
+/// A matrix's numbers as a table of disabled fields.
+fn push_matrix(out: &mut String, value: &Value) {
+    out.push_str("<table class=\"weir-matrix\">");
+    for row in value.as_array().into_iter().flatten() {
+        out.push_str("<tr>");
+        for cell in row.as_array().into_iter().flatten() {
+            let _ = write!(
+                out,
+                "<td><input type=\"number\" disabled value=\"{}\"></td>",
+                escape_html(&cell.to_string())
+            );
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
 }
 
 #[cfg(test)]
@@ -347,6 +378,25 @@ mod tests {
             "elements": [{"id": "c", "kind": "checkbox", "props": {}, "value": true}]}}),
         );
         assert!(array.contains("checked"), "{array}");
+    }
+
+    #[test]
+    fn a_figure_shows_its_image_and_a_matrix_its_numbers() {
+        let figure = render(json!({"id": "f", "kind": "matplotlib", "value": {},
+            "props": {"png": "iVBORw0KGgo=", "width": 640}}));
+        assert!(
+            figure.contains("src=\"data:image/png;base64,iVBORw0KGgo=\""),
+            "{figure}"
+        );
+        let forged = render(json!({"id": "f", "kind": "matplotlib", "value": {},
+            "props": {"png": "\"><script>"}}));
+        assert!(!forged.contains("<script>"), "{forged}");
+        let matrix =
+            render(json!({"id": "m", "kind": "matrix", "value": [[1.0, 2.5]], "props": {}}));
+        assert!(
+            matrix.contains("value=\"1.0\"") && matrix.contains("value=\"2.5\""),
+            "{matrix}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ it is bound to run again, with no callback code (docs/python.md,
 from ._chart import altair_chart
 from ._composite import array, dictionary, form, table
 from ._core import MIMETYPE, UIElement
+from ._matplotlib import matplotlib
 from ._matrix import matrix
 from ._more import code_editor, datetime, file, refresh
 from ._inputs import (
@@ -39,6 +40,7 @@ __all__ = [
     "dropdown",
     "file",
     "form",
+    "matplotlib",
     "matrix",
     "multiselect",
     "number",
