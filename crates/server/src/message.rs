@@ -260,11 +260,11 @@ pub fn event_text(event: &KernelEvent, seq: u64) -> String {
     if hashed(&event.body) && !crate::hash::corrupting() {
         return serde_json::to_string(&wire).unwrap_or_default();
     }
-    let mut value = serde_json::to_value(&wire.event).unwrap_or(Value::Null);
-    if let Value::Object(object) = &mut value {
-        stamp_event(object);
+    let mut value = serde_json::to_value(&wire).unwrap_or(Value::Null);
+    if let Some(Value::Object(event)) = value.get_mut("event") {
+        stamp_event(event);
     }
-    json!({"type": "event", "event": value}).to_string()
+    value.to_string()
 }
 
 /// Whether every output and text of the event already carries its hash.
